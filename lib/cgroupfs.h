@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memstat.h"
+
+/* Reading the live cgroup v2 tree. On the real tree (root "/sys/fs/cgroup")
+ * controller files and tree walks go through libcgroup; on any other root (a
+ * fixture tree in unit tests) the same calls read plain files. cgroup.* core
+ * files are always read directly: libcgroup 2.0 cannot read them on v2.
+ * Paths are relative to the root ("system.slice/web.service"); a leading "/"
+ * is tolerated. cgpersist never writes cgroup attributes; the only write is
+ * memory.reclaim (see reclaim.h). */
+
+typedef struct CgroupFs CgroupFs;
+
+/* root: "/sys/fs/cgroup" or a fixture directory. use_libcgroup: false forces
+ * plain reads (tests); true uses libcgroup when root is the system's mount. */
+int cgroupfs_new(const char *root, bool use_libcgroup, CgroupFs **ret);
+CgroupFs *cgroupfs_free(CgroupFs *fs);
+const char *cgroupfs_root(const CgroupFs *fs);
+
+/* Absolute path of a cgroup file: root/path/file. */
+int cgroupfs_path(const CgroupFs *fs, const char *cgpath, const char *file, char **ret);
+
+bool cgroupfs_exists(const CgroupFs *fs, const char *cgpath);
+
+/* The cgroup id (inode number of its directory), as /proc/kpagecgroup and
+ * bpf report it. */
+int cgroupfs_id(const CgroupFs *fs, const char *cgpath, uint64_t *ret);
+
+/* A single-number file (memory.current, memory.peak, memory.max...);
+ * "max" reads as UINT64_MAX. -ENOENT if missing. */
+int cgroupfs_read_u64(const CgroupFs *fs, const char *cgpath, const char *file, uint64_t *ret);
+
+int cgroupfs_read_memstat(const CgroupFs *fs, const char *cgpath, MemStat *ret);
+
+typedef struct CgroupStat {
+        uint64_t nr_descendants;
+        uint64_t nr_dying_descendants;
+        uint64_t nr_dying_subsys_memory; /* UINT64_MAX when the kernel lacks it */
+} CgroupStat;
+
+int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret);
+
+/* The names of the direct child cgroups, sorted, NULL-terminated. */
+int cgroupfs_children(const CgroupFs *fs, const char *cgpath, char ***ret);
+
+/* Whether cgroup.procs of cgpath lists no process. */
+int cgroupfs_is_empty(const CgroupFs *fs, const char *cgpath);
+
+void strv_free(char **l);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/* Unit names as systemd defines them (systemd.unit(5)): every name that comes
+ * from systemd, a configuration file or a D-Bus caller is hostile until it
+ * passed unit_name_is_valid(). */
+
+#define UNIT_NAME_MAX 255
+
+/* A plain service ("web.service"), a template ("foo@.service") or an instance
+ * ("foo@a.service"). Only ".service" names are accepted. */
+bool unit_name_is_valid_service(const char *name);
+bool unit_name_is_template(const char *name);
+bool unit_name_is_instance(const char *name);
+
+/* "foo@a.service" -> "foo@.service"; other names are copied. */
+int unit_name_template_of(const char *name, char **ret);
+
+/* The entity slice of a service: the slice systemd itself would give a template
+ * family, below system.slice: "web.service" -> "system-web.slice",
+ * "foo@a.service" -> "system-foo.slice", "my-app.service" ->
+ * "system-my\x2dapp.slice" (dashes in the prefix are escaped, as systemd
+ * does, because a dash in a slice name means nesting). */
+int unit_name_entity_slice(const char *service, char **ret);
+
+/* Valid slice name below system.slice, for configured entity overrides. */
+bool slice_name_is_valid(const char *name);
+
+/* Keeper instance for an entity: "system-web.slice" ->
+ * "cgpersist-keeper@system-web.service". */
+int unit_name_keeper(const char *slice, char **ret);
+
+/* The cgroup path (relative to the cgroup root, no leading slash) of a slice:
+ * "system-my\x2dapp.slice" -> "system.slice/system-my\x2dapp.slice". */
+int slice_cgroup_path(const char *slice, char **ret);
+
+/* Section names in the configuration may be globs (fnmatch(3)). */
+bool unit_pattern_is_glob(const char *pattern);
+bool unit_pattern_match(const char *pattern, const char *name);

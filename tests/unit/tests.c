@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+jmp_buf test_jmp;
+int test_failed;
+
+static struct test_case cases[256];
+static size_t n_cases;
+static char *tmpdirs[64];
+static size_t n_tmpdirs;
+
+void test_register(const char *name, test_fn fn) {
+        if (n_cases >= sizeof(cases) / sizeof(cases[0])) {
+                fprintf(stderr, "too many test cases\n");
+                abort();
+        }
+        cases[n_cases++] = (struct test_case) { name, fn };
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st; (void) flag; (void) ftw;
+        remove(path);
+        return 0;
+}
+
+static void cleanup_tmpdirs(void) {
+        for (size_t i = 0; i < n_tmpdirs; i++) {
+                nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+                free(tmpdirs[i]);
+        }
+}
+
+char *test_tmpdir(void) {
+        const char *base = getenv("TMPDIR");
+        char *t;
+        if (asprintf(&t, "%s/cgpersist-test-XXXXXX", base ? base : "/tmp") < 0 || !mkdtemp(t)) {
+                perror("mkdtemp");
+                abort();
+        }
+        if (n_tmpdirs < sizeof(tmpdirs) / sizeof(tmpdirs[0]))
+                tmpdirs[n_tmpdirs++] = t;
+        return t;
+}
+
+void test_write(const char *dir, const char *relpath, const char *text) {
+        char *p;
+        if (asprintf(&p, "%s/%s", dir, relpath) < 0)
+                abort();
+        for (char *s = p + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
+                *s = 0;
+                if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+                        perror(p);
+                        abort();
+                }
+                *s = '/';
+        }
+        FILE *f = fopen(p, "we");
+        if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+                perror(p);
+                abort();
+        }
+        free(p);
+}
+
+int main(void) {
+        int failed = 0;
+        atexit(cleanup_tmpdirs);
+        printf("1..%zu\n", n_cases);
+        for (size_t i = 0; i < n_cases; i++) {
+                test_failed = 0;
+                if (setjmp(test_jmp) == 0)
+                        cases[i].fn();
+                printf("%s %zu - %s\n", test_failed ? "not ok" : "ok", i + 1, cases[i].name);
+                failed += test_failed;
+                fflush(stdout);
+        }
+        return failed ? 1 : 0;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "build-config.h"
+#include "log.h"
+#include "manager.h"
+
+static void help(void) {
+        printf("Usage: cgpersistd [OPTIONS]\n\n"
+               "Keeps a persistent memory cgroup (an entity slice) for every configured\n"
+               "systemd service. Normally started by cgpersistd.service.\n\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "     --root=DIR          Read the configuration below DIR (default /)\n"
+               "     --state-dir=DIR     Keep state in DIR (default " CGPERSIST_STATEDIR ")\n"
+               "     --run-dir=DIR       Runtime files in DIR (default " CGPERSIST_RUNDIR ")\n"
+               "     --log-level=LEVEL   debug, info, notice, warning, err\n\n"
+               "See cgpersistd(8).\n");
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_STATE_DIR, ARG_RUN_DIR, ARG_LOG_LEVEL };
+        static const struct option options[] = {
+                { "help",      no_argument,       NULL, 'h' },
+                { "version",   no_argument,       NULL, ARG_VERSION },
+                { "root",      required_argument, NULL, ARG_ROOT },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "run-dir",   required_argument, NULL, ARG_RUN_DIR },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {}
+        };
+        ManagerOptions opts = {
+                .root = "/",
+                .state_dir = CGPERSIST_STATEDIR,
+                .run_dir = CGPERSIST_RUNDIR,
+                .cgroup_root = "/sys/fs/cgroup",
+        };
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int c, r;
+
+        log_set_ident("cgpersistd");
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                case ARG_VERSION:
+                        printf("cgpersistd %s\n", PACKAGE_VERSION);
+                        return EXIT_SUCCESS;
+                case ARG_ROOT:
+                        opts.root = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        opts.state_dir = optarg;
+                        break;
+                case ARG_RUN_DIR:
+                        opts.run_dir = optarg;
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = log_level_from_string(optarg);
+                        if (r < 0) {
+                                fprintf(stderr, "cgpersistd: --log-level: unknown level '%s'\n", optarg);
+                                return 2;
+                        }
+                        log_set_max_level(r);
+                        break;
+                default:
+                        fprintf(stderr, "Try 'cgpersistd --help'.\n");
+                        return 2;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "cgpersistd: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+
+        r = manager_new(&opts, &m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up: %m");
+                return EXIT_FAILURE;
+        }
+        r = manager_start(m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start: %m");
+                (void) sd_notifyf(false, "STATUS=Failed to start: %s\nERRNO=%i", strerror(-r), -r);
+                return EXIT_FAILURE;
+        }
+
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Watching %zu entities.", m->state->n_entities);
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down.");
+        manager_save_state(m);
+        if (r < 0) {
+                log_error_errno(r, "Event loop failed: %m");
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Everything the daemon asks of PID 1 over org.freedesktop.systemd1. Calls are
+ * synchronous with a short timeout: PID 1 answers these from memory. */
+
+#include "log.h"
+#include "manager.h"
+#include "size.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+#define SD_UNIT "org.freedesktop.systemd1.Unit"
+#define SD_SERVICE "org.freedesktop.systemd1.Service"
+
+static int unit_path(const char *unit, char **ret) {
+        return sd_bus_path_encode(SD_PATH "/unit", unit, ret);
+}
+
+static int get_string_property(Manager *m, const char *path, const char *iface, const char *prop, char **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_get_property_string(m->bus, SD_DEST, path, iface, prop, &error, ret);
+        if (r < 0)
+                log_debug("Failed to get %s.%s of %s: %s", iface, prop, path, error.message ?: strerror(-r));
+        return r;
+}
+
+int systemd_unit_load_state(Manager *m, const char *unit, char **ret_load_state, char **ret_active_state) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *load = NULL, *active = NULL;
+        const char *path;
+        int r;
+
+        /* LoadUnit, not GetUnit: a unit nobody started yet is not loaded. */
+        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", &error, &reply, "s", unit);
+        if (r < 0) {
+                log_debug("LoadUnit(%s) failed: %s", unit, error.message ?: strerror(-r));
+                return r;
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = get_string_property(m, path, SD_UNIT, "LoadState", &load);
+        if (r < 0)
+                return r;
+        r = get_string_property(m, path, SD_UNIT, "ActiveState", &active);
+        if (r < 0)
+                return r;
+        if (ret_load_state)
+                *ret_load_state = TAKE_PTR(load);
+        if (ret_active_state)
+                *ret_active_state = TAKE_PTR(active);
+        return 0;
+}
+
+int systemd_unit_file_exists(Manager *m, const char *unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnitFileState", &error, &reply, "s", unit);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit") ||
+                    sd_bus_error_has_name(&error, SD_BUS_ERROR_FILE_NOT_FOUND) || r == -ENOENT)
+                        return 0;
+                return r;
+        }
+        return 1;
+}
+
+static int strv_push(char ***l, size_t *n, const char *s) {
+        char **x = realloc(*l, (*n + 2) * sizeof(char *));
+        if (!x)
+                return -ENOMEM;
+        *l = x;
+        x[*n] = strdup(s);
+        if (!x[*n])
+                return -ENOMEM;
+        x[++*n] = NULL;
+        return 0;
+}
+
+int systemd_list_units(Manager *m, const char *pattern, char ***ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        char **l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "as", 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "as", 1, pattern);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(m->bus, call, 0, &error, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *name, *load;
+                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, &load, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+                if (r < 0)
+                        goto fail;
+                if (r == 0)
+                        break;
+                r = strv_push(&l, &n, name);
+                if (r < 0)
+                        goto fail;
+        }
+        *ret = l;
+        return (int) n;
+fail:
+        strv_free(l);
+        return r;
+}
+
+int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        char **l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitFilesByPatterns");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "as", 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "as", 1, pattern);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(m->bus, call, 0, &error, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *path, *st;
+                r = sd_bus_message_read(reply, "(ss)", &path, &st);
+                if (r < 0)
+                        goto fail;
+                if (r == 0)
+                        break;
+                const char *base = strrchr(path, '/');
+                base = base ? base + 1 : path;
+                if (streq(st, "masked"))
+                        continue;
+                r = strv_push(&l, &n, base);
+                if (r < 0)
+                        goto fail;
+        }
+        *ret = l;
+        return (int) n;
+fail:
+        strv_free(l);
+        return r;
+}
+
+static int unit_job(Manager *m, const char *method, const char *unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, method, &error, NULL, "ss", unit, "replace");
+        if (r < 0)
+                log_debug("%s(%s) failed: %s", method, unit, error.message ?: strerror(-r));
+        return r;
+}
+
+int systemd_start_unit(Manager *m, const char *unit) {
+        return unit_job(m, "StartUnit", unit);
+}
+
+int systemd_stop_unit(Manager *m, const char *unit) {
+        return unit_job(m, "StopUnit", unit);
+}
+
+/* Limits go through systemd so that it stays the only writer of cgroup
+ * attributes; runtime=true keeps them in /run: the configuration is the
+ * source of truth and is applied again at every start. */
+int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "sb", slice, 1);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "a(sv)", 4,
+                                  "MemoryAccounting", "b", 1,
+                                  "MemoryLow", "t", p->memory_low == SIZE_INFINITY ? 0 : p->memory_low,
+                                  "MemoryHigh", "t", p->memory_high,
+                                  "MemoryMax", "t", p->memory_max);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(m->bus, call, 0, &error, NULL);
+        if (r < 0)
+                log_debug("SetUnitProperties(%s) failed: %s", slice, error.message ?: strerror(-r));
+        return r;
+}
+
+int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
+                         char **ret_invocation_id, char **ret_cgroup, char **ret_result) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL, *active = NULL, *cgroup = NULL, *result = NULL;
+        char inv[33] = "";
+        const void *id;
+        size_t sz;
+        int r;
+
+        r = unit_path(unit, &path);
+        if (r < 0)
+                return r;
+        r = get_string_property(m, path, SD_UNIT, "ActiveState", &active);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property(m->bus, SD_DEST, path, SD_UNIT, "InvocationID", &error, &reply, "ay");
+        if (r >= 0 && sd_bus_message_read_array(reply, 'y', &id, &sz) >= 0 && sz == 16) {
+                const uint8_t *b = id;
+                bool zero = true;
+                for (size_t i = 0; i < 16; i++) {
+                        snprintf(inv + 2 * i, 3, "%02x", b[i]);
+                        zero = zero && b[i] == 0;
+                }
+                if (zero)
+                        inv[0] = 0;
+        }
+        (void) get_string_property(m, path, SD_SERVICE, "ControlGroup", &cgroup);
+        (void) get_string_property(m, path, SD_SERVICE, "Result", &result);
+
+        if (ret_active_state)
+                *ret_active_state = TAKE_PTR(active);
+        if (ret_invocation_id)
+                *ret_invocation_id = inv[0] ? strdup(inv) : NULL;
+        if (ret_cgroup)
+                *ret_cgroup = isempty(cgroup) ? NULL : TAKE_PTR(cgroup);
+        if (ret_result)
+                *ret_result = TAKE_PTR(result);
+        return 0;
+}
+
+static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *unit = NULL;
+        const char *iface;
+        int r;
+
+        r = sd_bus_path_decode(sd_bus_message_get_path(msg), SD_PATH "/unit", &unit);
+        if (r <= 0)
+                return 0;
+        r = sd_bus_message_read(msg, "s", &iface);
+        if (r < 0 || !streq(iface, SD_UNIT))
+                return 0;
+        if (manager_find_tracked(m, unit))
+                manager_unit_changed(m, unit);
+        else if (m->config && config_policy_for(m->config, unit, &(ServicePolicy) {}) > 0)
+                /* A unit of a configured template or glob we have not seen yet. */
+                manager_queue_reconcile(m);
+        return 0;
+}
+
+static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const char *unit;
+
+        if (sd_bus_message_read(msg, "so", &unit, NULL) < 0)
+                return 0;
+        if (manager_find_tracked(m, unit))
+                manager_queue_reconcile(m);
+        return 0;
+}
+
+static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        int b;
+
+        /* Unit files may have come or gone: look again once PID 1 is done. */
+        if (sd_bus_message_read(msg, "b", &b) >= 0 && !b)
+                manager_queue_reconcile(m);
+        return 0;
+}
+
+int systemd_subscribe(Manager *m) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        /* Only the generic Unit interface: it carries ActiveState and
+         * InvocationID; the type-specific ones would wake us far more often. */
+        r = sd_bus_add_match(m->bus, &m->match_props,
+                             "type='signal',sender='" SD_DEST "',"
+                             "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                             "path_namespace='" SD_PATH "/unit',arg0='" SD_UNIT "'",
+                             on_properties_changed, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(m->bus, &m->match_removed, SD_DEST, SD_PATH, SD_MANAGER, "UnitRemoved",
+                                on_unit_removed, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(m->bus, &m->match_reloading, SD_DEST, SD_PATH, SD_MANAGER, "Reloading",
+                                on_reloading, m);
+        if (r < 0)
+                return r;
+        /* Without Subscribe() PID 1 does not send unit signals at all. */
+        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &error, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Subscribe() failed: %s", error.message ?: strerror(-r));
+        return 0;
+}

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <signal.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "build-config.h"
+#include "log.h"
+#include "manager.h"
+#include "path.h"
+#include "size.h"
+#include "unitname.h"
+
+static uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void tracked_done(Tracked *t) {
+        free(t->unit);
+        free(t->slice);
+        free(t->invocation_id);
+        free(t->cgroup);
+}
+
+static void desired_clear(Manager *m) {
+        for (size_t i = 0; i < m->n_desired; i++) {
+                free(m->desired[i].slice);
+                free(m->desired[i].service);
+        }
+        free(m->desired);
+        m->desired = NULL;
+        m->n_desired = 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        sd_bus_slot_unref(m->match_props);
+        sd_bus_slot_unref(m->match_removed);
+        sd_bus_slot_unref(m->match_reloading);
+        sd_event_source_unref(m->sigterm);
+        sd_event_source_unref(m->sigint);
+        sd_event_source_unref(m->sighup);
+        sd_event_source_unref(m->stops_watch);
+        sd_event_source_unref(m->reconcile_defer);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        for (size_t i = 0; i < m->n_tracked; i++)
+                tracked_done(&m->tracked[i]);
+        free(m->tracked);
+        desired_clear(m);
+        config_free(m->config);
+        state_free(m->state);
+        cgroupfs_free(m->cgfs);
+        for (size_t i = 0; i < m->n_retiring; i++)
+                free(m->retiring[i]);
+        free(m->retiring);
+        free(m->root);
+        free(m->state_dir);
+        free(m->run_dir);
+        free(m->stops_dir);
+        free(m);
+        return NULL;
+}
+
+int manager_new(const ManagerOptions *opts, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof *m);
+        if (!m)
+                return -ENOMEM;
+        m->root = strdup(opts->root);
+        m->state_dir = strdup(opts->state_dir);
+        m->run_dir = strdup(opts->run_dir);
+        m->stops_dir = path_join(opts->run_dir, "stops");
+        if (!m->root || !m->state_dir || !m->run_dir || !m->stops_dir)
+                return -ENOMEM;
+
+        r = cgroupfs_new(opts->cgroup_root, true, &m->cgfs);
+        if (r < 0)
+                return r;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Tracked *manager_find_tracked(Manager *m, const char *unit) {
+        for (size_t i = 0; i < m->n_tracked; i++)
+                if (streq(m->tracked[i].unit, unit))
+                        return &m->tracked[i];
+        return NULL;
+}
+
+const Desired *manager_find_desired(Manager *m, const char *slice) {
+        for (size_t i = 0; i < m->n_desired; i++)
+                if (streq(m->desired[i].slice, slice))
+                        return &m->desired[i];
+        return NULL;
+}
+
+void manager_save_state(Manager *m) {
+        int r;
+
+        if (!m->state)
+                return;
+        r = state_save(m->state, m->state_dir);
+        if (r < 0)
+                log_error_errno(r, "Failed to save state to %s, keeping it in memory: %m", m->state_dir);
+        else
+                m->state_dirty = false;
+}
+
+static void log_diags(const ConfigDiags *d, bool rejected) {
+        for (size_t i = 0; i < d->n; i++) {
+                const ConfigDiag *g = &d->items[i];
+                if (g->level == DIAG_ERROR)
+                        log_struct(LOG_ERR,
+                                   "MESSAGE_ID=" MESSAGE_ID_CONFIG_REJECTED,
+                                   "CGPERSIST_CONFIG_FILE=%s", g->file,
+                                   "CGPERSIST_CONFIG_LINE=%u", g->line,
+                                   "MESSAGE=%s:%u: %s%s", g->file, g->line, g->message,
+                                   rejected ? " (configuration rejected, the previous one stays in force)" : "",
+                                   NULL);
+                else
+                        log_warning("%s:%u: %s", g->file, g->line, g->message);
+        }
+}
+
+int manager_reload_config(Manager *m) {
+        ConfigDiags diags = {};
+        Config *c = NULL;
+        int r;
+
+        r = config_load(m->root, &c, &diags);
+        log_diags(&diags, r == -EINVAL);
+        config_diags_clear(&diags);
+        if (r < 0) {
+                if (r != -EINVAL)
+                        log_error_errno(r, "Failed to read the configuration below %s, keeping the previous one: %m", m->root);
+                return r;
+        }
+
+        if (c->daemon.log_level) {
+                int l = log_level_from_string(c->daemon.log_level);
+                if (l >= 0)
+                        log_set_max_level(l);
+        }
+
+        /* Desired entities hold pointers into the old config: drop them
+         * before it goes; the next reconcile recomputes them. */
+        desired_clear(m);
+        config_free(m->config);
+        m->config = c;
+        m->config_good = true;
+        log_struct(LOG_INFO,
+                   "MESSAGE_ID=" MESSAGE_ID_CONFIG_LOADED,
+                   "MESSAGE=Configuration loaded: %zu service section(s) from %zu file(s).",
+                   c->n_services, c->n_files,
+                   NULL);
+        return 0;
+}
+
+static int desired_add(Manager *m, const char *slice, const char *service, const ServicePolicy *p) {
+        Desired *n;
+
+        if (manager_find_desired(m, slice))
+                return 0;   /* a template family, or several units sharing an entity */
+        n = realloc(m->desired, (m->n_desired + 1) * sizeof *n);
+        if (!n)
+                return -ENOMEM;
+        m->desired = n;
+        n = &m->desired[m->n_desired];
+        *n = (Desired) { .slice = strdup(slice), .service = strdup(service), .policy = *p };
+        if (!n->slice || !n->service) {
+                free(n->slice);
+                free(n->service);
+                return -ENOMEM;
+        }
+        m->n_desired++;
+        return 1;
+}
+
+static int tracked_add(Manager *m, const char *unit, const char *slice) {
+        Tracked *t = manager_find_tracked(m, unit);
+
+        if (t) {
+                t->seen = true;
+                if (!streq(t->slice, slice)) {
+                        char *s = strdup(slice);
+                        if (!s)
+                                return -ENOMEM;
+                        free(t->slice);
+                        t->slice = s;
+                }
+                return 0;
+        }
+        t = realloc(m->tracked, (m->n_tracked + 1) * sizeof *t);
+        if (!t)
+                return -ENOMEM;
+        m->tracked = t;
+        t = &m->tracked[m->n_tracked];
+        *t = (Tracked) { .unit = strdup(unit), .slice = strdup(slice), .seen = true };
+        if (!t->unit || !t->slice) {
+                tracked_done(t);
+                return -ENOMEM;
+        }
+        m->n_tracked++;
+        return 1;
+}
+
+/* One concrete unit or template name that exists on the system: if the
+ * configuration covers it, it contributes its entity. Templates contribute the
+ * family's entity; their loaded instances are tracked one by one. */
+static int consider_unit(Manager *m, const char *unit, bool track) {
+        _cleanup_free_ char *derived = NULL;
+        ServicePolicy p;
+        const char *slice;
+        int r;
+
+        if (!unit_name_is_valid_service(unit))
+                return 0;
+        if (strneq(unit, "cgpersist", 9))
+                return 0;   /* never place our own units */
+        r = config_policy_for(m->config, unit, &p);
+        if (r <= 0)
+                return r;
+
+        if (p.entity)
+                slice = p.entity;
+        else {
+                r = unit_name_entity_slice(unit, &derived);
+                if (r < 0)
+                        return r;
+                slice = derived;
+        }
+        /* The entity belongs to the configured family: for an instance,
+         * its template. */
+        _cleanup_free_ char *service = NULL;
+        r = unit_name_template_of(unit, &service);
+        if (r < 0)
+                return r;
+        r = desired_add(m, slice, service, &p);
+        if (r < 0)
+                return r;
+        if (track && !unit_name_is_template(unit))
+                return tracked_add(m, unit, slice);
+        return 0;
+}
+
+static int collect_desired(Manager *m) {
+        int r;
+
+        desired_clear(m);
+        for (size_t i = 0; i < m->n_tracked; i++)
+                m->tracked[i].seen = false;
+
+        if (!m->config)
+                return 0;
+
+        for (size_t i = 0; i < m->config->n_services; i++) {
+                const char *pat = m->config->services[i].pattern;
+
+                if (!unit_pattern_is_glob(pat) && !unit_name_is_template(pat)) {
+                        _cleanup_free_ char *load = NULL, *active = NULL;
+                        r = systemd_unit_load_state(m, pat, &load, &active);
+                        if (r < 0) {
+                                log_warning_errno(r, "Failed to look up %s, skipping: %m", pat);
+                                continue;
+                        }
+                        /* A unit whose file is gone but which still runs stays
+                         * "not-found" and active: keep it until it stops. */
+                        if (streq(load, "loaded") || !streq(active, "inactive")) {
+                                r = consider_unit(m, pat, true);
+                                if (r < 0)
+                                        return r;
+                        }
+                        continue;
+                }
+
+                /* Templates and globs: the unit files that exist, plus the
+                 * units systemd has loaded (instances). */
+                _cleanup_free_ char *inst_pattern = NULL;
+                const char *list_pattern = pat;
+                if (unit_name_is_template(pat)) {
+                        /* "foo@.service" -> "foo@*.service" */
+                        const char *at = strchr(pat, '@');
+                        if (asprintf(&inst_pattern, "%.*s@*.service", (int) (at - pat), pat) < 0)
+                                return -ENOMEM;
+                        list_pattern = inst_pattern;
+                        r = systemd_unit_file_exists(m, pat);
+                        if (r > 0) {
+                                r = consider_unit(m, pat, false);
+                                if (r < 0)
+                                        return r;
+                        }
+                } else {
+                        char **files = NULL;
+                        r = systemd_list_unit_files(m, pat, &files);
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to list unit files matching %s: %m", pat);
+                        for (char **f = files; f && *f; f++) {
+                                r = consider_unit(m, *f, !unit_name_is_template(*f));
+                                if (r < 0) {
+                                        strv_free(files);
+                                        return r;
+                                }
+                        }
+                        strv_free(files);
+                }
+
+                char **units = NULL;
+                r = systemd_list_units(m, list_pattern, &units);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to list units matching %s: %m", list_pattern);
+                for (char **u = units; u && *u; u++) {
+                        r = consider_unit(m, *u, true);
+                        if (r < 0) {
+                                strv_free(units);
+                                return r;
+                        }
+                }
+                strv_free(units);
+        }
+
+        /* Units no longer covered are forgotten (their entity may retire). */
+        for (size_t i = 0; i < m->n_tracked;) {
+                if (m->tracked[i].seen) {
+                        i++;
+                        continue;
+                }
+                tracked_done(&m->tracked[i]);
+                m->tracked[i] = m->tracked[--m->n_tracked];
+        }
+        return 0;
+}
+
+static int ensure_entity(Manager *m, const Desired *d) {
+        EntityState *e = state_find(m->state, d->slice);
+        _cleanup_free_ char *load = NULL, *active = NULL;
+        int r;
+
+        if (!e) {
+                r = state_add(m->state, d->slice, d->service, now_realtime_usec(), &e);
+                if (r < 0)
+                        return r;
+                m->state_dirty = true;
+        }
+
+        r = systemd_unit_load_state(m, d->slice, &load, &active);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look up %s: %m", d->slice);
+
+        if (!streq(active, "active") && !streq(active, "activating")) {
+                r = systemd_start_unit(m, d->slice);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to start entity %s of %s: %m", d->slice, d->service);
+                log_struct(LOG_INFO,
+                           "MESSAGE_ID=" MESSAGE_ID_ENTITY_STARTED,
+                           "CGPERSIST_ENTITY=%s", d->slice,
+                           "CGPERSIST_SERVICE=%s", d->service,
+                           "MESSAGE=Started entity %s for %s.", d->slice, d->service,
+                           NULL);
+        }
+
+        r = systemd_set_memory_limits(m, d->slice, &d->policy);
+        if (r < 0)
+                log_warning_errno(r, "Failed to set memory limits of %s, ignoring: %m", d->slice);
+        return 0;
+}
+
+int manager_reconcile(Manager *m) {
+        int r;
+
+        r = collect_desired(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to work out the configured entities: %m");
+
+        for (size_t i = 0; i < m->n_desired; i++)
+                (void) ensure_entity(m, &m->desired[i]);
+
+        /* Instances: pick up what runs now (start-up, new units). */
+        for (size_t i = 0; i < m->n_tracked; i++)
+                manager_unit_changed(m, m->tracked[i].unit);
+
+        /* Retire what is no longer wanted, but only on a configuration we
+         * trust: a configuration that failed to load retires nothing. */
+        if (m->config_good)
+                for (size_t i = 0; i < m->state->n_entities;) {
+                        const char *slice = m->state->entities[i].slice;
+                        if (manager_find_desired(m, slice)) {
+                                i++;
+                                continue;
+                        }
+                        size_t before = m->state->n_entities;
+                        (void) manager_retire(m, slice, "no longer configured or unit gone");
+                        if (m->state->n_entities == before)
+                                i++;
+                }
+
+        if (m->state_dirty)
+                manager_save_state(m);
+
+        (void) sd_notifyf(false, "STATUS=Watching %zu entities, %zu units.", m->state->n_entities, m->n_tracked);
+        return 0;
+}
+
+static int on_reconcile(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        m->reconcile_defer = sd_event_source_unref(m->reconcile_defer);
+        (void) manager_reconcile(m);
+        return 0;
+}
+
+void manager_queue_reconcile(Manager *m) {
+        int r;
+
+        if (m->reconcile_defer)
+                return;
+        r = sd_event_add_defer(m->event, &m->reconcile_defer, on_reconcile, m);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to queue a reconcile, doing it now: %m");
+                (void) manager_reconcile(m);
+                return;
+        }
+        (void) sd_event_source_set_description(m->reconcile_defer, "reconcile");
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration.");
+        log_info("Reloading configuration (SIGHUP).");
+        if (manager_reload_config(m) >= 0)
+                manager_queue_reconcile(m);
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received %s, exiting. Entities stay active.", strsignal((int) si->ssi_signo));
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_start(Manager *m) {
+        unsigned line = 0;
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_sigterm, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_sigterm, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_sighup, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(m->sigterm, "sigterm");
+        (void) sd_event_source_set_description(m->sigint, "sigint");
+        (void) sd_event_source_set_description(m->sighup, "sighup");
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
+
+        r = state_load(m->state_dir, &m->state, &line);
+        if (r == -EBADMSG)
+                log_struct(LOG_ERR,
+                           "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
+                           "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, starting from what systemd shows.",
+                           m->state_dir, line,
+                           NULL);
+        else if (r == -EPROTONOSUPPORT) {
+                return log_error_errno(r, "State in %s was written by a newer cgpersist; refusing to touch it: %m", m->state_dir);
+        } else if (r < 0)
+                return log_error_errno(r, "Failed to load state from %s: %m", m->state_dir);
+        if (!m->state)
+                return -ENOMEM;
+
+        /* A broken configuration at start-up: run with none (retire nothing,
+         * keep the entities from the state) and say so. */
+        r = manager_reload_config(m);
+        if (r < 0)
+                log_error("Starting without a usable configuration: entities from the state are kept, none are retired.");
+
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+
+        r = systemd_subscribe(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to systemd: %m");
+
+        r = manager_watch_stops(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to watch %s, stop records are read at reconcile only: %m", m->stops_dir);
+
+        r = manager_reconcile(m);
+        if (r < 0)
+                return r;
+        (void) manager_process_stop_records(m);
+        return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "cgroupfs.h"
+#include "config.h"
+#include "state.h"
+
+/* A service unit the daemon watches: a configured unit, or a loaded instance
+ * of a configured template, or a unit a glob matched. */
+typedef struct Tracked {
+        char *unit;             /* "web.service" */
+        char *slice;            /* its entity */
+        char *invocation_id;    /* of the running instance, NULL when none */
+        char *cgroup;           /* ControlGroup= of the running instance */
+        bool pending;           /* running outside its entity until restarted */
+        bool seen;              /* mark for reconcile sweeps */
+} Tracked;
+
+/* What the configuration asks for one entity, recomputed at each reconcile. */
+typedef struct Desired {
+        char *slice;
+        char *service;          /* the configured name that brought it */
+        ServicePolicy policy;   /* strings point into the Manager's config */
+} Desired;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;             /* system bus: systemd, and cgctl's calls */
+        sd_bus_slot *match_props;
+        sd_bus_slot *match_removed;
+        sd_bus_slot *match_reloading;
+        sd_event_source *sigterm, *sigint, *sighup;
+        sd_event_source *stops_watch;
+        sd_event_source *reconcile_defer;
+
+        char *root;              /* configuration root, "/" */
+        char *state_dir;         /* /var/lib/cgpersist */
+        char *run_dir;           /* /run/cgpersist */
+        char *stops_dir;         /* /run/cgpersist/stops */
+
+        Config *config;          /* last good configuration, may be NULL */
+        bool config_good;        /* config can be trusted to retire entities */
+        State *state;
+        CgroupFs *cgfs;
+
+        Tracked *tracked;
+        size_t n_tracked;
+        Desired *desired;
+        size_t n_desired;
+
+        char **retiring;         /* slices with a retire job under way */
+        size_t n_retiring;
+        bool state_dirty;
+} Manager;
+
+typedef struct ManagerOptions {
+        const char *root;
+        const char *state_dir;
+        const char *run_dir;
+        const char *cgroup_root;
+} ManagerOptions;
+
+int manager_new(const ManagerOptions *opts, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+int manager_start(Manager *m);
+
+/* Loads the configuration; on error the last good one stays (returns <0). */
+int manager_reload_config(Manager *m);
+/* Brings entities in line with configuration and systemd, soon (deferred). */
+void manager_queue_reconcile(Manager *m);
+int manager_reconcile(Manager *m);
+void manager_save_state(Manager *m);
+
+Tracked *manager_find_tracked(Manager *m, const char *unit);
+const Desired *manager_find_desired(Manager *m, const char *slice);
+
+/* manager-systemd.c: calls to PID 1 */
+int systemd_subscribe(Manager *m);
+int systemd_unit_load_state(Manager *m, const char *unit, char **ret_load_state, char **ret_active_state);
+int systemd_unit_file_exists(Manager *m, const char *unit);
+int systemd_list_units(Manager *m, const char *pattern, char ***ret);
+int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret);
+int systemd_start_unit(Manager *m, const char *unit);
+int systemd_stop_unit(Manager *m, const char *unit);
+int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p);
+int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
+                         char **ret_invocation_id, char **ret_cgroup, char **ret_result);
+
+/* manager-instances.c */
+void manager_unit_changed(Manager *m, const char *unit);
+int manager_process_stop_records(Manager *m);
+int manager_watch_stops(Manager *m);
+
+/* manager-retire.c */
+int manager_retire(Manager *m, const char *slice, const char *why);

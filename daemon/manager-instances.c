@@ -116,6 +116,7 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                            t->invocation_id, t->unit, strna(result),
                            r->charge_at_stop == UINT64_MAX ? "unknown" : format_bytes(charge, sizeof charge, r->charge_at_stop),
                            NULL);
+                manager_bus_emit_instance_stopped(m, t->slice, r);
         }
         t->invocation_id = (free(t->invocation_id), NULL);
         t->cgroup = (free(t->cgroup), NULL);

@@ -118,6 +118,7 @@ static void retire_done(void *p, void *userdata) {
                    over ? format_bytes(max, sizeof max, j->residual_max) : "",
                    NULL);
 
+        manager_bus_emit_entity_retired(m, j->slice, j->service, j->result.after);
         (void) state_remove(m->state, j->slice);
         manager_save_state(m);
         retire_job_free(j);

@@ -46,6 +46,9 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->sighup);
         sd_event_source_unref(m->stops_watch);
         sd_event_source_unref(m->reconcile_defer);
+        sd_event_source_unref(m->metrics_timer);
+        sd_bus_slot_unref(m->bus_vtable);
+        sd_bus_slot_unref(m->bus_fallback);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         for (size_t i = 0; i < m->n_tracked; i++)
@@ -116,6 +119,8 @@ void manager_save_state(Manager *m) {
                 log_error_errno(r, "Failed to save state to %s, keeping it in memory: %m", m->state_dir);
         else
                 m->state_dirty = false;
+        /* Every change of state is a change of the metrics. */
+        manager_update_metrics(m);
 }
 
 static void log_diags(const ConfigDiags *d, bool rejected) {
@@ -518,5 +523,12 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
         (void) manager_process_stop_records(m);
+
+        /* Serve cgctl only once the entities are in place, so the first
+         * answer is a true one. */
+        r = manager_bus_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish org.cgpersist1 on the system bus: %m");
+        manager_update_metrics(m);
         return 0;
 }

@@ -38,6 +38,9 @@ typedef struct Manager {
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *stops_watch;
         sd_event_source *reconcile_defer;
+        sd_bus_slot *bus_vtable;        /* manager-bus.c */
+        sd_bus_slot *bus_fallback;
+        sd_event_source *metrics_timer; /* manager-metrics.c */
 
         char *root;              /* configuration root, "/" */
         char *state_dir;         /* /var/lib/cgpersist */
@@ -98,6 +101,15 @@ int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
 void manager_unit_changed(Manager *m, const char *unit);
 int manager_process_stop_records(Manager *m);
 int manager_watch_stops(Manager *m);
+
+/* manager-bus.c: the org.cgpersist1 API for cgctl. Setup registers the
+ * object and takes the name; the emitters send signals (no-ops before). */
+int manager_bus_setup(Manager *m);
+void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r);
+void manager_bus_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual);
+
+/* manager-metrics.c: /run/cgpersist/metrics.prom for node_exporter. */
+void manager_update_metrics(Manager *m);
 
 /* manager-retire.c */
 int manager_retire(Manager *m, const char *slice, const char *why);

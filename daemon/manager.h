@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroupfs.h"
+#include "macro.h"
 #include "config.h"
 #include "state.h"
 

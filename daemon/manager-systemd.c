@@ -285,9 +285,14 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_e
         Manager *m = userdata;
         int b;
 
-        /* Unit files may have come or gone: look again once PID 1 is done. */
-        if (sd_bus_message_read(msg, "b", &b) >= 0 && !b)
+        /* Unit files may have come or gone, and cgpersist-generator has just
+         * placed services per the configuration on disk: read it too, so the
+         * daemon's entities and the generator's drop-ins agree. A bad
+         * configuration keeps the last good one. */
+        if (sd_bus_message_read(msg, "b", &b) >= 0 && !b) {
+                (void) manager_reload_config(m);
                 manager_queue_reconcile(m);
+        }
         return 0;
 }
 

@@ -18,7 +18,8 @@ bool unit_name_is_instance(const char *name);
 /* "foo@a.service" -> "foo@.service"; other names are copied. */
 int unit_name_template_of(const char *name, char **ret);
 
-/* The entity slice of a service: the slice systemd itself would give a template
+/* The entity slice of a service (-EINVAL for an invalid name,
+ * -ENAMETOOLONG when escaping makes the slice name too long): the slice systemd itself would give a template
  * family, below system.slice: "web.service" -> "system-web.slice",
  * "foo@a.service" -> "system-foo.slice", "my-app.service" ->
  * "system-my\x2dapp.slice" (dashes in the prefix are escaped, as systemd
@@ -38,4 +39,13 @@ int slice_cgroup_path(const char *slice, char **ret);
 
 /* Section names in the configuration may be globs (fnmatch(3)). */
 bool unit_pattern_is_glob(const char *pattern);
+/* A service name, a template, or a glob made of unit name characters and
+ * "*?[]!" (no "/", no "..", at most UNIT_NAME_MAX). */
+bool unit_pattern_is_valid(const char *pattern);
+/* True if name (a valid service name) is pattern, is an instance of the
+ * template pattern, or matches the glob pattern. */
 bool unit_pattern_match(const char *pattern, const char *name);
+
+/* cgpersist's own units (cgpersistd.service, cgpersist-*.service such as the
+ * keepers): never placed in an entity, never given a stop hook. */
+bool unit_name_is_cgpersist_own(const char *name);

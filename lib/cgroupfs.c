@@ -1,2 +1,541 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading the cgroup v2 tree (Documentation/admin-guide/cgroup-v2.rst).
+ *
+ * Kernel interfaces and versions:
+ *  - memory.current, memory.max, memory.high, memory.low: 4.5+;
+ *    memory.peak: 5.19+. Single numbers, or "max" for "no limit".
+ *  - memory.stat: flat keyed; its "kernel" key is 5.18+ (see memstat.c).
+ *  - cgroup.stat: nr_descendants, nr_dying_descendants (4.14+);
+ *    nr_dying_subsys_<controller> about 6.12+ (absent on bookworm's 6.1).
+ *  - cgroup.procs: one pid per line; empty when no process is in the cgroup.
+ *  - The cgroup id that /proc/kpagecgroup and bpf report is the inode
+ *    number of the cgroup's directory (kernfs node id, 64-bit hosts).
+ *
+ * libcgroup (2.0.2 on bookworm) reads memory.stat when root is the v2 mount
+ * that libcgroup itself found in /proc/mounts. It is not used for:
+ *  - cgroup.* files: 2.0 cannot read them on v2;
+ *  - single values: cgroup_get_value_string() caps values at 4096 bytes and
+ *    needs a struct cgroup per read, a plain read is simpler and equal;
+ *  - listing children: cgroup_walk_tree_begin() with a depth only labels
+ *    deeper entries, fts still descends the whole subtree (and follows
+ *    symlinks, FTS_LOGICAL); a readdir() of one directory is O(children).
+ * When libcgroup fails on a read, the same read is done on the plain file,
+ * which also gives the caller a real errno (libcgroup flattens a missing
+ * file into ECGINVAL). */
+
+#include <fcntl.h>
+#include <libcgroup.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/vfs.h>
+
 #include "cgroupfs.h"
+#include "fileio.h"
+#include "macro.h"
+#include "path.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* memory.stat holds about 50 lines; cgroup.stat a handful. */
+#define CGROUP_FILE_MAX (64U * 1024U)
+
+struct CgroupFs {
+        char *root;             /* no trailing slash, except for "/" itself */
+        bool libcgroup;         /* memory.stat through libcgroup */
+        int libcgroup_error;    /* ECG* code if libcgroup was wanted but not usable */
+};
+
+const char *cgroupfs_root(const CgroupFs *fs) {
+        return fs ? fs->root : NULL;
+}
+
+bool cgroupfs_uses_libcgroup(const CgroupFs *fs) {
+        return fs && fs->libcgroup;
+}
+
+int cgroupfs_libcgroup_error(const CgroupFs *fs) {
+        return fs ? fs->libcgroup_error : 0;
+}
+
+static void libcgroup_silent(void *userdata, int level, const char *fmt, va_list ap) {
+        /* lib/ does not log: libcgroup's own stderr logger would. Failures
+         * come back to the caller as return values. */
+}
+
+/* Whether libcgroup can serve reads below root: root must be a cgroup2 mount
+ * and the very one libcgroup took from /proc/mounts for "memory". Returns 0
+ * or an ECG* code saying why not. */
+static int libcgroup_probe(const char *root) {
+        _cleanup_free_ char *real_root = NULL, *real_mnt = NULL;
+        char *mnt = NULL;
+        struct statfs sfs;
+        int r;
+
+        if (statfs(root, &sfs) < 0 || (uint64_t) sfs.f_type != CGROUP2_SUPER_MAGIC)
+                return ECGROUPNOTMOUNTED;
+
+        cgroup_set_logger(libcgroup_silent, CGROUP_LOG_ERROR, NULL);
+
+        /* cgroup_init() reads /proc/mounts into libcgroup's process-wide
+         * table. Calling it again (another CgroupFs) just refreshes that. */
+        r = cgroup_init();
+        if (r != 0)
+                return r;
+
+        r = cgroup_get_subsys_mount_point("memory", &mnt);
+        if (r != 0)
+                return r;
+
+        real_root = realpath(root, NULL);
+        real_mnt = realpath(mnt, NULL);
+        free(mnt);
+        if (!real_root || !real_mnt)
+                return ECGOTHER;
+
+        /* On a hybrid (v1 memory + v2 "unified") host libcgroup reports the
+         * v1 mount: reading there would mix up two different trees. */
+        if (!streq(real_root, real_mnt))
+                return ECGROUPSUBSYSNOTMOUNTED;
+
+        return 0;
+}
+
+int cgroupfs_new(const char *root, bool use_libcgroup, CgroupFs **ret) {
+        CgroupFs *fs;
+        size_t len;
+
+        if (isempty(root) || !ret)
+                return -EINVAL;
+        if (root[0] != '/')
+                return -EINVAL;
+
+        fs = calloc(1, sizeof(*fs));
+        if (!fs)
+                return -ENOMEM;
+
+        fs->root = strdup(root);
+        if (!fs->root) {
+                free(fs);
+                return -ENOMEM;
+        }
+        len = strlen(fs->root);
+        while (len > 1 && fs->root[len - 1] == '/')
+                fs->root[--len] = 0;
+
+        if (use_libcgroup) {
+                fs->libcgroup_error = libcgroup_probe(fs->root);
+                fs->libcgroup = fs->libcgroup_error == 0;
+        }
+
+        *ret = fs;
+        return 0;
+}
+
+CgroupFs *cgroupfs_free(CgroupFs *fs) {
+        if (!fs)
+                return NULL;
+        free(fs->root);
+        free(fs);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
+
+/* Normalizes a cgroup path to "a/b" ("" for the root cgroup): a leading "/",
+ * empty and "." components are dropped; ".." is refused, since a cgroup path
+ * from systemd never has one and it is the way out of root. */
+static int cgpath_normalize(const char *cgpath, char **ret) {
+        _cleanup_free_ char *out = NULL;
+        const char *p;
+        size_t n = 0;
+
+        if (!cgpath)
+                cgpath = "";
+        if (strlen(cgpath) >= PATH_MAX)
+                return -ENAMETOOLONG;
+
+        out = malloc(strlen(cgpath) + 1);
+        if (!out)
+                return -ENOMEM;
+
+        p = cgpath;
+        for (;;) {
+                const char *e;
+                size_t l;
+
+                while (*p == '/')
+                        p++;
+                if (*p == 0)
+                        break;
+                e = strchrnul(p, '/');
+                l = (size_t) (e - p);
+
+                if (l == 2 && p[0] == '.' && p[1] == '.')
+                        return -EINVAL;
+                if (l == 1 && p[0] == '.') {
+                        p = e;
+                        continue;
+                }
+                if (l > NAME_MAX)
+                        return -ENAMETOOLONG;
+
+                if (n > 0)
+                        out[n++] = '/';
+                memcpy(out + n, p, l);
+                n += l;
+                p = e;
+        }
+        out[n] = 0;
+
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static bool cgfile_is_valid(const char *file) {
+        /* A file name inside a cgroup directory, nothing more. */
+        return !strchr(file, '/') && !streq(file, ".") && !streq(file, "..") && strlen(file) <= NAME_MAX;
+}
+
+int cgroupfs_path(const CgroupFs *fs, const char *cgpath, const char *file, char **ret) {
+        _cleanup_free_ char *rel = NULL;
+        char *p;
+        int r;
+
+        if (!fs || !ret)
+                return -EINVAL;
+        if (file && !isempty(file) && !cgfile_is_valid(file))
+                return -EINVAL;
+
+        r = cgpath_normalize(cgpath, &rel);
+        if (r < 0)
+                return r;
+
+        p = path_join(fs->root, rel, file);
+        if (!p)
+                return -ENOMEM;
+
+        *ret = p;
+        return 0;
+}
+
+bool cgroupfs_exists(const CgroupFs *fs, const char *cgpath) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+
+        if (cgroupfs_path(fs, cgpath, NULL, &p) < 0)
+                return false;
+        return stat(p, &st) >= 0 && S_ISDIR(st.st_mode);
+}
+
+int cgroupfs_id(const CgroupFs *fs, const char *cgpath, uint64_t *ret) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+
+        r = cgroupfs_path(fs, cgpath, NULL, &p);
+        if (r < 0)
+                return r;
+
+        if (stat(p, &st) < 0)
+                return negative_errno();
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+
+        *ret = (uint64_t) st.st_ino;
+        return 0;
+}
+
+static int read_cgroup_file(const CgroupFs *fs, const char *cgpath, const char *file, char **ret) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        r = cgroupfs_path(fs, cgpath, file, &p);
+        if (r < 0)
+                return r;
+
+        return read_full_file(p, CGROUP_FILE_MAX, ret, NULL);
+}
+
+int cgroupfs_read_u64(const CgroupFs *fs, const char *cgpath, const char *file, uint64_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        uint64_t v;
+        int r;
+
+        if (!ret || isempty(file))
+                return -EINVAL;
+
+        r = read_cgroup_file(fs, cgpath, file, &text);
+        if (r < 0)
+                return r;
+
+        /* The kernel ends every value with exactly one newline. */
+        len = strlen(text);
+        if (len > 0 && text[len - 1] == '\n')
+                text[--len] = 0;
+
+        if (streq(text, "max")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+
+        r = safe_atou64_strict(text, &v);
+        if (r < 0)
+                return r;
+
+        *ret = v;
+        return 0;
+}
+
+static int memstat_read_plain(const CgroupFs *fs, const char *cgpath, MemStat *ret) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = read_cgroup_file(fs, cgpath, "memory.stat", &text);
+        if (r < 0)
+                return r;
+
+        return memstat_parse(text, ret);
+}
+
+static int memstat_stat_apply(MemStat *m, struct cgroup_stat *st) {
+        uint64_t v;
+        size_t l;
+
+        /* libcgroup strncpy()s into fixed buffers and keeps the newline. */
+        st->name[sizeof(st->name) - 1] = 0;
+        st->value[sizeof(st->value) - 1] = 0;
+        l = strlen(st->value);
+        if (l > 0 && st->value[l - 1] == '\n')
+                st->value[l - 1] = 0;
+
+        if (safe_atou64_strict(st->value, &v) < 0)
+                return -EINVAL;
+
+        memstat_set(m, st->name, v);
+        return 0;
+}
+
+static int memstat_read_libcgroup(const char *rel, MemStat *ret) {
+        struct cgroup_stat st = {};
+        MemStat m = {};
+        void *handle = NULL;
+        int r, q;
+
+        /* libcgroup's paths are relative to the controller's mount. */
+        r = cgroup_read_stats_begin("memory", isempty(rel) ? "." : rel, &handle, &st);
+        while (r == 0) {
+                q = memstat_stat_apply(&m, &st);
+                if (q < 0) {
+                        r = ECGINVAL;
+                        break;
+                }
+                memset(&st, 0, sizeof(st));
+                r = cgroup_read_stats_next(&handle, &st);
+        }
+        /* begin() leaves the handle NULL when it could not open the file;
+         * end() on a NULL handle crashes in some libcgroup versions. */
+        if (handle)
+                (void) cgroup_read_stats_end(&handle);
+
+        if (r != ECGEOF)
+                return -EIO;
+
+        *ret = m;
+        return 0;
+}
+
+int cgroupfs_read_memstat(const CgroupFs *fs, const char *cgpath, MemStat *ret) {
+        _cleanup_free_ char *rel = NULL;
+        int r;
+
+        if (!fs || !ret)
+                return -EINVAL;
+
+        r = cgpath_normalize(cgpath, &rel);
+        if (r < 0)
+                return r;
+
+        if (fs->libcgroup) {
+                MemStat m;
+
+                if (memstat_read_libcgroup(rel, &m) >= 0) {
+                        *ret = m;
+                        return 0;
+                }
+                /* Fall through: the plain read gives the real errno, or the
+                 * answer if libcgroup stumbled over something it cannot do. */
+        }
+
+        return memstat_read_plain(fs, rel, ret);
+}
+
+static int cgroup_stat_one(const char *name, uint64_t value, void *userdata) {
+        CgroupStat *s = userdata;
+
+        if (streq(name, "nr_descendants"))
+                s->nr_descendants = value;
+        else if (streq(name, "nr_dying_descendants"))
+                s->nr_dying_descendants = value;
+        else if (streq(name, "nr_dying_subsys_memory"))
+                s->nr_dying_subsys_memory = value;
+        return 0;
+}
+
+int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret) {
+        _cleanup_free_ char *text = NULL;
+        CgroupStat s = {
+                .nr_descendants = UINT64_MAX,
+                .nr_dying_descendants = UINT64_MAX,
+                .nr_dying_subsys_memory = UINT64_MAX,
+        };
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+
+        r = read_cgroup_file(fs, cgpath, "cgroup.stat", &text);
+        if (r < 0)
+                return r;
+
+        r = flat_keyed_parse(text, cgroup_stat_one, &s);
+        if (r < 0)
+                return -EINVAL;
+
+        /* Every v2 kernel (4.14+) has these two: their absence means this is
+         * not a cgroup.stat. */
+        if (s.nr_descendants == UINT64_MAX || s.nr_dying_descendants == UINT64_MAX)
+                return -EINVAL;
+
+        *ret = s;
+        return 0;
+}
+
+void strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+}
+
+static void strv_freep(char ***l) {
+        strv_free(*l);
+}
+
+static int cmp_strp(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+int cgroupfs_children(const CgroupFs *fs, const char *cgpath, char ***ret) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
+        size_t n = 0, allocated = 0;
+        struct dirent *de;
+        int fd, r;
+
+        if (!ret)
+                return -EINVAL;
+
+        r = cgroupfs_path(fs, cgpath, NULL, &p);
+        if (r < 0)
+                return r;
+
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        allocated = 1;
+
+        for (;;) {
+                bool is_dir;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return negative_errno();
+                        break;
+                }
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+
+                if (de->d_type == DT_UNKNOWN) {
+                        struct stat st;
+
+                        /* A child may go away under us: skip it then. */
+                        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        is_dir = S_ISDIR(st.st_mode);
+                } else
+                        is_dir = de->d_type == DT_DIR;
+                if (!is_dir)
+                        continue;
+
+                if (n + 2 > allocated) {
+                        size_t na = MAX(allocated * 2, (size_t) 8);
+                        char **nl = realloc(l, na * sizeof(char *));
+                        if (!nl)
+                                return -ENOMEM;
+                        l = nl;
+                        allocated = na;
+                }
+                l[n] = strdup(de->d_name);
+                if (!l[n])
+                        return -ENOMEM;
+                l[++n] = NULL;
+        }
+
+        qsort(l, n, sizeof(char *), cmp_strp);
+
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int cgroupfs_is_empty(const CgroupFs *fs, const char *cgpath) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[64];
+        ssize_t n;
+        int r;
+
+        r = cgroupfs_path(fs, cgpath, "cgroup.procs", &p);
+        if (r < 0)
+                return r;
+
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+
+        /* One read is enough to tell: a populated cgroup.procs starts with a
+         * pid. Reading the whole list of a big cgroup would be waste. */
+        do
+                n = read(fd, buf, sizeof(buf));
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+
+        for (ssize_t i = 0; i < n; i++)
+                if (buf[i] != '\n' && buf[i] != ' ')
+                        return 0;
+
+        return 1;
+}

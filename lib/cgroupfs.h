@@ -22,7 +22,17 @@ int cgroupfs_new(const char *root, bool use_libcgroup, CgroupFs **ret);
 CgroupFs *cgroupfs_free(CgroupFs *fs);
 const char *cgroupfs_root(const CgroupFs *fs);
 
-/* Absolute path of a cgroup file: root/path/file. */
+/* Whether memory.stat is read through libcgroup. false on fixture roots, with
+ * use_libcgroup=false, and when libcgroup could not be set up (a hybrid v1/v2
+ * host, cgroup_init() failing...): then cgroupfs_libcgroup_error() says why,
+ * as a libcgroup ECG* code for cgroup_strerror(), so the caller can log it. */
+bool cgroupfs_uses_libcgroup(const CgroupFs *fs);
+int cgroupfs_libcgroup_error(const CgroupFs *fs);
+
+/* Absolute path of a cgroup file: root/path/file (file NULL or "": the
+ * cgroup directory). A leading "/", "//" and "." in cgpath are tolerated;
+ * -EINVAL for a ".." component or a file that is not a plain name, so no
+ * cgpath reaches outside root. */
 int cgroupfs_path(const CgroupFs *fs, const char *cgpath, const char *file, char **ret);
 
 bool cgroupfs_exists(const CgroupFs *fs, const char *cgpath);
@@ -32,9 +42,11 @@ bool cgroupfs_exists(const CgroupFs *fs, const char *cgpath);
 int cgroupfs_id(const CgroupFs *fs, const char *cgpath, uint64_t *ret);
 
 /* A single-number file (memory.current, memory.peak, memory.max...);
- * "max" reads as UINT64_MAX. -ENOENT if missing. */
+ * "max" reads as UINT64_MAX. -ENOENT if missing, -EINVAL on anything but
+ * digits (one trailing newline allowed), -ERANGE past UINT64_MAX. */
 int cgroupfs_read_u64(const CgroupFs *fs, const char *cgpath, const char *file, uint64_t *ret);
 
+/* memory.stat; -EINVAL if malformed. */
 int cgroupfs_read_memstat(const CgroupFs *fs, const char *cgpath, MemStat *ret);
 
 typedef struct CgroupStat {
@@ -43,12 +55,16 @@ typedef struct CgroupStat {
         uint64_t nr_dying_subsys_memory; /* UINT64_MAX when the kernel lacks it */
 } CgroupStat;
 
+/* cgroup.stat; -EINVAL if malformed or lacking nr_descendants or
+ * nr_dying_descendants. */
 int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret);
 
-/* The names of the direct child cgroups, sorted, NULL-terminated. */
+/* The names of the direct child cgroups (directories only), sorted by
+ * strcmp(), NULL-terminated; free with strv_free(). */
 int cgroupfs_children(const CgroupFs *fs, const char *cgpath, char ***ret);
 
-/* Whether cgroup.procs of cgpath lists no process. */
+/* Whether cgroup.procs of cgpath lists no process: 1 empty, 0 not. */
 int cgroupfs_is_empty(const CgroupFs *fs, const char *cgpath);
 
+/* Frees a NULL-terminated string array; NULL is fine. */
 void strv_free(char **l);

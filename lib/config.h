@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
+
 /* cgpersist.conf(5): /etc/cgpersist/cgpersist.conf, then
  * /etc/cgpersist/conf.d/\*.conf, then /run/cgpersist/conf.d/\*.conf (later
  * wins; drop-ins sorted by file name across both directories, a file in /run
@@ -30,21 +32,46 @@ typedef struct TmpfsSpec {
         char *owner;     /* user[:group], NULL = root */
 } TmpfsSpec;
 
+/* Bits of ServiceSection.set_mask and ServicePolicy.set_mask: which fields a
+ * section (or, for the effective policy, any applied section) set. */
+typedef enum PolicyField {
+        POLICY_ENTITY              = UINT64_C(1) << 0,
+        POLICY_MEMORY_LOW          = UINT64_C(1) << 1,
+        POLICY_MEMORY_HIGH         = UINT64_C(1) << 2,
+        POLICY_MEMORY_MAX          = UINT64_C(1) << 3,
+        POLICY_RETIRE_RESIDUAL_MAX = UINT64_C(1) << 4,
+        POLICY_DRAIN               = UINT64_C(1) << 5,
+        POLICY_DRAIN_BUDGET        = UINT64_C(1) << 6,
+        POLICY_PROACTIVE_RECLAIM   = UINT64_C(1) << 7,
+        POLICY_TMPFS               = UINT64_C(1) << 8,
+        POLICY_ENABLED             = UINT64_C(1) << 9,
+} PolicyField;
+
+/* Built-in defaults, overridden by [defaults]. */
+#define POLICY_DEFAULT_RETIRE_RESIDUAL_MAX (UINT64_C(16) * 1024 * 1024)
+#define POLICY_DEFAULT_DRAIN DRAIN_FILE
+#define POLICY_DEFAULT_DRAIN_BUDGET_USEC (UINT64_C(2) * 1000000)
+/* The stop hook runs under the unit's TimeoutStopSec= (90 s by default). */
+#define POLICY_MAX_DRAIN_BUDGET_USEC (UINT64_C(300) * 1000000)
+#define TMPFS_DEFAULT_MODE 0755
+
 /* The policy of one service: [defaults] overlaid with every matching
  * [service NAME] section, in the order they were read. Every field has a
  * "set" bit so overlays only replace what a section names. */
 typedef struct ServicePolicy {
         char *entity;                /* slice override, NULL = derived name */
-        uint64_t memory_low;         /* SIZE_INFINITY = unset for limits */
-        uint64_t memory_high;
-        uint64_t memory_max;
-        uint64_t retire_residual_max;
+        uint64_t memory_low;         /* SIZE_INFINITY = unset for limits; for */
+        uint64_t memory_high;        /* memory_low, POLICY_MEMORY_LOW in set_mask */
+        uint64_t memory_max;         /* tells an explicit "infinity" from unset */
+        uint64_t retire_residual_max; /* SIZE_INFINITY: always retire */
         DrainMode drain;
         uint64_t drain_budget_usec;
         bool proactive_reclaim;
         TmpfsSpec *tmpfs;            /* n_tmpfs entries */
         size_t n_tmpfs;
         bool enabled;                /* false for "enable = no" */
+        uint64_t set_mask;           /* effective policy: fields set by [defaults]
+                                      * or a matching section (PolicyField) */
 } ServicePolicy;
 
 typedef struct ServiceSection {
@@ -88,24 +115,35 @@ typedef struct ConfigDiags {
         size_t n_errors;
 } ConfigDiags;
 
-/* Reads the configuration below root ("/" on a real system). Returns 0 and a
+/* Largest configuration file read; a bigger one is an error. */
+#define CONFIG_FILE_MAX (UINT64_C(1) << 20)
+
+/* Reads the configuration below root ("/" on a real system, NULL = "/").
+ * Diagnostics are appended to diags (may be NULL); each names the file (as
+ * opened, root included) and the line. Returns 0 and a
  * Config when no error was found (warnings may be in diags); -EINVAL and no
  * Config when any error was found, every one of them in diags; other negative
- * errno for I/O failures. A missing main file is not an error. */
+ * errno for I/O failures (with an error in diags saying which file). A missing
+ * main file or conf.d directory is not an error. */
 int config_load(const char *root, Config **ret, ConfigDiags *diags);
 
-/* Parses one file's text, as config_load() does, for tests and fuzzing. */
+/* Parses one file's text, as config_load() does, for tests and fuzzing.
+ * filename (NULL: "<string>") is used in diagnostics only. */
 int config_parse_string(const char *text, const char *filename, Config **ret, ConfigDiags *diags);
 
 Config *config_free(Config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 void config_diags_clear(ConfigDiags *d);
 
-/* The effective policy for a concrete service unit; returns 1 and fills ret if
- * any [service] section matches it (and it is not disabled), 0 if the service
- * is not configured. ret's strings point into c: valid while c lives. */
+/* The effective policy for a concrete service unit (or a template, which
+ * stands for its instances); returns 1 and fills ret if any [service] section
+ * matches it (and it is not disabled), 0 if the service is not configured,
+ * is disabled, is not a valid service name, or is one of cgpersist's own
+ * units. ret's strings and tmpfs array point into c: valid while c lives. */
 int config_policy_for(const Config *c, const char *unit, ServicePolicy *ret);
 
-/* Section patterns that name concrete units or templates (not globs), so the
- * generator and the daemon know which units to look at without listing every
- * unit on the system. Globs need a unit list: see config_policy_for(). */
+/* Section patterns that name concrete units or templates (not globs) tell
+ * the generator and the daemon which units to look at without listing every
+ * unit on the system; true if some pattern is a glob, which needs a unit
+ * list: see config_policy_for(). */
 bool config_has_globs(const Config *c);

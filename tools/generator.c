@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgpersist-generator: a systemd.generator(7). systemd runs it early at boot
+ * and at every daemon-reload, before units are loaded, with no D-Bus and
+ * possibly no journal. For every configured service it writes
+ * <normal-dir>/<unit>.d/50-cgpersist.conf, which moves the service's
+ * instances into their entity slice and adds the stop hook.
+ *
+ * It must never fail the boot: whatever goes wrong is logged (to /dev/kmsg,
+ * since the journal may not run yet; to stderr otherwise) and it exits 0.
+ * A refused configuration places nothing. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <syslog.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "dropin.h"
+#include "fileio.h"
+#include "macro.h"
+#include "path.h"
+#include "unitname.h"
+
+#define PROGRAM "cgpersist-generator"
+
+/* Where systemd looks for unit files, most important first (the order does
+ * not matter here: only the names are collected). */
+static const char *const unit_dirs[] = {
+        "etc/systemd/system",
+        "run/systemd/system",
+        "usr/local/lib/systemd/system",
+        "lib/systemd/system",
+        "usr/lib/systemd/system",
+};
+
+static int log_fd = -EBADF;
+
+static void log_open(const char *root) {
+        /* A test run on a fixture tree (CGPERSIST_ROOT) reports on stderr,
+         * not into the kernel log of the machine running the tests. */
+        if (!streq(root, "/"))
+                return;
+        log_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+}
+
+_printf_(2, 3)
+static void log_msg(int level, const char *format, ...) {
+        char buf[1024];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(buf, sizeof(buf), format, ap);
+        va_end(ap);
+
+        if (log_fd >= 0) {
+                /* kmsg takes one record per write(), with its priority. */
+                char rec[1100];
+                int n = snprintf(rec, sizeof(rec), "<%d>" PROGRAM "[%d]: %s\n", level, (int) getpid(), buf);
+
+                if (n > 0 && write(log_fd, rec, MIN((size_t) n, sizeof(rec) - 1)) >= 0)
+                        return;
+        }
+        fprintf(stderr, PROGRAM ": %s\n", buf);
+}
+
+static void log_diags(const ConfigDiags *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                const ConfigDiag *g = &d->items[i];
+                int level = g->level == DIAG_ERROR ? LOG_ERR : LOG_WARNING;
+
+                if (g->line > 0)
+                        log_msg(level, "%s:%u: %s", g->file, g->line, g->message);
+                else
+                        log_msg(level, "%s: %s", g->file, g->message);
+        }
+}
+
+typedef struct NameList {
+        char **names;
+        size_t n;
+} NameList;
+
+static void name_list_done(NameList *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->names[i]);
+        free(l->names);
+        *l = (NameList) {};
+}
+
+static int name_list_add(NameList *l, const char *name) {
+        char **n, *s;
+
+        s = strdup(name);
+        if (!s)
+                return -ENOMEM;
+        n = realloc(l->names, (l->n + 1) * sizeof(char *));
+        if (!n) {
+                free(s);
+                return -ENOMEM;
+        }
+        l->names = n;
+        l->names[l->n++] = s;
+        return 0;
+}
+
+static int strcmp_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Only names are read, no unit file is opened: a glob needs to know which
+ * services exist, nothing more, and this runs on every boot. */
+static int scan_unit_dir(const Config *c, const char *dir, NameList *l) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_REG && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+                        continue;
+                if (dropin_unit_must_skip(de->d_name))
+                        continue;
+
+                for (size_t i = 0; i < c->n_services; i++) {
+                        const char *p = c->services[i].pattern;
+
+                        if (unit_pattern_is_glob(p) && unit_pattern_match(p, de->d_name)) {
+                                if (name_list_add(l, de->d_name) < 0)
+                                        return -ENOMEM;
+                                break;
+                        }
+                }
+        }
+        return 0;
+}
+
+static int collect_names(const Config *c, const char *root, NameList *l) {
+        int r;
+
+        /* Names and templates from the configuration need no unit file: a
+         * drop-in for a unit that does not exist is simply never used, and
+         * one for foo@.service applies to all of foo's instances. */
+        for (size_t i = 0; i < c->n_services; i++)
+                if (!unit_pattern_is_glob(c->services[i].pattern)) {
+                        r = name_list_add(l, c->services[i].pattern);
+                        if (r < 0)
+                                return r;
+                }
+
+        if (config_has_globs(c))
+                for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++) {
+                        _cleanup_free_ char *dir = path_join(root, unit_dirs[i]);
+
+                        if (!dir)
+                                return -ENOMEM;
+                        r = scan_unit_dir(c, dir, l);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                log_msg(LOG_WARNING, "Failed to read %s, ignoring: %s", dir, strerror(-r));
+                }
+
+        if (l->n > 0)
+                qsort(l->names, l->n, sizeof(char *), strcmp_ptr);
+        return 0;
+}
+
+static int write_dropin(const char *normal_dir, const char *unit, const ServicePolicy *p) {
+        _cleanup_free_ char *text = NULL, *dir_name = NULL, *dir = NULL, *path = NULL;
+        int r;
+
+        r = dropin_render(unit, p, CGPERSIST_LIBEXECDIR, &text);
+        if (r < 0)
+                return r;
+
+        if (asprintf(&dir_name, "%s.d", unit) < 0)
+                return -ENOMEM;
+        dir = path_join(normal_dir, dir_name);
+        path = dir ? path_join(dir, DROPIN_FILE_NAME) : NULL;
+        if (!path)
+                return -ENOMEM;
+
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+static int run(const char *normal_dir, const char *root) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(name_list_done) NameList names = {};
+        ConfigDiags diags = {};
+        unsigned placed = 0;
+        int r;
+
+        r = config_load(root, &c, &diags);
+        log_diags(&diags);
+        config_diags_clear(&diags);
+        if (r < 0) {
+                /* Half a configuration could move services that a later,
+                 * corrected file would not: place nothing. The services stay
+                 * where systemd puts them by default. */
+                log_msg(LOG_ERR, "Configuration refused (%s), no service is placed.", strerror(-r));
+                return 0;
+        }
+
+        r = collect_names(c, root, &names);
+        if (r < 0) {
+                log_msg(LOG_ERR, "Failed to collect configured services: %s", strerror(-r));
+                return 0;
+        }
+
+        for (size_t i = 0; i < names.n; i++) {
+                const char *unit = names.names[i];
+                ServicePolicy p;
+
+                if (i > 0 && streq(unit, names.names[i - 1]))
+                        continue;
+
+                if (dropin_unit_must_skip(unit)) {
+                        /* Only reached for names the configuration spells out;
+                         * globs silently pass over cgpersist's own units. */
+                        log_msg(LOG_WARNING, "%s is one of cgpersist's own units, not placing it.", unit);
+                        continue;
+                }
+
+                r = config_policy_for(c, unit, &p);
+                if (r <= 0)
+                        continue; /* enable = no */
+
+                r = write_dropin(normal_dir, unit, &p);
+                if (r < 0) {
+                        log_msg(LOG_ERR, "Failed to write drop-in for %s, ignoring: %s", unit, strerror(-r));
+                        continue;
+                }
+                placed++;
+        }
+
+        if (placed > 0)
+                log_msg(LOG_DEBUG, "Placed %u service(s) in their entities.", placed);
+        return 0;
+}
+
+static void help(void) {
+        printf("%s NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
+               "\n"
+               "systemd generator: writes NORMAL-DIR/UNIT.d/" DROPIN_FILE_NAME " for every\n"
+               "service configured in cgpersist.conf(5), placing it in its entity slice.\n"
+               "Run by systemd at boot and at daemon-reload; see cgpersist-generator(8).\n"
+               "\n"
+               "  -h --help     Show this help\n"
+               "     --version  Show the version\n"
+               "\n"
+               "Environment: CGPERSIST_ROOT=DIR reads the configuration and unit\n"
+               "directories below DIR instead of /.\n",
+               PROGRAM);
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100 };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        const char *root;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf(PROGRAM " " PACKAGE_VERSION "\n");
+                        return 0;
+                default:
+                        return 1;
+                }
+
+        /* systemd passes three directories; one is enough by hand. */
+        if (argc - optind != 1 && argc - optind != 3) {
+                fprintf(stderr, PROGRAM ": expected 1 or 3 directories, got %d (see --help)\n", argc - optind);
+                return 1;
+        }
+
+        root = getenv("CGPERSIST_ROOT");
+        if (isempty(root))
+                root = "/";
+        log_open(root);
+
+        if (root[0] != '/') {
+                log_msg(LOG_ERR, "CGPERSIST_ROOT=%s is not an absolute path, no service is placed.", root);
+                return 0;
+        }
+
+        (void) run(argv[optind], root);
+        if (log_fd >= 0)
+                close(log_fd);
+        return 0;
+}

@@ -143,8 +143,6 @@ CgroupFs *cgroupfs_free(CgroupFs *fs) {
         return NULL;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
-
 /* Normalizes a cgroup path to "a/b" ("" for the root cgroup): a leading "/",
  * empty and "." components are dropped; ".." is refused, since a cgroup path
  * from systemd never has one and it is the way out of root. */

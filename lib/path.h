@@ -4,7 +4,10 @@
 #include <stdbool.h>
 
 /* Joins components with single slashes; NULL-terminated argument list.
- * Returns a malloc'ed string or NULL on OOM. */
+ * Empty ("") components are skipped, slashes at the joins collapse to one,
+ * the first component's leading "/" is kept and trailing slashes go:
+ * path_join("/a/", "", "/b/") is "/a/b". No other normalization (no ".."
+ * handling: check names first). Returns a malloc'ed string or NULL on OOM. */
 char *path_join_internal(const char *first, ...);
 #define path_join(...) path_join_internal(__VA_ARGS__, (const char *) NULL)
 
@@ -12,5 +15,6 @@ char *path_join_internal(const char *first, ...);
  * valid UTF-8, no control characters. */
 bool filename_is_safe(const char *s);
 
-/* Valid UTF-8 without control characters. */
+/* Valid UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF) without control characters (C0, DEL, C1). false for NULL. */
 bool string_is_safe_utf8(const char *s);

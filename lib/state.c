@@ -29,7 +29,6 @@
 
 #include "fileio.h"
 #include "macro.h"
-#include "memstat.h"
 #include "path.h"
 #include "state.h"
 

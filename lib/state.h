@@ -42,23 +42,37 @@ typedef struct State {
 State *state_new(void);
 State *state_free(State *s);
 
+/* Entities live in one array: an EntityState pointer (from state_find,
+ * state_add, or &s->entities[i]) and its history records are valid only
+ * until the next state_add() or state_remove() on that State. */
 EntityState *state_find(State *s, const char *slice);
-/* Adds an entity (or returns the existing one with that slice). */
+/* Adds an entity (or returns the existing one with that slice, unchanged).
+ * Returns 1 if added, 0 if it existed; ret may be NULL. */
 int state_add(State *s, const char *slice, const char *service, uint64_t now_usec, EntityState **ret);
+/* -ENOENT if there is no such entity. */
 int state_remove(State *s, const char *slice);
 
-/* Appends a record (copied); drops the oldest past STATE_HISTORY_MAX. */
+/* Appends a record (strings copied; unit required, invocation_id and result
+ * may be NULL); drops the oldest past STATE_HISTORY_MAX. Record pointers
+ * into e->history are valid until the next call on e. */
 int entity_add_instance(EntityState *e, const InstanceRecord *r);
 /* The newest record with that invocation id, or NULL. */
 InstanceRecord *entity_find_instance(EntityState *e, const char *invocation_id);
 
-/* Serialize / parse. Parsing is strict: -EBADMSG on any malformed line, with
- * the 1-based line number in *ret_line; -EPROTONOSUPPORT for a newer format. */
+/* Serialize / parse. The format is described at the top of state.c: first
+ * line "cgpersist-state <version>", then "entity" and "instance" lines of
+ * key=value fields (strings percent-encoded), then "end". Parsing is strict:
+ * -EBADMSG on any malformed line, with the 1-based line number in *ret_line;
+ * -EPROTONOSUPPORT for a newer format (*ret_line = 1). *ret_line (may be
+ * NULL) is only set for these two errors; *ret only on success. */
 int state_serialize(const State *s, char **ret);
 int state_parse(const char *text, State **ret, unsigned *ret_line);
 
-/* Loads dir/state. A missing file gives an empty state. A corrupt one is
- * renamed to state.corrupt-<usec> and -EBADMSG is returned together with an
- * empty state in *ret, so the caller can log and go on. */
+/* Loads dir/state. A missing file (or directory) gives an empty state. A
+ * corrupt one (or one over 64 MiB) is renamed to state.corrupt-<usec> (never
+ * replacing an earlier one) and -EBADMSG is returned together with an empty
+ * state in *ret, so the caller can log and go on. -EPROTONOSUPPORT: written
+ * by a newer cgpersist; the file is left alone and *ret is not set. */
 int state_load(const char *dir, State **ret, unsigned *ret_line);
+/* Writes dir/state atomically (mode 0644), creating dir (0755) if needed. */
 int state_save(const State *s, const char *dir);

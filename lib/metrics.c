@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "macro.h"
+#include "metrics.h"
+
+typedef enum MetricType {
+        METRIC_GAUGE,
+        METRIC_COUNTER,
+} MetricType;
+
+typedef struct MetricFamily {
+        const char *name; /* without "_total" */
+        MetricType type;
+        const char *unit; /* OpenMetrics UNIT, NULL for none */
+        const char *help;
+        size_t offset; /* of the uint64_t in MetricsEntity */
+} MetricFamily;
+
+#define FIELD(f) offsetof(MetricsEntity, f)
+
+static const MetricFamily families[] = {
+        { "cgpersist_entity_memory_bytes", METRIC_GAUGE, "bytes",
+          "Memory charged to the entity slice and everything below it (memory.current).",
+          FIELD(memory_bytes) },
+        { "cgpersist_entity_persistent_memory_bytes", METRIC_GAUGE, "bytes",
+          "Memory of the entity not charged to a live instance: what outlives restarts.",
+          FIELD(persistent_bytes) },
+        { "cgpersist_entity_instances", METRIC_GAUGE, NULL, "Live instances of the service in the entity.",
+          FIELD(instances) },
+        { "cgpersist_entity_restarts", METRIC_COUNTER, NULL,
+          "Instances started in the entity since it was created.", FIELD(restarts) },
+        { "cgpersist_entity_dying_descendants", METRIC_GAUGE, NULL,
+          "Dead cgroups below the entity that the kernel still keeps (cgroup.stat nr_dying_descendants).",
+          FIELD(dying_descendants) },
+        { "cgpersist_entity_drained_bytes", METRIC_COUNTER, "bytes",
+          "Bytes reclaimed from the entity's instances at stop and by cgctl drain.", FIELD(drained_bytes) },
+};
+
+typedef struct Buf {
+        char *p;
+        size_t len, allocated;
+        int error;
+} Buf;
+
+static void buf_printf(Buf *b, const char *fmt, ...) _printf_(2, 3);
+static void buf_printf(Buf *b, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        if (b->error < 0)
+                return;
+        for (;;) {
+                size_t room = b->allocated - b->len;
+
+                va_start(ap, fmt);
+                n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+                va_end(ap);
+                if (n < 0) {
+                        b->error = -EIO;
+                        return;
+                }
+                if ((size_t) n < room) {
+                        b->len += (size_t) n;
+                        return;
+                }
+                size_t a = MAX(b->allocated * 2, b->len + (size_t) n + 1);
+                a = MAX(a, (size_t) 4096);
+                char *q = realloc(b->p, a);
+                if (!q) {
+                        b->error = -ENOMEM;
+                        return;
+                }
+                b->p = q;
+                b->allocated = a;
+        }
+}
+
+static void buf_append(Buf *b, const char *s, size_t n) {
+        if (b->error < 0 || n == 0)
+                return;
+        if (b->len + n + 1 > b->allocated) {
+                size_t a = MAX(MAX(b->allocated * 2, b->len + n + 1), (size_t) 4096);
+                char *q = realloc(b->p, a);
+                if (!q) {
+                        b->error = -ENOMEM;
+                        return;
+                }
+                b->p = q;
+                b->allocated = a;
+        }
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = 0;
+}
+
+/* Label values in both formats escape backslash, double quote and newline,
+ * and nothing else. */
+static void buf_label_value(Buf *b, const char *s) {
+        s = s ?: "";
+        for (;;) {
+                size_t n = strcspn(s, "\\\"\n");
+
+                buf_append(b, s, n);
+                s += n;
+                if (*s == 0)
+                        return;
+                buf_append(b, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2);
+                s++;
+        }
+}
+
+static void render_family(Buf *b, const MetricFamily *f, const MetricsEntity *entities, size_t n,
+                          MetricsFormat format) {
+        const char *suffix = f->type == METRIC_COUNTER ? "_total" : "";
+        const char *type = f->type == METRIC_COUNTER ? "counter" : "gauge";
+        /* The family name as the format wants it in HELP and TYPE lines. */
+        const char *fsuffix = format == METRICS_PROMETHEUS ? suffix : "";
+
+        buf_printf(b, "# HELP %s%s %s\n", f->name, fsuffix, f->help);
+        buf_printf(b, "# TYPE %s%s %s\n", f->name, fsuffix, type);
+        if (format == METRICS_OPENMETRICS && f->unit)
+                buf_printf(b, "# UNIT %s %s\n", f->name, f->unit);
+
+        for (size_t i = 0; i < n; i++) {
+                uint64_t v = *(const uint64_t *) ((const char *) &entities[i] + f->offset);
+
+                if (v == UINT64_MAX)
+                        continue;
+                buf_printf(b, "%s%s{entity=\"", f->name, suffix);
+                buf_label_value(b, entities[i].entity);
+                buf_printf(b, "\",service=\"");
+                buf_label_value(b, entities[i].service);
+                buf_printf(b, "\"} %" PRIu64 "\n", v);
+        }
+}
+
+int metrics_render(const MetricsEntity *entities, size_t n, MetricsFormat format, char **ret) {
+        Buf b = {};
+
+        if (!ret || (n > 0 && !entities))
+                return -EINVAL;
+
+        buf_printf(&b, "# HELP cgpersist_entities Entities (persistent service slices) the daemon keeps.\n");
+        buf_printf(&b, "# TYPE cgpersist_entities gauge\n");
+        buf_printf(&b, "cgpersist_entities %zu\n", n);
+        for (size_t i = 0; i < ELEMENTSOF(families); i++)
+                render_family(&b, &families[i], entities, n, format);
+        if (format == METRICS_OPENMETRICS)
+                buf_printf(&b, "# EOF\n");
+
+        if (b.error < 0) {
+                free(b.p);
+                return b.error;
+        }
+        *ret = b.p;
+        return 0;
+}

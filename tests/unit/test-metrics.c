@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdbool.h>
+
+#include "macro.h"
+#include "metrics.h"
+#include "tests.h"
+
+static const MetricsEntity two[] = {
+        {
+                .entity = "system-web.slice",
+                .service = "web.service",
+                .memory_bytes = 92274688,
+                .persistent_bytes = 83886080,
+                .instances = 1,
+                .restarts = 6,
+                .dying_descendants = 4,
+                .drained_bytes = 125829120,
+        },
+        {
+                /* Inactive slice: usage unknown, counters still reported. */
+                .entity = "system-foo.slice",
+                .service = "foo@.service",
+                .memory_bytes = UINT64_MAX,
+                .persistent_bytes = UINT64_MAX,
+                .instances = 0,
+                .restarts = 2,
+                .dying_descendants = UINT64_MAX,
+                .drained_bytes = 0,
+        },
+};
+
+static char *render(const MetricsEntity *e, size_t n, MetricsFormat f) {
+        char *text = NULL;
+
+        CHECK_INT(metrics_render(e, n, f, &text), 0);
+        CHECK(text);
+        return text;
+}
+
+static bool has_line(const char *text, const char *line) {
+        size_t n = strlen(line);
+
+        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strneq(p, line, n) && (p[n] == '\n' || p[n] == 0))
+                        return true;
+        return false;
+}
+
+#define CHECK_LINE(text, line) \
+        do { \
+                if (!has_line((text), (line))) \
+                        CHECK_FAIL("missing line: %s", (line)); \
+        } while (0)
+#define CHECK_NO_LINE(text, line) \
+        do { \
+                if (has_line((text), (line))) \
+                        CHECK_FAIL("unexpected line: %s", (line)); \
+        } while (0)
+
+TEST(metrics_openmetrics_samples) {
+        _cleanup_free_ char *t = render(two, ELEMENTSOF(two), METRICS_OPENMETRICS);
+
+        CHECK_LINE(t, "cgpersist_entities 2");
+        CHECK_LINE(t,
+                   "cgpersist_entity_memory_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
+                   "92274688");
+        CHECK_LINE(t,
+                   "cgpersist_entity_persistent_memory_bytes{entity=\"system-web.slice\",service=\"web."
+                   "service\"} 83886080");
+        CHECK_LINE(t, "cgpersist_entity_instances{entity=\"system-web.slice\",service=\"web.service\"} 1");
+        CHECK_LINE(t,
+                   "cgpersist_entity_restarts_total{entity=\"system-web.slice\",service=\"web.service\"} 6");
+        CHECK_LINE(
+                t,
+                "cgpersist_entity_dying_descendants{entity=\"system-web.slice\",service=\"web.service\"} 4");
+        CHECK_LINE(t,
+                   "cgpersist_entity_drained_bytes_total{entity=\"system-web.slice\",service=\"web."
+                   "service\"} 125829120");
+        CHECK_LINE(t, "cgpersist_entity_instances{entity=\"system-foo.slice\",service=\"foo@.service\"} 0");
+        CHECK_LINE(
+                t,
+                "cgpersist_entity_restarts_total{entity=\"system-foo.slice\",service=\"foo@.service\"} 2");
+        /* Unknown gauges are left out, not reported as a huge number. */
+        CHECK(!strstr(t, "cgpersist_entity_memory_bytes{entity=\"system-foo.slice\""));
+        CHECK(!strstr(t, "cgpersist_entity_dying_descendants{entity=\"system-foo.slice\""));
+        CHECK(!strstr(t, "18446744073709551615"));
+}
+
+TEST(metrics_openmetrics_metadata) {
+        _cleanup_free_ char *t = render(two, ELEMENTSOF(two), METRICS_OPENMETRICS);
+        size_t n = strlen(t);
+
+        /* A counter family has no _total in OpenMetrics; its samples do. */
+        CHECK_LINE(t, "# TYPE cgpersist_entity_restarts counter");
+        CHECK_LINE(t, "# TYPE cgpersist_entity_drained_bytes counter");
+        CHECK_LINE(t, "# UNIT cgpersist_entity_drained_bytes bytes");
+        CHECK_LINE(t, "# TYPE cgpersist_entity_memory_bytes gauge");
+        CHECK_LINE(t, "# UNIT cgpersist_entity_memory_bytes bytes");
+        CHECK_LINE(t, "# TYPE cgpersist_entities gauge");
+        CHECK(strstr(t, "# HELP cgpersist_entity_persistent_memory_bytes "));
+        /* "# EOF" ends it, exactly once. */
+        CHECK(n > 6 && streq(t + n - 6, "# EOF\n"));
+        CHECK(strstr(t, "# EOF") == t + n - 6);
+}
+
+TEST(metrics_prometheus_text) {
+        _cleanup_free_ char *t = render(two, ELEMENTSOF(two), METRICS_PROMETHEUS);
+
+        /* node_exporter's parser wants the TYPE of the exact sample name. */
+        CHECK_LINE(t, "# TYPE cgpersist_entity_restarts_total counter");
+        CHECK_LINE(t, "# TYPE cgpersist_entity_drained_bytes_total counter");
+        CHECK_NO_LINE(t, "# TYPE cgpersist_entity_restarts counter");
+        CHECK(!strstr(t, "# UNIT"));
+        CHECK(!strstr(t, "# EOF"));
+        CHECK_LINE(t,
+                   "cgpersist_entity_restarts_total{entity=\"system-web.slice\",service=\"web.service\"} 6");
+        CHECK_LINE(t,
+                   "cgpersist_entity_memory_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
+                   "92274688");
+}
+
+TEST(metrics_sample_order) {
+        /* Samples of a family follow its metadata, in the given order, and no
+         * family is split (both formats require that). */
+        _cleanup_free_ char *t = render(two, ELEMENTSOF(two), METRICS_OPENMETRICS);
+        const char *type = strstr(t, "# TYPE cgpersist_entity_restarts counter");
+        const char *a = strstr(t, "cgpersist_entity_restarts_total{entity=\"system-web.slice\"");
+        const char *b = strstr(t, "cgpersist_entity_restarts_total{entity=\"system-foo.slice\"");
+        const char *next = strstr(t, "# HELP cgpersist_entity_dying_descendants");
+
+        CHECK(type && a && b && next);
+        CHECK(type < a && a < b && b < next);
+}
+
+TEST(metrics_label_escaping) {
+        /* Names are validated long before, but the renderer must not trust it. */
+        MetricsEntity e = {
+                .entity = "a\"b\\c\nd.slice",
+                .service = NULL,
+                .memory_bytes = 1,
+                .persistent_bytes = 1,
+        };
+        _cleanup_free_ char *t = render(&e, 1, METRICS_OPENMETRICS);
+
+        CHECK_LINE(t, "cgpersist_entity_memory_bytes{entity=\"a\\\"b\\\\c\\nd.slice\",service=\"\"} 1");
+}
+
+TEST(metrics_empty) {
+        _cleanup_free_ char *om = render(NULL, 0, METRICS_OPENMETRICS);
+        _cleanup_free_ char *pt = render(NULL, 0, METRICS_PROMETHEUS);
+
+        CHECK_LINE(om, "cgpersist_entities 0");
+        CHECK_LINE(om, "# EOF");
+        CHECK_LINE(pt, "cgpersist_entities 0");
+        CHECK(!strstr(om, "{entity="));
+        CHECK_INT(metrics_render(NULL, 1, METRICS_OPENMETRICS, &(char *){ NULL }), -EINVAL);
+}
+
+TEST(metrics_many) {
+        /* 1000 entities: the size the benchmark uses. */
+        MetricsEntity *e = calloc(1000, sizeof *e);
+        char(*names)[32] = calloc(1000, sizeof *names);
+        char *t = NULL;
+        size_t lines = 0;
+
+        CHECK(e && names);
+        for (size_t i = 0; i < 1000; i++) {
+                snprintf(names[i], sizeof names[i], "system-s%zu.slice", i);
+                e[i] = (MetricsEntity){ .entity = names[i], .service = "x.service", .memory_bytes = i };
+        }
+        CHECK_INT(metrics_render(e, 1000, METRICS_OPENMETRICS, &t), 0);
+        for (const char *p = t; *p; p++)
+                lines += *p == '\n';
+        /* 6 families of 1000 samples, 2-3 metadata lines each, the count, EOF. */
+        CHECK(lines >= 6000 && lines < 6030);
+        CHECK_LINE(t,
+                   "cgpersist_entity_memory_bytes{entity=\"system-s999.slice\",service=\"x.service\"} 999");
+        free(t);
+        free(e);
+        free(names);
+}

@@ -19,6 +19,7 @@
 
 #include "build-config.h"
 #include "cgroupfs.h"
+#include "config.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -31,14 +32,8 @@
 #define DEFAULT_ROOT "/sys/fs/cgroup"
 #define USEC_PER_SEC UINT64_C(1000000)
 
-typedef enum DrainMode {
-        DRAIN_NONE,
-        DRAIN_FILE,
-        DRAIN_ALL,
-} DrainMode;
-
 static DrainMode arg_mode = DRAIN_FILE;
-static uint64_t arg_budget_usec = 2 * USEC_PER_SEC;
+static uint64_t arg_budget_usec = POLICY_DEFAULT_DRAIN_BUDGET_USEC;
 static const char *arg_root = DEFAULT_ROOT;
 static const char *arg_cgroup = NULL;
 static const char *arg_invocation_id = NULL;
@@ -166,10 +161,6 @@ static char *format_elapsed(char *buf, size_t len, uint64_t usec) {
         return buf;
 }
 
-static const char *mode_to_string(DrainMode m) {
-        return m == DRAIN_NONE ? "none" : m == DRAIN_ALL ? "all" : "file";
-}
-
 typedef struct Stop {
         const char *unit;
         const char *cgroup;
@@ -262,7 +253,7 @@ static void log_stop(const Stop *s, DrainMode mode, const ReclaimResult *res, bo
                           "CGPERSIST_SERVICE=%s", s->unit,
                           "CGPERSIST_INSTANCE=%s", s->invocation_id ?: "",
                           "CGPERSIST_CGROUP=%s", s->cgroup,
-                          "CGPERSIST_MODE=%s", mode_to_string(mode),
+                          "CGPERSIST_MODE=%s", drain_mode_to_string(mode),
                           "CGPERSIST_BYTES=%" PRIu64, s->drained,
                           "CGPERSIST_BEFORE=%" PRIu64, s->charge,
                           "CGPERSIST_AFTER=%" PRIu64, s->residual == UINT64_MAX ? s->charge : s->residual,
@@ -373,7 +364,7 @@ static void help(void) {
                "     --version            Show the version\n"
                "     --mode=MODE          file (default): page cache only; all: swap allowed;\n"
                "                          none: record only\n"
-               "     --budget=DURATION    Time to spend reclaiming (default 2s)\n"
+               "     --budget=DURATION    Time to spend reclaiming (default 2s, at most 5min)\n"
                "     --root=PATH          cgroup2 mount (default " DEFAULT_ROOT ")\n"
                "     --cgroup=PATH        Cgroup to drain (default: our own, /proc/self/cgroup)\n"
                "     --invocation-id=ID   Invocation id (default: $INVOCATION_ID)\n"
@@ -416,22 +407,25 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("cgpersist-drain %s\n", PACKAGE_VERSION);
                         return 1;
-                case ARG_MODE:
-                        if (streq(optarg, "file"))
-                                arg_mode = DRAIN_FILE;
-                        else if (streq(optarg, "all"))
-                                arg_mode = DRAIN_ALL;
-                        else if (streq(optarg, "none"))
-                                arg_mode = DRAIN_NONE;
-                        else {
+                case ARG_MODE: {
+                        /* The names of cgpersist.conf's drain_mode=, which the
+                         * generator passes on. */
+                        DrainMode m = drain_mode_from_string(optarg);
+
+                        if (m < 0) {
                                 log_error("Invalid --mode=%s: expected file, all or none.", optarg);
                                 return -EINVAL;
                         }
+                        arg_mode = m;
                         break;
+                }
                 case ARG_BUDGET:
+                        /* Bounded as drain_budget= in cgpersist.conf: the hook
+                         * delays the stop, and systemd kills it at
+                         * TimeoutStopSec= anyway. */
                         r = parse_duration_usec(optarg, &arg_budget_usec);
-                        if (r < 0 || arg_budget_usec == 0) {
-                                log_error("Invalid --budget=%s: expected a positive duration such as 2s or 500ms.",
+                        if (r < 0 || arg_budget_usec == 0 || arg_budget_usec > POLICY_MAX_DRAIN_BUDGET_USEC) {
+                                log_error("Invalid --budget=%s: expected a duration above 0 and at most 5min, such as 2s or 500ms.",
                                           optarg);
                                 return -EINVAL;
                         }

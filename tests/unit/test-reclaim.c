@@ -770,6 +770,7 @@ TEST(drain_bad_arguments_exit_2) {
         CHECK_INT(run_drain((char *[]) { (char *) "--mode=swap", NULL }), 2);
         CHECK_INT(run_drain((char *[]) { (char *) "--budget=soon", NULL }), 2);
         CHECK_INT(run_drain((char *[]) { (char *) "--budget=0", NULL }), 2);
+        CHECK_INT(run_drain((char *[]) { (char *) "--budget=6min", NULL }), 2);
         CHECK_INT(run_drain((char *[]) { (char *) "--invocation-id=../../etc/passwd", NULL }), 2);
         CHECK_INT(run_drain((char *[]) { (char *) "--invocation-id=0123456789abcdef0123456789abcde", NULL }), 2);
         CHECK_INT(run_drain((char *[]) { (char *) "--cgroup=/system.slice/../web.service", NULL }), 2);

@@ -69,9 +69,10 @@ int state_serialize(const State *s, char **ret);
 int state_parse(const char *text, State **ret, unsigned *ret_line);
 
 /* Loads dir/state. A missing file (or directory) gives an empty state. A
- * corrupt one (or one over 64 MiB) is renamed to state.corrupt-<usec> (never
- * replacing an earlier one) and -EBADMSG is returned together with an empty
- * state in *ret, so the caller can log and go on. -EPROTONOSUPPORT: written
+ * corrupt one (or one over 64 MiB: *ret_line 0) is renamed to
+ * state.corrupt-<usec> (never replacing an earlier one) and -EBADMSG is
+ * returned together with an empty state in *ret, so the caller can log and
+ * go on. -EPROTONOSUPPORT: written
  * by a newer cgpersist; the file is left alone and *ret is not set. */
 int state_load(const char *dir, State **ret, unsigned *ret_line);
 /* Writes dir/state atomically (mode 0644), creating dir (0755) if needed. */

@@ -26,7 +26,7 @@
 static const char *const drain_mode_table[_DRAIN_MODE_MAX] = {
         [DRAIN_NONE] = "none",
         [DRAIN_FILE] = "file",
-        [DRAIN_ALL]  = "all",
+        [DRAIN_ALL] = "all",
 };
 
 const char *drain_mode_to_string(DrainMode m) {
@@ -45,11 +45,11 @@ DrainMode drain_mode_from_string(const char *s) {
 }
 
 typedef enum SectionKind {
-        SECTION_NONE,       /* before the first header */
+        SECTION_NONE, /* before the first header */
         SECTION_DAEMON,
         SECTION_DEFAULTS,
         SECTION_SERVICE,
-        SECTION_IGNORED,    /* unknown (warned) or invalid (error given) */
+        SECTION_IGNORED, /* unknown (warned) or invalid (error given) */
 } SectionKind;
 
 typedef struct ParseState {
@@ -64,13 +64,13 @@ typedef struct ParseState {
         unsigned line;
 
         SectionKind kind;
-        size_t service;     /* index into config->services for SECTION_SERVICE */
+        size_t service; /* index into config->services for SECTION_SERVICE */
 
-        int fatal;          /* -ENOMEM: stop trusting anything */
+        int fatal; /* -ENOMEM: stop trusting anything */
 } ParseState;
 
 static void policy_init_defaults(ServicePolicy *p) {
-        *p = (ServicePolicy) {
+        *p = (ServicePolicy){
                 .memory_low = SIZE_INFINITY,
                 .memory_high = SIZE_INFINITY,
                 .memory_max = SIZE_INFINITY,
@@ -85,7 +85,7 @@ static void policy_init_defaults(ServicePolicy *p) {
 static void tmpfs_spec_done(TmpfsSpec *t) {
         free(t->path);
         free(t->owner);
-        *t = (TmpfsSpec) {};
+        *t = (TmpfsSpec){};
 }
 
 static void policy_tmpfs_clear(ServicePolicy *p) {
@@ -141,7 +141,7 @@ void config_diags_clear(ConfigDiags *d) {
                 free(d->items[i].message);
         }
         free(d->items);
-        *d = (ConfigDiags) {};
+        *d = (ConfigDiags){};
 }
 
 /* Names from a configuration file are hostile: they go into messages that an
@@ -170,8 +170,8 @@ static char *escape_for_message(const char *s, size_t n) {
         return buf;
 }
 
-static int diag_addv(ConfigDiags *d, DiagLevel level, const char *file, unsigned line,
-                     const char *format, va_list ap) {
+static int diag_addv(ConfigDiags *d, DiagLevel level, const char *file, unsigned line, const char *format,
+                     va_list ap) {
         _cleanup_free_ char *f = NULL, *m = NULL;
         ConfigDiag *n;
 
@@ -185,7 +185,7 @@ static int diag_addv(ConfigDiags *d, DiagLevel level, const char *file, unsigned
         if (!n)
                 return -ENOMEM;
         d->items = n;
-        d->items[d->n++] = (ConfigDiag) {
+        d->items[d->n++] = (ConfigDiag){
                 .level = level,
                 .file = TAKE_PTR(f),
                 .line = line,
@@ -196,9 +196,8 @@ static int diag_addv(ConfigDiags *d, DiagLevel level, const char *file, unsigned
         return 0;
 }
 
-_printf_(5, 6)
-static int diag_add(ConfigDiags *d, DiagLevel level, const char *file, unsigned line,
-                    const char *format, ...) {
+_printf_(5, 6) static int diag_add(ConfigDiags *d, DiagLevel level, const char *file, unsigned line,
+                                   const char *format, ...) {
         va_list ap;
         int r;
 
@@ -211,8 +210,7 @@ static int diag_add(ConfigDiags *d, DiagLevel level, const char *file, unsigned 
 /* Diagnostics at the reader's current line. A failure to record one is
  * fatal: a configuration with an error nobody was told about must not pass
  * for a good one, so the error count is raised even then. */
-_printf_(3, 4)
-static void state_diag(ParseState *s, DiagLevel level, const char *format, ...) {
+_printf_(3, 4) static void state_diag(ParseState *s, DiagLevel level, const char *format, ...) {
         va_list ap;
         int r;
 
@@ -265,7 +263,7 @@ static bool tmpfs_path_is_valid(const char *p) {
         if (strchr(p, ' ') || strchr(p, '\\'))
                 return false;
 
-        for (const char *c = p; *c; ) {
+        for (const char *c = p; *c;) {
                 size_t n;
 
                 c++; /* the slash */
@@ -343,7 +341,9 @@ static int parse_tmpfs(ParseState *s, const char *value, TmpfsSpec *ret) {
 
                 if (eq && streq(word, "size") && !have_size) {
                         if (parse_size(eq, &t.size) < 0 || t.size == 0 || t.size == SIZE_INFINITY) {
-                                state_error(s, "tmpfs=: invalid size \"%s\" (a size such as 64M is required)", eq);
+                                state_error(s,
+                                            "tmpfs=: invalid size \"%s\" (a size such as 64M is required)",
+                                            eq);
                                 r = -EINVAL;
                                 break;
                         }
@@ -364,7 +364,8 @@ static int parse_tmpfs(ParseState *s, const char *value, TmpfsSpec *ret) {
                 } else if (eq && streq(word, "owner") && !t.owner) {
                         if (!owner_is_valid(eq)) {
                                 shown = escape_for_message(eq, strlen(eq));
-                                state_error(s, "tmpfs=: invalid owner \"%s\" (USER or USER:GROUP)", strna(shown));
+                                state_error(s, "tmpfs=: invalid owner \"%s\" (USER or USER:GROUP)",
+                                            strna(shown));
                                 r = -EINVAL;
                                 break;
                         }
@@ -378,7 +379,8 @@ static int parse_tmpfs(ParseState *s, const char *value, TmpfsSpec *ret) {
                         if (eq && (streq(word, "size") || streq(word, "mode") || streq(word, "owner")))
                                 state_error(s, "tmpfs=: option %s= given twice", word);
                         else
-                                state_error(s, "tmpfs=: unknown option \"%s\" (size=, mode=, owner=)", strna(shown));
+                                state_error(s, "tmpfs=: unknown option \"%s\" (size=, mode=, owner=)",
+                                            strna(shown));
                         r = -EINVAL;
                         break;
                 }
@@ -428,7 +430,9 @@ static void parse_policy_key(ParseState *s, const char *key, const char *value) 
                 if (!isempty(value)) {
                         if (!slice_name_is_valid(value)) {
                                 _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
-                                state_error(s, "entity=: \"%s\" is not a valid slice name below system.slice (e.g. system-web.slice)",
+                                state_error(s,
+                                            "entity=: \"%s\" is not a valid slice name below system.slice "
+                                            "(e.g. system-web.slice)",
                                             strna(shown));
                                 return;
                         }
@@ -444,8 +448,8 @@ static void parse_policy_key(ParseState *s, const char *key, const char *value) 
                 p->entity = e;
                 *mask |= POLICY_ENTITY;
 
-        } else if (streq(key, "memory_low") || streq(key, "memory_high") ||
-                   streq(key, "memory_max") || streq(key, "retire_residual_max")) {
+        } else if (streq(key, "memory_low") || streq(key, "memory_high") || streq(key, "memory_max") ||
+                   streq(key, "retire_residual_max")) {
                 r = parse_size(value, &v);
                 if (r < 0) {
                         _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
@@ -482,7 +486,9 @@ static void parse_policy_key(ParseState *s, const char *key, const char *value) 
                 r = parse_duration_usec(value, &v);
                 if (r < 0 || v == 0 || v > POLICY_MAX_DRAIN_BUDGET_USEC) {
                         _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
-                        state_error(s, "drain_budget=: invalid duration \"%s\" (more than 0, at most 5min; e.g. 2s)",
+                        state_error(s,
+                                    "drain_budget=: invalid duration \"%s\" (more than 0, at most 5min; "
+                                    "e.g. 2s)",
                                     strna(shown));
                         return;
                 }
@@ -559,7 +565,9 @@ static void parse_daemon_key(ParseState *s, const char *key, const char *value) 
 
                 if (parse_duration_usec(value, &v) < 0) {
                         _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
-                        state_error(s, "metrics_interval=: invalid duration \"%s\" (e.g. 30s, or 0 for on change only)",
+                        state_error(s,
+                                    "metrics_interval=: invalid duration \"%s\" (e.g. 30s, or 0 for on "
+                                    "change only)",
                                     strna(shown));
                         return;
                 }
@@ -570,7 +578,9 @@ static void parse_daemon_key(ParseState *s, const char *key, const char *value) 
 
                 if (!log_level_is_valid(value)) {
                         _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
-                        state_error(s, "log_level=: invalid level \"%s\" (emerg, alert, crit, err, warning, notice, info, debug)",
+                        state_error(s,
+                                    "log_level=: invalid level \"%s\" (emerg, alert, crit, err, warning, "
+                                    "notice, info, debug)",
                                     strna(shown));
                         return;
                 }
@@ -605,7 +615,9 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
 
         switch (s->kind) {
         case SECTION_NONE:
-                state_error(s, "Assignment outside of any section; put it below [defaults], [daemon] or [service NAME]");
+                state_error(s,
+                            "Assignment outside of any section; put it below [defaults], [daemon] or "
+                            "[service NAME]");
                 break;
         case SECTION_DAEMON:
                 parse_daemon_key(s, name, value ?: "");
@@ -678,7 +690,8 @@ static void enter_section(ParseState *s, const char *header, size_t n) {
                 ServiceSection *n_services;
 
                 if (isempty(arg)) {
-                        state_error(s, "[service] needs a unit name, template or glob: [service web.service]");
+                        state_error(s,
+                                    "[service] needs a unit name, template or glob: [service web.service]");
                         return;
                 }
                 /* The name is hostile until proven otherwise: it ends up in
@@ -686,18 +699,20 @@ static void enter_section(ParseState *s, const char *header, size_t n) {
                  * names. */
                 if (!unit_pattern_is_valid(arg)) {
                         shown = escape_for_message(arg, strlen(arg));
-                        state_error(s, "[service %s]: not a valid service name, template (foo@.service) or glob",
-                                    strna(shown));
+                        state_error(
+                                s, "[service %s]: not a valid service name, template (foo@.service) or glob",
+                                strna(shown));
                         return;
                 }
 
-                n_services = realloc(s->config->services, (s->config->n_services + 1) * sizeof(ServiceSection));
+                n_services =
+                        realloc(s->config->services, (s->config->n_services + 1) * sizeof(ServiceSection));
                 if (!n_services) {
                         s->fatal = -ENOMEM;
                         return;
                 }
                 s->config->services = n_services;
-                n_services[s->config->n_services] = (ServiceSection) {
+                n_services[s->config->n_services] = (ServiceSection){
                         .pattern = TAKE_PTR(arg),
                         .file = strdup(s->filename),
                         .line = s->line,
@@ -911,7 +926,7 @@ int config_parse_string(const char *text, const char *filename, Config **ret, Co
 typedef struct DropinFile {
         char *name;
         char *path;
-        int prio;    /* 0: /etc, 1: /run (wins for the same name) */
+        int prio; /* 0: /etc, 1: /run (wins for the same name) */
 } DropinFile;
 
 static void dropin_files_free(DropinFile *f, size_t n) {
@@ -970,8 +985,8 @@ static int collect_dropins(const char *dir, int prio, DropinFile **files, size_t
 
                 if (!filename_is_safe(de->d_name)) {
                         _cleanup_free_ char *shown = escape_for_message(de->d_name, strlen(de->d_name));
-                        if (diag_add(diags, DIAG_WARNING, dir, 0,
-                                     "Ignoring file with unsafe name \"%s\"", strna(shown)) < 0)
+                        if (diag_add(diags, DIAG_WARNING, dir, 0, "Ignoring file with unsafe name \"%s\"",
+                                     strna(shown)) < 0)
                                 return -ENOMEM;
                         continue;
                 }
@@ -996,7 +1011,7 @@ static int collect_dropins(const char *dir, int prio, DropinFile **files, size_t
                 if (!n)
                         return -ENOMEM;
                 *files = n;
-                n[(*n_files)++] = (DropinFile) {
+                n[(*n_files)++] = (DropinFile){
                         .name = TAKE_PTR(name),
                         .path = TAKE_PTR(path),
                         .prio = prio,

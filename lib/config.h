@@ -15,9 +15,9 @@
  * tests use fixture trees. Parsed with inih. */
 
 typedef enum DrainMode {
-        DRAIN_NONE,  /* do not reclaim at stop; still record the charge */
-        DRAIN_FILE,  /* reclaim page cache only (default) */
-        DRAIN_ALL,   /* reclaim everything reclaimable, swap allowed */
+        DRAIN_NONE, /* do not reclaim at stop; still record the charge */
+        DRAIN_FILE, /* reclaim page cache only (default) */
+        DRAIN_ALL, /* reclaim everything reclaimable, swap allowed */
         _DRAIN_MODE_MAX,
         _DRAIN_MODE_INVALID = -EINVAL,
 } DrainMode;
@@ -26,25 +26,25 @@ const char *drain_mode_to_string(DrainMode m);
 DrainMode drain_mode_from_string(const char *s);
 
 typedef struct TmpfsSpec {
-        char *path;      /* absolute mount point */
-        uint64_t size;   /* bytes */
-        unsigned mode;   /* e.g. 0750 */
-        char *owner;     /* user[:group], NULL = root */
+        char *path; /* absolute mount point */
+        uint64_t size; /* bytes */
+        unsigned mode; /* e.g. 0750 */
+        char *owner; /* user[:group], NULL = root */
 } TmpfsSpec;
 
 /* Bits of ServiceSection.set_mask and ServicePolicy.set_mask: which fields a
  * section (or, for the effective policy, any applied section) set. */
 typedef enum PolicyField {
-        POLICY_ENTITY              = UINT64_C(1) << 0,
-        POLICY_MEMORY_LOW          = UINT64_C(1) << 1,
-        POLICY_MEMORY_HIGH         = UINT64_C(1) << 2,
-        POLICY_MEMORY_MAX          = UINT64_C(1) << 3,
+        POLICY_ENTITY = UINT64_C(1) << 0,
+        POLICY_MEMORY_LOW = UINT64_C(1) << 1,
+        POLICY_MEMORY_HIGH = UINT64_C(1) << 2,
+        POLICY_MEMORY_MAX = UINT64_C(1) << 3,
         POLICY_RETIRE_RESIDUAL_MAX = UINT64_C(1) << 4,
-        POLICY_DRAIN               = UINT64_C(1) << 5,
-        POLICY_DRAIN_BUDGET        = UINT64_C(1) << 6,
-        POLICY_PROACTIVE_RECLAIM   = UINT64_C(1) << 7,
-        POLICY_TMPFS               = UINT64_C(1) << 8,
-        POLICY_ENABLED             = UINT64_C(1) << 9,
+        POLICY_DRAIN = UINT64_C(1) << 5,
+        POLICY_DRAIN_BUDGET = UINT64_C(1) << 6,
+        POLICY_PROACTIVE_RECLAIM = UINT64_C(1) << 7,
+        POLICY_TMPFS = UINT64_C(1) << 8,
+        POLICY_ENABLED = UINT64_C(1) << 9,
 } PolicyField;
 
 /* Built-in defaults, overridden by [defaults]. */
@@ -59,31 +59,34 @@ typedef enum PolicyField {
  * [service NAME] section, in the order they were read. Every field has a
  * "set" bit so overlays only replace what a section names. */
 typedef struct ServicePolicy {
-        char *entity;                /* slice override, NULL = derived name */
-        uint64_t memory_low;         /* SIZE_INFINITY = unset for limits; for */
-        uint64_t memory_high;        /* memory_low, POLICY_MEMORY_LOW in set_mask */
-        uint64_t memory_max;         /* tells an explicit "infinity" from unset */
+        char *entity; /* slice override, NULL = derived name */
+        /* SIZE_INFINITY = unset (no limit). For memory_low, POLICY_MEMORY_LOW
+         * in set_mask tells an explicit "infinity" from unset. */
+        uint64_t memory_low;
+        uint64_t memory_high;
+        uint64_t memory_max;
         uint64_t retire_residual_max; /* SIZE_INFINITY: always retire */
         DrainMode drain;
         uint64_t drain_budget_usec;
         bool proactive_reclaim;
-        TmpfsSpec *tmpfs;            /* n_tmpfs entries */
+        TmpfsSpec *tmpfs; /* n_tmpfs entries */
         size_t n_tmpfs;
-        bool enabled;                /* false for "enable = no" */
-        uint64_t set_mask;           /* effective policy: fields set by [defaults]
-                                      * or a matching section (PolicyField) */
+        bool enabled; /* false for "enable = no" */
+        /* Effective policy: the fields set by [defaults] or by a matching
+         * section (PolicyField bits); 0 in a section's own policy. */
+        uint64_t set_mask;
 } ServicePolicy;
 
 typedef struct ServiceSection {
-        char *pattern;               /* unit name, template or glob */
-        char *file;                  /* where it was defined, for messages */
+        char *pattern; /* unit name, template or glob */
+        char *file; /* where it was defined, for messages */
         unsigned line;
         ServicePolicy policy;
-        uint64_t set_mask;           /* which policy fields the section sets */
+        uint64_t set_mask; /* which policy fields the section sets */
 } ServiceSection;
 
 typedef struct DaemonSettings {
-        uint64_t watchdog_usec;      /* 0 = as systemd says (WATCHDOG_USEC) */
+        uint64_t watchdog_usec; /* 0 = as systemd says (WATCHDOG_USEC) */
         uint64_t metrics_interval_usec; /* 0 = only on change */
         char *log_level;
 } DaemonSettings;
@@ -93,7 +96,7 @@ typedef struct Config {
         ServiceSection defaults;
         ServiceSection *services;
         size_t n_services;
-        char **files;                /* files read, in order */
+        char **files; /* files read, in order */
         size_t n_files;
 } Config;
 
@@ -105,7 +108,7 @@ typedef enum DiagLevel {
 typedef struct ConfigDiag {
         DiagLevel level;
         char *file;
-        unsigned line;               /* 0 = the whole file */
+        unsigned line; /* 0 = the whole file */
         char *message;
 } ConfigDiag;
 

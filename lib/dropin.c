@@ -16,8 +16,8 @@ static bool exec_path_is_plain(const char *p) {
         if (!p || p[0] != '/' || strlen(p) >= 4096)
                 return false;
         for (const char *c = p; *c; c++)
-                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                      (*c >= '0' && *c <= '9') || strchr("/_.+-", *c)))
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                      strchr("/_.+-", *c)))
                         return false;
         /* No "." or ".." component: the path must say where the hook is. */
         for (const char *c = p; (c = strchr(c, '/')); c++) {

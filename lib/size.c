@@ -19,8 +19,8 @@ static bool is_digit(char c) {
  * power of ten it is to be divided by, so that "1.5G" is exact without
  * floating point. Digits past 18 in the fraction cannot change a result that
  * is truncated to whole units anyway, and are skipped. */
-static int parse_decimal(const char **p, uint64_t *ret_whole, uint64_t *ret_frac,
-                         uint64_t *ret_frac_div, bool *ret_has_frac) {
+static int parse_decimal(const char **p, uint64_t *ret_whole, uint64_t *ret_frac, uint64_t *ret_frac_div,
+                         bool *ret_has_frac) {
         const char *s = *p;
         uint64_t whole = 0, frac = 0, frac_div = 1;
         bool has_frac = false;
@@ -138,10 +138,10 @@ char *format_bytes(char *buf, size_t len, uint64_t v) {
 
                 if (v >= factor) {
                         /* (v % factor) < 2^60, so times ten still fits. The
-                         * tenth is truncated: "80.0M" may be a little more,
-                         * never less, than what was charged. */
-                        snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "%c",
-                                 v / factor, (v % factor) * 10 / factor, suffixes[i]);
+                         * tenth is truncated: "80.0M" may be a little less,
+                         * never more, than what was charged. */
+                        snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "%c", v / factor,
+                                 (v % factor) * 10 / factor, suffixes[i]);
                         return buf;
                 }
         }
@@ -151,35 +151,35 @@ char *format_bytes(char *buf, size_t len, uint64_t v) {
 }
 
 #define USEC_PER_MSEC UINT64_C(1000)
-#define USEC_PER_SEC  UINT64_C(1000000)
-#define USEC_PER_MIN  (UINT64_C(60) * USEC_PER_SEC)
+#define USEC_PER_SEC UINT64_C(1000000)
+#define USEC_PER_MIN (UINT64_C(60) * USEC_PER_SEC)
 #define USEC_PER_HOUR (UINT64_C(60) * USEC_PER_MIN)
-#define USEC_PER_DAY  (UINT64_C(24) * USEC_PER_HOUR)
+#define USEC_PER_DAY (UINT64_C(24) * USEC_PER_HOUR)
 
 static const struct {
         const char *suffix;
         uint64_t usec;
 } duration_units[] = {
         /* Longer spellings first, so "ms" is not read as "m" + junk. */
-        { "usec",    1 },
-        { "us",      1 },
-        { "msec",    USEC_PER_MSEC },
-        { "ms",      USEC_PER_MSEC },
+        { "usec", 1 },
+        { "us", 1 },
+        { "msec", USEC_PER_MSEC },
+        { "ms", USEC_PER_MSEC },
         { "seconds", USEC_PER_SEC },
-        { "second",  USEC_PER_SEC },
-        { "sec",     USEC_PER_SEC },
-        { "s",       USEC_PER_SEC },
+        { "second", USEC_PER_SEC },
+        { "sec", USEC_PER_SEC },
+        { "s", USEC_PER_SEC },
         { "minutes", USEC_PER_MIN },
-        { "minute",  USEC_PER_MIN },
-        { "min",     USEC_PER_MIN },
-        { "m",       USEC_PER_MIN },
-        { "hours",   USEC_PER_HOUR },
-        { "hour",    USEC_PER_HOUR },
-        { "hr",      USEC_PER_HOUR },
-        { "h",       USEC_PER_HOUR },
-        { "days",    USEC_PER_DAY },
-        { "day",     USEC_PER_DAY },
-        { "d",       USEC_PER_DAY },
+        { "minute", USEC_PER_MIN },
+        { "min", USEC_PER_MIN },
+        { "m", USEC_PER_MIN },
+        { "hours", USEC_PER_HOUR },
+        { "hour", USEC_PER_HOUR },
+        { "hr", USEC_PER_HOUR },
+        { "h", USEC_PER_HOUR },
+        { "days", USEC_PER_DAY },
+        { "day", USEC_PER_DAY },
+        { "d", USEC_PER_DAY },
 };
 
 int parse_duration_usec(const char *s, uint64_t *ret_usec) {
@@ -245,12 +245,8 @@ char *format_duration(char *buf, size_t len, uint64_t usec) {
                 const char *suffix;
                 uint64_t usec;
         } table[] = {
-                { "d",   USEC_PER_DAY },
-                { "h",   USEC_PER_HOUR },
-                { "min", USEC_PER_MIN },
-                { "s",   USEC_PER_SEC },
-                { "ms",  USEC_PER_MSEC },
-                { "us",  1 },
+                { "d", USEC_PER_DAY }, { "h", USEC_PER_HOUR },  { "min", USEC_PER_MIN },
+                { "s", USEC_PER_SEC }, { "ms", USEC_PER_MSEC }, { "us", 1 },
         };
 
         if (!buf || len == 0)

@@ -9,10 +9,10 @@
 /* systemd.unit(5): unit names are made of ASCII letters, digits, ":", "-",
  * "_", "." and "\" (the escape character of systemd-escape), plus "@" to
  * separate a template's prefix from its instance. */
-#define UNIT_NAME_CHARS                                                        \
-        "abcdefghijklmnopqrstuvwxyz"                                           \
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"                                           \
-        "0123456789"                                                           \
+#define UNIT_NAME_CHARS \
+        "abcdefghijklmnopqrstuvwxyz" \
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+        "0123456789" \
         ":-_.\\"
 
 #define SERVICE_SUFFIX ".service"
@@ -331,6 +331,5 @@ bool unit_name_is_cgpersist_own(const char *name) {
         /* cgpersist's own units must never be moved into an entity or get a
          * drain hook: the daemon would manage itself, and the keeper already
          * lives in the entity it keeps. */
-        return streq(name, "cgpersistd.service") ||
-                strneq(name, "cgpersist-", strlen("cgpersist-"));
+        return streq(name, "cgpersistd.service") || strneq(name, "cgpersist-", strlen("cgpersist-"));
 }

@@ -25,6 +25,7 @@
 
 /* Where systemd looks for unit files, most important first (the order does
  * not matter here: only the names are collected). */
+/* clang-format off */
 static const char *const unit_dirs[] = {
         "etc/systemd/system",
         "run/systemd/system",
@@ -32,6 +33,7 @@ static const char *const unit_dirs[] = {
         "lib/systemd/system",
         "usr/lib/systemd/system",
 };
+/* clang-format on */
 
 static int log_fd = -EBADF;
 
@@ -43,8 +45,7 @@ static void log_open(const char *root) {
         log_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 }
 
-_printf_(2, 3)
-static void log_msg(int level, const char *format, ...) {
+_printf_(2, 3) static void log_msg(int level, const char *format, ...) {
         char buf[1024];
         va_list ap;
 
@@ -84,7 +85,7 @@ static void name_list_done(NameList *l) {
         for (size_t i = 0; i < l->n; i++)
                 free(l->names[i]);
         free(l->names);
-        *l = (NameList) {};
+        *l = (NameList){};
 }
 
 static int name_list_add(NameList *l, const char *name) {
@@ -259,7 +260,9 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100 };
+        enum {
+                ARG_VERSION = 0x100
+        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -282,7 +285,8 @@ int main(int argc, char *argv[]) {
 
         /* systemd passes three directories; one is enough by hand. */
         if (argc - optind != 1 && argc - optind != 3) {
-                fprintf(stderr, PROGRAM ": expected 1 or 3 directories, got %d (see --help)\n", argc - optind);
+                fprintf(stderr, PROGRAM ": expected 1 or 3 directories, got %d (see --help)\n",
+                        argc - optind);
                 return 1;
         }
 

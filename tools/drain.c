@@ -102,6 +102,15 @@ static int own_cgroup(char **ret) {
                         _cleanup_free_ char *p = NULL;
                         size_t k;
 
+                        /* The root cgroup: not a service's. Say so, the
+                         * caller finds no unit name in it. */
+                        if (streq(l + 3, "/")) {
+                                p = strdup("/");
+                                if (!p)
+                                        return -ENOMEM;
+                                *ret = TAKE_PTR(p);
+                                return 0;
+                        }
                         r = cgroup_normalize(l + 3, &p);
                         if (r < 0)
                                 return r;

@@ -68,7 +68,7 @@ void test_write(const char *dir, const char *relpath, const char *text) {
 }
 
 int main(void) {
-        int failed = 0;
+        static int failed; /* static: survives longjmp (-Wclobbered) */
         atexit(cleanup_tmpdirs);
         printf("1..%zu\n", n_cases);
         for (size_t i = 0; i < n_cases; i++) {

@@ -1,13 +1,1407 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder until the org.cgpersist1 API lands. */
-#include "manager.h"
+/* The org.cgpersist1 API on the system bus, which cgctl speaks: the vtable
+ * and its handlers, nothing else. Reads are open to everyone; every method
+ * that changes something checks that the caller is root, from the
+ * credentials the bus vouches for (the bus policy file says the same, but
+ * the daemon does not rely on it). Every name a caller sends is hostile
+ * until it passed validate_name(). */
 
-int manager_bus_setup(Manager *m) {
+#include <inttypes.h>
+#include <sys/stat.h>
+
+#include "build-config.h"
+#include "bus-api.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager-metrics.h"
+#include "manager.h"
+#include "path.h"
+#include "reclaim.h"
+#include "size.h"
+#include "unitname.h"
+#include "worker.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+
+/* Snippets written by Enable: "50-cgctl-web.service.conf". */
+#define SNIPPET_PREFIX "50-cgctl-"
+#define SNIPPET_SUFFIX ".conf"
+#define ETC_CONFD "etc/cgpersist/conf.d"
+#define RUN_CONFD "run/cgpersist/conf.d"
+
+/* Enable/Disable take at most this many names in one call. */
+#define SERVICES_MAX 1024
+/* A daemon-reload of PID 1 may take long on a slow machine. */
+#define SYSTEMD_RELOAD_TIMEOUT_USEC (UINT64_C(300) * 1000000)
+/* Errors of a rejected configuration listed in a reply. */
+#define CONFIG_ERRORS_MAX 100
+
+/* A Retire call waits for its retire job; it is answered when the entity is
+ * retired (manager_bus_emit_entity_retired) or the job fails. */
+typedef struct PendingRetire {
+        char *slice;
+        sd_bus_message *call;
+        bool recreated; /* still configured: the next reconcile starts it again */
+} PendingRetire;
+
+/* Userdata of the vtable slot (m->bus_vtable), freed with it. */
+typedef struct Bus {
+        Manager *manager;
+        PendingRetire *retires;
+        size_t n_retires;
+} Bus;
+
+static void bus_state_free(void *p) {
+        Bus *b = p;
+
+        if (!b)
+                return;
+        for (size_t i = 0; i < b->n_retires; i++) {
+                free(b->retires[i].slice);
+                sd_bus_message_unref(b->retires[i].call);
+        }
+        free(b->retires);
+        free(b);
+}
+
+static Bus *bus_state(Manager *m) {
+        return m->bus_vtable ? sd_bus_slot_get_userdata(m->bus_vtable) : NULL;
+}
+
+static void strv_freep_local(char ***l) {
+        strv_free(*l);
+}
+
+static bool endswith(const char *s, const char *suffix) {
+        size_t l = strlen(s), n = strlen(suffix);
+        return l >= n && streq(s + l - n, suffix);
+}
+
+/* ---- access and validation ---------------------------------------------- */
+
+static int check_root(sd_bus_message *msg, const char *what, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uint64_t augmented;
+        uid_t uid;
+        int r;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to get the caller's credentials: %m");
+
+        /* Only what the bus itself vouches for: "augmented" fields are read
+         * from /proc/PID and race with the caller exec'ing something else.
+         * dbus-daemon gives the UID it took from SO_PEERCRED, which is the
+         * effective UID of the peer when it connected. */
+        augmented = sd_bus_creds_get_augmented_mask(creds);
+        if (!(augmented & SD_BUS_CREDS_EUID) && sd_bus_creds_get_euid(creds, &uid) >= 0)
+                ;
+        else if (!(augmented & SD_BUS_CREDS_UID) && sd_bus_creds_get_uid(creds, &uid) >= 0)
+                ;
+        else
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s requires root, and the bus did not say who the caller is.",
+                                         what);
+        if (uid != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s requires root (caller has UID %u).", what, (unsigned) uid);
         return 0;
 }
 
-void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r) {
+static bool is_hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int unhex(char c) {
+        return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* systemd escapes are "\xNN"; nothing else may follow a backslash, and an
+ * escape may not stand for "/", a control character or a backslash. */
+static bool escapes_are_sane(const char *s) {
+        for (const char *p = strchr(s, '\\'); p; p = strchr(p + 1, '\\')) {
+                int c;
+
+                if (p[1] != 'x' || !is_hex(p[2]) || !is_hex(p[3]))
+                        return false;
+                c = unhex(p[2]) * 16 + unhex(p[3]);
+                if (c == '/' || c == '\\' || c < 0x20 || c >= 0x7f)
+                        return false;
+                p += 3;
+        }
+        return true;
+}
+
+typedef enum NameKind {
+        NAME_SERVICE = 1 << 0,
+        NAME_SLICE = 1 << 1,
+} NameKind;
+
+/* Names come from any local user. The message names the argument and, once
+ * it is known to be printable and short, the value. */
+static int validate_name(const char *arg, const char *name, NameKind kinds, sd_bus_error *error) {
+        size_t len = strnlen(name, UNIT_NAME_MAX + 1);
+        const char *what = kinds == NAME_SERVICE
+                ? "a service unit name (NAME.service, NAME@.service, NAME@INSTANCE.service)"
+                : "a service unit name or an entity slice name";
+
+        if (len == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument %s: empty name, expected %s.", arg, what);
+        if (len > UNIT_NAME_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument %s: name too long (%zu bytes, at most %d).", arg,
+                                         strlen(name), UNIT_NAME_MAX);
+        if (!string_is_safe_utf8(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument %s: name is not valid UTF-8 or holds control characters.",
+                                         arg);
+        if (strchr(name, '/'))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument %s: '%s' contains '/': expected %s, not a path.", arg,
+                                         name, what);
+        if (strstr(name, ".."))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument %s: '%s' contains '..'.", arg, name);
+        if (!escapes_are_sane(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument %s: '%s' has a malformed or forbidden '\\' escape "
+                                         "(only \\xNN of a printable character other than '/' and '\\').",
+                                         arg, name);
+        if ((kinds & NAME_SERVICE) && unit_name_is_valid_service(name))
+                return 0;
+        if ((kinds & NAME_SLICE) && endswith(name, ".slice") && slice_name_is_valid(name))
+                return 0;
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Argument %s: '%s' is not %s.", arg, name,
+                                 what);
+}
+
+/* The entity a valid name stands for: a slice by its name; a service (or an
+ * instance, or a template) by what tracks, configures or once created it. */
+static EntityState *resolve_entity(Manager *m, const char *name) {
+        _cleanup_free_ char *template = NULL, *derived = NULL;
+        Tracked *t;
+
+        if (endswith(name, ".slice"))
+                return state_find(m->state, name);
+
+        t = manager_find_tracked(m, name);
+        if (t)
+                return state_find(m->state, t->slice);
+        if (unit_name_template_of(name, &template) < 0)
+                return NULL;
+        for (size_t i = 0; i < m->n_desired; i++)
+                if (streq(m->desired[i].service, name) || streq(m->desired[i].service, template))
+                        return state_find(m->state, m->desired[i].slice);
+        for (size_t i = 0; i < m->state->n_entities; i++) {
+                EntityState *e = &m->state->entities[i];
+                if (streq(e->service, name) || streq(e->service, template))
+                        return e;
+        }
+        if (unit_name_entity_slice(name, &derived) >= 0)
+                return state_find(m->state, derived);
+        return NULL;
+}
+
+static int read_entity_arg(Manager *m, sd_bus_message *msg, const char **ret_name, EntityState **ret,
+                           sd_bus_error *error) {
+        const char *name;
+        EntityState *e;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = validate_name("name", name, NAME_SERVICE | NAME_SLICE, error);
+        if (r < 0)
+                return r;
+        e = resolve_entity(m, name);
+        if (!e)
+                return sd_bus_error_setf(
+                        error, CGPERSIST_ERROR_NO_SUCH_ENTITY,
+                        "No entity for '%s': it is not configured and cgpersist keeps no slice for it.",
+                        name);
+        if (ret_name)
+                *ret_name = name;
+        *ret = e;
+        return 0;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static int kv_s(sd_bus_message *r, const char *key, const char *v) {
+        if (!v)
+                return 0; /* unknown: left out */
+        return sd_bus_message_append(r, "{sv}", key, "s", v);
+}
+
+static int kv_t(sd_bus_message *r, const char *key, uint64_t v) {
+        return sd_bus_message_append(r, "{sv}", key, "t", v);
+}
+
+/* A measured value: UINT64_MAX means unknown and is left out. */
+static int kv_t_known(sd_bus_message *r, const char *key, uint64_t v) {
+        if (v == UINT64_MAX)
+                return 0;
+        return kv_t(r, key, v);
+}
+
+static int kv_u(sd_bus_message *r, const char *key, uint32_t v) {
+        return sd_bus_message_append(r, "{sv}", key, "u", v);
+}
+
+static int kv_b(sd_bus_message *r, const char *key, bool v) {
+        return sd_bus_message_append(r, "{sv}", key, "b", (int) v);
+}
+
+static int open_kv(sd_bus_message *r, const char *key, const char *contents) {
+        int q;
+
+        q = sd_bus_message_open_container(r, 'e', "sv");
+        if (q < 0)
+                return q;
+        q = sd_bus_message_append(r, "s", key);
+        if (q < 0)
+                return q;
+        return sd_bus_message_open_container(r, 'v', contents);
+}
+
+static int close_kv(sd_bus_message *r) {
+        int q = sd_bus_message_close_container(r);
+        if (q < 0)
+                return q;
+        return sd_bus_message_close_container(r);
+}
+
+/* The fields of ListEntities(), which GetEntity() extends. */
+static int append_entity_fields(sd_bus_message *r, const EntityState *e, const EntityUsage *u) {
+        int q = 0;
+
+        if (q >= 0)
+                q = kv_s(r, "slice", e->slice);
+        if (q >= 0)
+                q = kv_s(r, "service", e->service);
+        if (q >= 0)
+                q = kv_t_known(r, "memory_current", u->memory_current);
+        if (q >= 0)
+                q = kv_t_known(r, "persistent", u->persistent);
+        if (q >= 0)
+                q = kv_t(r, "instances_current", u->instances_current);
+        if (q >= 0)
+                q = kv_u(r, "instances", u->n_instances);
+        if (q >= 0)
+                q = kv_t(r, "restarts", e->restarts);
+        if (q >= 0)
+                q = kv_t_known(r, "dying_descendants", u->dying_descendants);
+        if (q >= 0)
+                q = kv_t_known(r, "dying_memcgs", u->dying_memcgs);
+        if (q >= 0)
+                q = kv_b(r, "pending", u->pending);
+        if (q >= 0)
+                q = kv_t(r, "drained_total", e->drained_total);
+        if (q >= 0)
+                q = kv_b(r, "configured", u->configured);
+        if (q >= 0)
+                q = kv_b(r, "retiring", u->retiring);
+        if (q >= 0)
+                q = kv_t(r, "created_usec", e->created_usec);
+        return q;
+}
+
+static int append_memstat(sd_bus_message *r, const MemStat *s) {
+        const struct {
+                const char *name;
+                uint64_t v;
+        } f[] = {
+                { "anon", s->anon },
+                { "file", s->file },
+                { "shmem", s->shmem },
+                { "file_mapped", s->file_mapped },
+                { "file_dirty", s->file_dirty },
+                { "file_writeback", s->file_writeback },
+                { "kernel", s->kernel },
+                { "kernel_stack", s->kernel_stack },
+                { "pagetables", s->pagetables },
+                { "slab", s->slab },
+                { "sock", s->sock },
+                { "active_file", s->active_file },
+                { "inactive_file", s->inactive_file },
+                { "unevictable", s->unevictable },
+        };
+        int q;
+
+        q = open_kv(r, "memory_stat", "a{st}");
+        if (q < 0)
+                return q;
+        q = sd_bus_message_open_container(r, 'a', "{st}");
+        if (q < 0)
+                return q;
+        for (size_t i = 0; i < ELEMENTSOF(f); i++) {
+                q = sd_bus_message_append(r, "{st}", f[i].name, f[i].v);
+                if (q < 0)
+                        return q;
+        }
+        q = sd_bus_message_close_container(r);
+        if (q < 0)
+                return q;
+        return close_kv(r);
+}
+
+/* The sections of the configuration that cover service, as "file:line". */
+static int configured_by(Manager *m, const char *service, char ***ret) {
+        _cleanup_(strv_freep_local) char **l = NULL;
+        _cleanup_free_ char *template = NULL;
+        size_t n = 0;
+
+        if (unit_name_template_of(service, &template) < 0)
+                template = NULL;
+        for (size_t i = 0; m->config && i < m->config->n_services; i++) {
+                const ServiceSection *s = &m->config->services[i];
+                char **x;
+
+                if (!unit_pattern_match(s->pattern, service) && !streq(s->pattern, service) &&
+                    !(template && unit_pattern_match(s->pattern, template)))
+                        continue;
+                x = realloc(l, (n + 2) * sizeof *x);
+                if (!x)
+                        return -ENOMEM;
+                l = x;
+                if (asprintf(&l[n], "%s:%u", s->file, s->line) < 0) {
+                        l[n] = NULL;
+                        return -ENOMEM;
+                }
+                l[++n] = NULL;
+        }
+        *ret = TAKE_PTR(l);
+        return (int) n;
+}
+
+static int append_policy(sd_bus_message *r, Manager *m, const char *service) {
+        ServicePolicy p;
+        int q;
+
+        if (!m->config || config_policy_for(m->config, service, &p) <= 0)
+                return 0;
+        q = open_kv(r, "policy", "a{sv}");
+        if (q < 0)
+                return q;
+        q = sd_bus_message_open_container(r, 'a', "{sv}");
+        if (q >= 0)
+                q = kv_s(r, "entity", p.entity);
+        /* Limits: UINT64_MAX is "no limit", which is what unset means. */
+        if (q >= 0)
+                q = kv_t(r, "memory_low", p.memory_low);
+        if (q >= 0)
+                q = kv_t(r, "memory_high", p.memory_high);
+        if (q >= 0)
+                q = kv_t(r, "memory_max", p.memory_max);
+        if (q >= 0)
+                q = kv_t(r, "retire_residual_max", p.retire_residual_max);
+        if (q >= 0)
+                q = kv_s(r, "drain", drain_mode_to_string(p.drain));
+        if (q >= 0)
+                q = kv_t(r, "drain_budget_usec", p.drain_budget_usec);
+        if (q >= 0)
+                q = kv_b(r, "proactive_reclaim", p.proactive_reclaim);
+        if (q >= 0)
+                q = sd_bus_message_close_container(r);
+        if (q < 0)
+                return q;
+        return close_kv(r);
+}
+
+static int append_instances(sd_bus_message *r, Manager *m, const EntityState *e) {
+        _cleanup_free_ Tracked **live = NULL;
+        size_t n = 0;
+        int q;
+
+        q = manager_live_instances(m, e->slice, &live, &n);
+        if (q < 0)
+                return q;
+        q = open_kv(r, "live_instances", "aa{sv}");
+        if (q < 0)
+                return q;
+        q = sd_bus_message_open_container(r, 'a', "a{sv}");
+        if (q < 0)
+                return q;
+        for (size_t i = 0; i < n; i++) {
+                const Tracked *t = live[i];
+                const InstanceRecord *h = entity_find_instance((EntityState *) e, t->invocation_id);
+                uint64_t cur = UINT64_MAX;
+
+                if (t->cgroup && cgroupfs_read_u64(m->cgfs, t->cgroup, "memory.current", &cur) < 0)
+                        cur = UINT64_MAX;
+                q = sd_bus_message_open_container(r, 'a', "{sv}");
+                if (q >= 0)
+                        q = kv_s(r, "unit", t->unit);
+                if (q >= 0)
+                        q = kv_s(r, "invocation_id", t->invocation_id);
+                if (q >= 0)
+                        q = kv_s(r, "cgroup", t->cgroup);
+                if (q >= 0)
+                        q = kv_t_known(r, "memory_current", cur);
+                if (q >= 0)
+                        q = kv_b(r, "pending", t->pending);
+                if (q >= 0 && h)
+                        q = kv_t(r, "start_usec", h->start_usec);
+                if (q >= 0 && h && h->cgroup_id)
+                        q = kv_t(r, "cgroup_id", h->cgroup_id);
+                if (q >= 0)
+                        q = sd_bus_message_close_container(r);
+                if (q < 0)
+                        return q;
+        }
+        q = sd_bus_message_close_container(r);
+        if (q < 0)
+                return q;
+        return close_kv(r);
+}
+
+static int append_history_record(sd_bus_message *r, const InstanceRecord *h) {
+        int q;
+
+        q = sd_bus_message_open_container(r, 'a', "{sv}");
+        if (q >= 0)
+                q = kv_s(r, "unit", h->unit);
+        if (q >= 0)
+                q = kv_s(r, "invocation_id", h->invocation_id);
+        if (q >= 0)
+                q = kv_t(r, "start_usec", h->start_usec);
+        if (q >= 0 && h->stop_usec != 0)
+                q = kv_t(r, "stop_usec", h->stop_usec);
+        if (q >= 0)
+                q = kv_t_known(r, "peak", h->peak);
+        if (q >= 0)
+                q = kv_t_known(r, "charge_at_stop", h->charge_at_stop);
+        if (q >= 0)
+                q = kv_t(r, "drained", h->drained);
+        if (q >= 0)
+                q = kv_t_known(r, "residual", h->residual);
+        if (q >= 0)
+                q = kv_s(r, "result", h->result);
+        if (q >= 0 && h->cgroup_id != 0)
+                q = kv_t(r, "cgroup_id", h->cgroup_id);
+        if (q >= 0)
+                q = sd_bus_message_close_container(r);
+        return q;
+}
+
+/* ---- read methods ------------------------------------------------------- */
+
+static int method_list_entities(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ EntityUsage *u = NULL;
+        int r;
+
+        r = manager_measure_all(m, &u);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->state->n_entities; i++) {
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = append_entity_fields(reply, &m->state->entities[i], &u[i]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(strv_freep_local) char **by = NULL;
+        _cleanup_free_ char *cgpath = NULL;
+        EntityState *e;
+        EntityUsage u;
+        MemStat ms;
+        int r;
+
+        r = read_entity_arg(m, msg, NULL, &e, error);
+        if (r < 0)
+                return r;
+        manager_measure_entity(m, e, &u);
+        r = slice_cgroup_path(e->slice, &cgpath);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        r = append_entity_fields(reply, e, &u);
+        if (r < 0)
+                return r;
+        r = kv_s(reply, "cgroup", cgpath);
+        if (r < 0)
+                return r;
+
+        if (cgroupfs_read_memstat(m->cgfs, cgpath, &ms) >= 0) {
+                r = append_memstat(reply, &ms);
+                if (r < 0)
+                        return r;
+        }
+        /* Limits in force, as the kernel has them (UINT64_MAX: "max"). */
+        static const char *const limits[][2] = {
+                { "memory.min", "memory_min" },   { "memory.low", "memory_low" },
+                { "memory.high", "memory_high" }, { "memory.max", "memory_max" },
+                { "memory.peak", "memory_peak" }, { "memory.swap.current", "swap_current" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+                uint64_t v;
+                if (cgroupfs_read_u64(m->cgfs, cgpath, limits[i][0], &v) < 0)
+                        continue;
+                r = kv_t(reply, limits[i][1], v);
+                if (r < 0)
+                        return r;
+        }
+
+        r = configured_by(m, e->service, &by);
+        if (r < 0)
+                return r;
+        r = open_kv(reply, "configured_by", "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, by);
+        if (r >= 0)
+                r = close_kv(reply);
+        if (r >= 0)
+                r = append_policy(reply, m, e->service);
+        if (r >= 0)
+                r = append_instances(reply, m, e);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name;
+        EntityState *e;
+        int r;
+
+        r = read_entity_arg(m, msg, &name, &e, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        /* A name of a unit (not the template, not the slice) shows that
+         * unit's instances only. */
+        bool one_unit = endswith(name, ".service") && !unit_name_is_template(name);
+        for (size_t i = 0; i < e->n_history; i++) {
+                if (one_unit && !streq(e->history[i].unit, name))
+                        continue;
+                r = append_history_record(reply, &e->history[i]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = manager_render_metrics(m, METRICS_OPENMETRICS, &text);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "s", text);
+}
+
+/* ---- changing methods --------------------------------------------------- */
+
+/* After a failed manager_reload_config(): an error naming every file:line
+ * that is wrong. The rejected configuration is read once more to list them
+ * (manager_reload_config() has logged them already). */
+static int config_error(Manager *m, int error, sd_bus_error *ret_error) {
+        _cleanup_free_ char *text = NULL;
+        ConfigDiags diags = {};
+        Config *c = NULL;
+        size_t len = 0, shown = 0;
+        FILE *f;
+        int r;
+
+        f = open_memstream(&text, &len);
+        if (!f)
+                return -ENOMEM;
+        fputs("Configuration rejected, the previous one stays in force:", f);
+        r = config_load(m->root, &c, &diags);
+        for (size_t i = 0; i < diags.n; i++) {
+                if (diags.items[i].level != DIAG_ERROR)
+                        continue;
+                if (shown++ == CONFIG_ERRORS_MAX) {
+                        fprintf(f, "\n... and %zu more error(s), see the journal.",
+                                diags.n_errors - CONFIG_ERRORS_MAX);
+                        break;
+                }
+                fprintf(f, "\n%s:%u: %s", diags.items[i].file, diags.items[i].line, diags.items[i].message);
+        }
+        if (shown == 0)
+                /* Fixed meanwhile, or an I/O error without a diagnostic. */
+                fprintf(f, "\n%s", strerror(r < 0 ? -r : -error));
+        config_free(c);
+        config_diags_clear(&diags);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return sd_bus_error_set(ret_error, CGPERSIST_ERROR_BAD_CONFIG, text);
+}
+
+static int snippet_path(Manager *m, const char *service, bool runtime, char **ret) {
+        _cleanup_free_ char *name = NULL;
+        char *p;
+
+        if (asprintf(&name, SNIPPET_PREFIX "%s" SNIPPET_SUFFIX, service) < 0)
+                return -ENOMEM;
+        if (!filename_is_safe(name))
+                return -EINVAL;
+        p = path_join(m->root, runtime ? RUN_CONFD : ETC_CONFD, name);
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+static bool file_exists(const char *path) {
+        struct stat st;
+        return lstat(path, &st) >= 0;
+}
+
+/* An Enable or Disable call between writing the files and its reply. */
+typedef struct ConfigChange {
+        Manager *manager;
+        sd_bus_message *call;
+        char **changed; /* the files created or removed */
+        size_t n_changed;
+        bool enable, runtime;
+} ConfigChange;
+
+static void config_change_free(void *p) {
+        ConfigChange *c = p;
+
+        if (!c)
+                return;
+        sd_bus_message_unref(c->call);
+        for (size_t i = 0; i < c->n_changed; i++)
+                free(c->changed[i]);
+        free(c->changed);
+        free(c);
+}
+
+static int reply_changes(ConfigChange *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(c->call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < c->n_changed; i++)
+                r = sd_bus_message_append(reply, "s", c->changed[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int on_systemd_reloaded(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ConfigChange *c = userdata;
+        Manager *m = c->manager;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int r;
+
+        /* The generator has written (or removed) the Slice= drop-ins: bring
+         * the entities in line now, so the reply tells the truth. */
+        (void) manager_reconcile(m);
+        manager_update_metrics(m);
+
+        if (e) {
+                log_warning("daemon-reload of systemd after %s failed: %s", c->enable ? "Enable" : "Disable",
+                            e->message ?: e->name);
+                r = sd_bus_reply_method_errorf(
+                        c->call, SD_BUS_ERROR_FAILED,
+                        "The configuration was changed and cgpersistd reloaded it, but "
+                        "systemd's daemon-reload failed (%s): run 'systemctl daemon-reload' "
+                        "so that services are placed in their entities.",
+                        e->message ?: e->name);
+        } else
+                r = reply_changes(c);
+        if (r < 0)
+                log_warning_errno(r, "Failed to reply to %s, ignoring: %m",
+                                  c->enable ? "Enable" : "Disable");
+        return 0;
+}
+
+/* Undoes the file changes of c after the new configuration was rejected. */
+static void config_change_undo(ConfigChange *c) {
+        for (size_t i = 0; i < c->n_changed; i++) {
+                if (c->enable)
+                        (void) unlink(c->changed[i]);
+                else {
+                        /* The snippet said nothing but its section header; write it back. */
+                        const char *base = strrchr(c->changed[i], '/');
+                        _cleanup_free_ char *service = NULL, *text = NULL;
+                        size_t l;
+
+                        base = base ? base + 1 : c->changed[i];
+                        l = strlen(base);
+                        service = strndup(base + strlen(SNIPPET_PREFIX),
+                                          l - strlen(SNIPPET_PREFIX) - strlen(SNIPPET_SUFFIX));
+                        if (!service)
+                                continue;
+                        if (asprintf(&text,
+                                     "# Written by cgctl enable%s; cgctl disable%s removes it.\n[service "
+                                     "%s]\n",
+                                     c->runtime ? " --runtime" : "", c->runtime ? " --runtime" : "",
+                                     service) < 0)
+                                continue;
+                        (void) write_file_atomic(c->changed[i], text, strlen(text), 0644);
+                }
+        }
+}
+
+static int change_add(ConfigChange *c, const char *path) {
+        char **x = realloc(c->changed, (c->n_changed + 1) * sizeof *x);
+
+        if (!x)
+                return -ENOMEM;
+        c->changed = x;
+        x[c->n_changed] = strdup(path);
+        if (!x[c->n_changed])
+                return -ENOMEM;
+        c->n_changed++;
+        return 0;
+}
+
+/* Disable of a service that has no snippet: no-op when nothing configures
+ * it, otherwise a clear error naming the files that do. */
+static int check_not_configured_elsewhere(Manager *m, const char *service, bool runtime,
+                                          sd_bus_error *error) {
+        _cleanup_(strv_freep_local) char **by = NULL;
+        _cleanup_free_ char *other = NULL, *list = NULL;
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        r = snippet_path(m, service, !runtime, &other);
+        if (r < 0)
+                return r;
+        if (file_exists(other))
+                return sd_bus_error_setf(error, CGPERSIST_ERROR_CONFIGURED_ELSEWHERE,
+                                         "%s was enabled %s (%s): disable it %s.", service,
+                                         runtime ? "persistently" : "at runtime only", other,
+                                         runtime ? "without --runtime" : "with --runtime");
+        r = configured_by(m, service, &by);
+        if (r <= 0)
+                return r;
+        f = open_memstream(&list, &len);
+        if (!f)
+                return -ENOMEM;
+        for (char **b = by; *b; b++)
+                fprintf(f, "%s%s", b == by ? "" : ", ", *b);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return sd_bus_error_setf(error, CGPERSIST_ERROR_CONFIGURED_ELSEWHERE,
+                                 "%s is configured in %s, which cgctl did not write: edit or remove that "
+                                 "configuration by hand, then run 'cgctl reload'.",
+                                 service, list);
+}
+
+/* Only a daemon-reload runs cgpersist-generator, which writes the Slice=
+ * drop-ins that place the services in their entities. PID 1 answers when it
+ * is done; the loop goes on meanwhile. On success the call's slot owns c. */
+static int start_systemd_reload(Manager *m, ConfigChange *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        sd_bus_slot *slot = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "Reload");
+        if (r < 0)
+                return r;
+        r = sd_bus_call_async(m->bus, &slot, call, on_systemd_reloaded, c, SYSTEMD_RELOAD_TIMEOUT_USEC);
+        if (r < 0)
+                return r;
+        /* The slot frees c when it goes: after the reply, or with the bus. */
+        (void) sd_bus_slot_set_destroy_callback(slot, config_change_free);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        return 0;
+}
+
+static int method_enable_disable(sd_bus_message *msg, Bus *b, bool enable, sd_bus_error *error) {
+        Manager *m = b->manager;
+        _cleanup_(strv_freep_local) char **services = NULL;
+        _cleanup_free_ char *dir = NULL;
+        ConfigChange *c;
+        size_t n = 0;
+        int runtime, r;
+
+        r = check_root(msg, enable ? "Enable" : "Disable", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(msg, &services);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "b", &runtime);
+        if (r < 0)
+                return r;
+        for (char **s = services; s && *s; s++)
+                n++;
+        if (n == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument services: no service given.");
+        if (n > SERVICES_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Argument services: too many services (%zu, at most %d).", n,
+                                         SERVICES_MAX);
+        /* Validate everything before touching anything. */
+        for (char **s = services; *s; s++) {
+                _cleanup_free_ char *path = NULL;
+
+                r = validate_name("services", *s, NAME_SERVICE, error);
+                if (r < 0)
+                        return r;
+                if (unit_name_is_cgpersist_own(*s))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Argument services: %s is one of cgpersist's own units.",
+                                                 *s);
+                r = snippet_path(m, *s, runtime, &path);
+                if (r < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Argument services: %s cannot be a file name.", *s);
+                if (!enable && !file_exists(path)) {
+                        r = check_not_configured_elsewhere(m, *s, runtime, error);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        dir = path_join(m->root, runtime ? RUN_CONFD : ETC_CONFD);
+        if (!dir)
+                return -ENOMEM;
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        *c = (ConfigChange){
+                .manager = m, .call = sd_bus_message_ref(msg), .enable = enable, .runtime = runtime
+        };
+
+        for (char **s = services; *s; s++) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+
+                r = snippet_path(m, *s, runtime, &path);
+                if (r < 0)
+                        goto fail;
+                if (enable == file_exists(path))
+                        continue; /* already as asked */
+                if (enable) {
+                        r = mkdir_p(dir, 0755);
+                        if (r < 0) {
+                                sd_bus_error_set_errnof(error, r, "Failed to create %s: %m", dir);
+                                goto fail;
+                        }
+                        if (asprintf(&text,
+                                     "# Written by cgctl enable%s; cgctl disable%s removes it.\n[service "
+                                     "%s]\n",
+                                     runtime ? " --runtime" : "", runtime ? " --runtime" : "", *s) < 0) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        r = write_file_atomic(path, text, strlen(text), 0644);
+                        if (r < 0) {
+                                sd_bus_error_set_errnof(error, r, "Failed to write %s: %m", path);
+                                goto fail;
+                        }
+                } else if (unlink(path) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        sd_bus_error_set_errnof(error, r, "Failed to remove %s: %m", path);
+                        goto fail;
+                }
+                r = change_add(c, path);
+                if (r < 0)
+                        goto fail;
+                log_struct(LOG_INFO, "CGPERSIST_SERVICE=%s", *s, "MESSAGE=%s %s (%s).",
+                           enable ? "Enabled" : "Disabled", *s, path, NULL);
+        }
+
+        if (c->n_changed == 0) {
+                /* Nothing to do: no reload, answer now. */
+                r = reply_changes(c);
+                config_change_free(c);
+                return r < 0 ? r : 1;
+        }
+
+        r = manager_reload_config(m);
+        if (r < 0) {
+                config_change_undo(c);
+                (void) manager_reload_config(m);
+                r = config_error(m, r, error);
+                config_change_free(c);
+                return r;
+        }
+
+        r = start_systemd_reload(m, c);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to ask systemd for a daemon-reload: %m");
+                (void) manager_reconcile(m);
+                r = sd_bus_reply_method_errorf(
+                        c->call, SD_BUS_ERROR_FAILED,
+                        "The configuration was changed, but systemd could not be asked "
+                        "for a daemon-reload (%s): run 'systemctl daemon-reload'.",
+                        strerror(-r));
+                config_change_free(c);
+                return r < 0 ? r : 1;
+        }
+        return 1;
+
+fail:
+        config_change_undo(c);
+        config_change_free(c);
+        return r;
+}
+
+static int method_enable(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_enable_disable(msg, userdata, true, error);
+}
+
+static int method_disable(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_enable_disable(msg, userdata, false, error);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        int r;
+
+        r = check_root(msg, "Reload", error);
+        if (r < 0)
+                return r;
+        log_info("Reloading configuration (requested over D-Bus).");
+        r = manager_reload_config(m);
+        if (r < 0)
+                return config_error(m, r, error);
+        (void) manager_reconcile(m);
+        manager_update_metrics(m);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* Drain: memory.reclaim on the entity, page cache only, on a worker thread
+ * (the write blocks for as long as the kernel reclaims). */
+typedef struct DrainJob {
+        Manager *manager;
+        sd_bus_message *call;
+        char *root, *cgpath, *slice;
+        ReclaimOptions opts;
+        ReclaimResult result;
+        int error;
+} DrainJob;
+
+static void drain_job_free(DrainJob *j) {
+        if (!j)
+                return;
+        sd_bus_message_unref(j->call);
+        free(j->root);
+        free(j->cgpath);
+        free(j->slice);
+        free(j);
+}
+
+static void drain_work(void *p) {
+        DrainJob *j = p;
+        CgroupFs *fs = NULL;
+
+        /* A CgroupFs of its own, plain reads: libcgroup's state is not
+         * shared across threads. */
+        j->error = cgroupfs_new(j->root, false, &fs);
+        if (j->error >= 0)
+                j->error = reclaim_cgroup(fs, j->cgpath, &j->opts, &j->result);
+        cgroupfs_free(fs);
+}
+
+static void drain_done(void *p, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        DrainJob *j = p;
+        Manager *m = j->manager;
+        uint64_t drained = 0;
+        EntityState *e;
+        int r;
+
+        if (j->error == -EOPNOTSUPP)
+                r = sd_bus_reply_method_errorf(
+                        j->call, CGPERSIST_ERROR_NOT_SUPPORTED,
+                        "The kernel has no memory.reclaim (Linux 5.19 or later needed).");
+        else if (j->error == -ENOENT)
+                r = sd_bus_reply_method_errorf(j->call, CGPERSIST_ERROR_NO_SUCH_ENTITY,
+                                               "%s has no cgroup: the slice is not active.", j->slice);
+        else if (j->error < 0)
+                r = sd_bus_reply_method_errnof(j->call, j->error, "Failed to drain %s: %m", j->slice);
+        else {
+                ReclaimResult *res = &j->result;
+
+                drained = res->before > res->after ? res->before - res->after : 0;
+                e = state_find(m->state, j->slice);
+                if (e && drained > 0) {
+                        e->drained_total += drained;
+                        m->state_dirty = true;
+                        manager_save_state(m);
+                }
+                /* clang-format off */
+                log_struct(LOG_INFO,
+                           "MESSAGE_ID=" MESSAGE_ID_INSTANCE_DRAINED,
+                           "CGPERSIST_ENTITY=%s", j->slice,
+                           "CGPERSIST_BYTES=%" PRIu64, res->after,
+                           "CGPERSIST_DRAINED=%" PRIu64, drained,
+                           "MESSAGE=Drained entity %s on request: %" PRIu64 " bytes before, %" PRIu64
+                           " after, %" PRIu64 " us.", j->slice, res->before, res->after, res->elapsed_usec,
+                           NULL);
+                /* clang-format on */
+                r = sd_bus_message_new_method_return(j->call, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = kv_s(reply, "slice", j->slice);
+                if (r >= 0)
+                        r = kv_t(reply, "before", res->before);
+                if (r >= 0)
+                        r = kv_t(reply, "after", res->after);
+                if (r >= 0)
+                        r = kv_t(reply, "drained", drained);
+                if (r >= 0)
+                        r = kv_t(reply, "elapsed_usec", res->elapsed_usec);
+                if (r >= 0)
+                        r = kv_t(reply, "file_before", res->file_before);
+                if (r >= 0)
+                        r = kv_t(reply, "file_after", res->file_after);
+                if (r >= 0)
+                        r = kv_u(reply, "steps", res->steps);
+                if (r >= 0)
+                        r = kv_b(reply, "budget_exhausted", res->budget_exhausted);
+                if (r >= 0)
+                        r = kv_b(reply, "swap_guard", res->swap_guard);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_send(NULL, reply, NULL);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to reply to Drain of %s, ignoring: %m", j->slice);
+        drain_job_free(j);
+}
+
+static int method_drain(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        ServicePolicy p;
+        EntityState *e;
+        DrainJob *j;
+        int r;
+
+        r = check_root(msg, "Drain", error);
+        if (r < 0)
+                return r;
+        r = read_entity_arg(m, msg, NULL, &e, error);
+        if (r < 0)
+                return r;
+
+        j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        *j = (DrainJob) {
+                .manager = m,
+                .call = sd_bus_message_ref(msg),
+                .root = strdup(cgroupfs_root(m->cgfs)),
+                .slice = strdup(e->slice),
+                .opts = {
+                        .mode = RECLAIM_FILE,
+                        .budget_usec = POLICY_DEFAULT_DRAIN_BUDGET_USEC,
+                },
+        };
+        if (m->config && config_policy_for(m->config, e->service, &p) > 0 && p.drain_budget_usec > 0)
+                j->opts.budget_usec = p.drain_budget_usec;
+        r = slice_cgroup_path(e->slice, &j->cgpath);
+        if (r < 0 || !j->root || !j->slice) {
+                drain_job_free(j);
+                return r < 0 ? r : -ENOMEM;
+        }
+        r = worker_run(m->event, "drain", drain_work, drain_done, j, NULL);
+        if (r < 0) {
+                drain_job_free(j);
+                return sd_bus_error_set_errnof(error, r, "Failed to start draining %s: %m", e->slice);
+        }
+        return 1;
+}
+
+static int method_retire(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        Manager *m = b->manager;
+        _cleanup_free_ Tracked **live = NULL;
+        _cleanup_free_ char *slice = NULL;
+        const char *name;
+        EntityState *e;
+        PendingRetire *x;
+        size_t n_live = 0;
+        bool configured;
+        int force, r;
+
+        r = check_root(msg, "Retire", error);
+        if (r < 0)
+                return r;
+        r = read_entity_arg(m, msg, &name, &e, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "b", &force);
+        if (r < 0)
+                return r;
+        slice = strdup(e->slice);
+        if (!slice)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < m->n_retiring; i++)
+                if (streq(m->retiring[i], slice))
+                        return sd_bus_error_setf(error, CGPERSIST_ERROR_BUSY, "%s is being retired already.",
+                                                 slice);
+
+        configured = manager_find_desired(m, slice) != NULL;
+        if (configured && !force)
+                return sd_bus_error_setf(
+                        error, CGPERSIST_ERROR_STILL_CONFIGURED,
+                        "%s is still configured for %s: disable it first (cgctl disable %s), or "
+                        "force it, and it will be started again at the next reconcile.",
+                        slice, e->service, e->service);
+
+        r = manager_live_instances(m, slice, &live, &n_live);
+        if (r < 0)
+                return r;
+        if (n_live > 0)
+                return sd_bus_error_setf(error, CGPERSIST_ERROR_BUSY,
+                                         "%s still runs in %s%s: stop it first.", live[0]->unit, slice,
+                                         n_live > 1 ? " (with other instances)" : "");
+
+        r = manager_retire(m, slice, force && configured ? "retired by cgctl, forced" : "retired by cgctl");
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to retire %s: %m", slice);
+        bool started = false;
+        for (size_t i = 0; i < m->n_retiring; i++)
+                started = started || streq(m->retiring[i], slice);
+        if (!started)
+                return sd_bus_error_setf(
+                        error, CGPERSIST_ERROR_BUSY,
+                        "Processes still run below %s (see systemctl status %s): stop them first.", slice,
+                        slice);
+
+        /* Answered when the retire job is done. */
+        x = realloc(b->retires, (b->n_retires + 1) * sizeof *x);
+        if (!x)
+                return -ENOMEM;
+        b->retires = x;
+        b->retires[b->n_retires++] = (PendingRetire){
+                .slice = TAKE_PTR(slice),
+                .call = sd_bus_message_ref(msg),
+                .recreated = configured,
+        };
+        return 1;
+}
+
+/* ---- properties --------------------------------------------------------- */
+
+static int property_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int property_entities(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        return sd_bus_message_append(reply, "u", (uint32_t) m->state->n_entities);
+}
+
+static int property_config_files(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (size_t i = 0; r >= 0 && m->config && i < m->config->n_files; i++)
+                r = sd_bus_message_append(reply, "s", m->config->files[i]);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_config_good(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        return sd_bus_message_append(reply, "b", (int) m->config_good);
+}
+
+static int property_metrics_file(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        _cleanup_free_ char *p = path_join(m->run_dir, "metrics.prom");
+
+        if (!p)
+                return -ENOMEM;
+        return sd_bus_message_append(reply, "s", p);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+
+        SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Entities", "u", property_entities, 0, 0),
+        SD_BUS_PROPERTY("ConfigFiles", "as", property_config_files, 0, 0),
+        SD_BUS_PROPERTY("ConfigGood", "b", property_config_good, 0, 0),
+        SD_BUS_PROPERTY("MetricsFile", "s", property_metrics_file, 0, 0),
+
+        SD_BUS_METHOD_WITH_NAMES("ListEntities", NULL, , "aa{sv}", SD_BUS_PARAM(entities),
+                                 method_list_entities, 0),
+        SD_BUS_METHOD_WITH_NAMES("GetEntity", "s", SD_BUS_PARAM(name), "a{sv}", SD_BUS_PARAM(entity),
+                                 method_get_entity, 0),
+        SD_BUS_METHOD_WITH_NAMES("GetHistory", "s", SD_BUS_PARAM(name), "aa{sv}", SD_BUS_PARAM(instances),
+                                 method_get_history, 0),
+        SD_BUS_METHOD_WITH_NAMES("GetMetrics", NULL, , "s", SD_BUS_PARAM(text), method_get_metrics, 0),
+        SD_BUS_METHOD_WITH_NAMES("Enable", "asb", SD_BUS_PARAM(services) SD_BUS_PARAM(runtime), "as",
+                                 SD_BUS_PARAM(changed), method_enable, 0),
+        SD_BUS_METHOD_WITH_NAMES("Disable", "asb", SD_BUS_PARAM(services) SD_BUS_PARAM(runtime), "as",
+                                 SD_BUS_PARAM(changed), method_disable, 0),
+        SD_BUS_METHOD_WITH_NAMES("Drain", "s", SD_BUS_PARAM(name), "a{sv}", SD_BUS_PARAM(result),
+                                 method_drain, 0),
+        SD_BUS_METHOD_WITH_NAMES("Retire", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(force), "a{sv}",
+                                 SD_BUS_PARAM(result), method_retire, 0),
+        SD_BUS_METHOD("Reload", NULL, NULL, method_reload, 0),
+
+        SD_BUS_SIGNAL_WITH_NAMES("InstanceStopped", "ssst",
+                                 SD_BUS_PARAM(slice) SD_BUS_PARAM(unit) SD_BUS_PARAM(invocation_id)
+                                         SD_BUS_PARAM(charge_at_stop),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("EntityRetired", "sst",
+                                 SD_BUS_PARAM(slice) SD_BUS_PARAM(service) SD_BUS_PARAM(residual), 0),
+
+        SD_BUS_VTABLE_END,
+};
+
+int manager_bus_setup(Manager *m) {
+        Bus *b;
+        int r;
+
+        b = calloc(1, sizeof *b);
+        if (!b)
+                return -ENOMEM;
+        b->manager = m;
+        r = sd_bus_add_object_vtable(m->bus, &m->bus_vtable, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE,
+                                     manager_vtable, b);
+        if (r < 0) {
+                free(b);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(m->bus_vtable, bus_state_free);
+        (void) sd_bus_slot_set_description(m->bus_vtable, "org.cgpersist1.Manager");
+
+        /* Without queueing: a second daemon must fail, not wait its turn. */
+        r = sd_bus_request_name(m->bus, CGPERSIST_BUS_NAME, 0);
+        if (r == -EEXIST)
+                return log_error_errno(r, "%s is owned by another process: is cgpersistd running already?",
+                                       CGPERSIST_BUS_NAME);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+/* ---- signals and deferred replies --------------------------------------- */
+
+void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *rec) {
+        int r;
+
+        if (!bus_state(m))
+                return;
+        r = sd_bus_emit_signal(m->bus, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE, "InstanceStopped",
+                               "ssst", slice, rec->unit, rec->invocation_id, rec->charge_at_stop);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send InstanceStopped, ignoring: %m");
+}
+
+static void pending_retire_remove(Bus *b, size_t i) {
+        free(b->retires[i].slice);
+        sd_bus_message_unref(b->retires[i].call);
+        b->retires[i] = b->retires[--b->n_retires];
 }
 
 void manager_bus_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual) {
+        Bus *b = bus_state(m);
+        int r;
+
+        if (!b)
+                return;
+        r = sd_bus_emit_signal(m->bus, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE, "EntityRetired", "sst",
+                               slice, service, residual);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send EntityRetired, ignoring: %m");
+
+        for (size_t i = 0; i < b->n_retires;) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                PendingRetire *p = &b->retires[i];
+
+                if (!streq(p->slice, slice)) {
+                        i++;
+                        continue;
+                }
+                r = sd_bus_message_new_method_return(p->call, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = kv_s(reply, "slice", slice);
+                if (r >= 0)
+                        r = kv_s(reply, "service", service);
+                if (r >= 0)
+                        r = kv_t(reply, "residual", residual);
+                if (r >= 0)
+                        r = kv_b(reply, "recreated_at_reconcile", p->recreated);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_send(NULL, reply, NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to reply to Retire of %s, ignoring: %m", slice);
+                pending_retire_remove(b, i);
+        }
+}
+
+void manager_bus_retire_failed(Manager *m, const char *slice, int error) {
+        Bus *b = bus_state(m);
+
+        if (!b)
+                return;
+        for (size_t i = 0; i < b->n_retires;) {
+                if (!streq(b->retires[i].slice, slice)) {
+                        i++;
+                        continue;
+                }
+                (void) sd_bus_reply_method_errnof(b->retires[i].call, error,
+                                                  "Failed to retire %s, it is kept: %m (see the journal).",
+                                                  slice);
+                pending_retire_remove(b, i);
+        }
 }

@@ -1,6 +1,261 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder until the metrics land. */
-#include "manager.h"
+/* Measuring entities, and /run/cgpersist/metrics.prom for node_exporter's
+ * textfile collector. The file is rewritten after a change of state, at most
+ * once per METRICS_COALESCE_USEC (a burst of restarts writes it once), and,
+ * when [daemon] metrics_interval is set, periodically; otherwise the daemon
+ * never wakes up for it. Reads of memory.current and cgroup.stat are cheap
+ * kernel calls that do not block, so they run on the loop. */
+
+#include <stdlib.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "manager-metrics.h"
+#include "path.h"
+#include "unitname.h"
+
+#define METRICS_COALESCE_USEC (UINT64_C(1000000))
+#define METRICS_ACCURACY_USEC (UINT64_C(100000))
+#define METRICS_FILE "metrics.prom"
+
+static bool slice_is_retiring(Manager *m, const char *slice) {
+        for (size_t i = 0; i < m->n_retiring; i++)
+                if (streq(m->retiring[i], slice))
+                        return true;
+        return false;
+}
+
+static bool tracked_is_live(const Tracked *t) {
+        return t->invocation_id != NULL;
+}
+
+/* live: the live tracked units of e->slice. */
+static void measure(Manager *m, const EntityState *e, Tracked *const *live, size_t n_live,
+                    EntityUsage *ret) {
+        _cleanup_free_ char *cgpath = NULL;
+        EntityUsage u = {
+                .memory_current = UINT64_MAX,
+                .instances_current = 0,
+                .persistent = UINT64_MAX,
+                .dying_descendants = UINT64_MAX,
+                .dying_memcgs = UINT64_MAX,
+                .n_instances = (unsigned) n_live,
+                .configured = manager_find_desired(m, e->slice) != NULL,
+                .retiring = slice_is_retiring(m, e->slice),
+        };
+        CgroupStat st;
+
+        for (size_t i = 0; i < n_live; i++) {
+                uint64_t cur;
+
+                if (live[i]->pending) {
+                        /* Charged outside the entity: not part of it. */
+                        u.pending = true;
+                        continue;
+                }
+                if (live[i]->cgroup &&
+                    cgroupfs_read_u64(m->cgfs, live[i]->cgroup, "memory.current", &cur) >= 0)
+                        u.instances_current += cur;
+        }
+
+        if (slice_cgroup_path(e->slice, &cgpath) >= 0) {
+                if (cgroupfs_read_u64(m->cgfs, cgpath, "memory.current", &u.memory_current) < 0)
+                        u.memory_current = UINT64_MAX;
+                if (cgroupfs_read_cgroup_stat(m->cgfs, cgpath, &st) >= 0) {
+                        u.dying_descendants = st.nr_dying_descendants;
+                        u.dying_memcgs = st.nr_dying_subsys_memory;
+                }
+        }
+        if (u.memory_current != UINT64_MAX)
+                /* Instance and slice are read at slightly different times:
+                 * never report a negative rest. */
+                u.persistent =
+                        u.memory_current > u.instances_current ? u.memory_current - u.instances_current : 0;
+
+        *ret = u;
+}
+
+int manager_live_instances(Manager *m, const char *slice, Tracked ***ret, size_t *ret_n) {
+        Tracked **l = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < m->n_tracked; i++) {
+                Tracked *t = &m->tracked[i];
+
+                if (!tracked_is_live(t) || !streq(t->slice, slice))
+                        continue;
+                Tracked **x = realloc(l, (n + 1) * sizeof *l);
+                if (!x) {
+                        free(l);
+                        return -ENOMEM;
+                }
+                l = x;
+                l[n++] = t;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+void manager_measure_entity(Manager *m, const EntityState *e, EntityUsage *ret) {
+        _cleanup_free_ Tracked **live = NULL;
+        size_t n = 0;
+
+        if (manager_live_instances(m, e->slice, &live, &n) < 0)
+                n = 0; /* measured without instances: persistent overstated */
+        measure(m, e, live, n, ret);
+}
+
+static int cmp_tracked_slice(const void *a, const void *b) {
+        const Tracked *x = *(Tracked *const *) a, *y = *(Tracked *const *) b;
+
+        return strcmp(x->slice, y->slice);
+}
+
+int manager_measure_all(Manager *m, EntityUsage **ret) {
+        _cleanup_free_ Tracked **live = NULL;
+        EntityUsage *u;
+        size_t n = 0;
+
+        /* Sort the live units by slice once; then every entity finds its
+         * instances by binary search, not by a walk over all units. */
+        if (m->n_tracked > 0) {
+                live = calloc(m->n_tracked, sizeof *live);
+                if (!live)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < m->n_tracked; i++)
+                if (tracked_is_live(&m->tracked[i]))
+                        live[n++] = &m->tracked[i];
+        if (n > 1)
+                qsort(live, n, sizeof *live, cmp_tracked_slice);
+
+        u = calloc(MAX(m->state->n_entities, (size_t) 1), sizeof *u);
+        if (!u)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->state->n_entities; i++) {
+                const EntityState *e = &m->state->entities[i];
+                size_t lo = 0, hi = n;
+
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        if (strcmp(live[mid]->slice, e->slice) < 0)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                size_t end = lo;
+                while (end < n && streq(live[end]->slice, e->slice))
+                        end++;
+                measure(m, e, live ? live + lo : NULL, end - lo, &u[i]);
+        }
+        *ret = u;
+        return 0;
+}
+
+int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
+        _cleanup_free_ EntityUsage *u = NULL;
+        _cleanup_free_ MetricsEntity *me = NULL;
+        size_t n = m->state ? m->state->n_entities : 0;
+        int r;
+
+        if (n > 0) {
+                r = manager_measure_all(m, &u);
+                if (r < 0)
+                        return r;
+                me = calloc(n, sizeof *me);
+                if (!me)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const EntityState *e = &m->state->entities[i];
+
+                me[i] = (MetricsEntity){
+                        .entity = e->slice,
+                        .service = e->service,
+                        .memory_bytes = u[i].memory_current,
+                        .persistent_bytes = u[i].persistent,
+                        .instances = u[i].n_instances,
+                        .restarts = e->restarts,
+                        .dying_descendants = u[i].dying_descendants,
+                        .drained_bytes = e->drained_total,
+                };
+        }
+        return metrics_render(me, n, format, ret);
+}
+
+static int write_metrics(Manager *m) {
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        int r;
+
+        r = manager_render_metrics(m, METRICS_PROMETHEUS, &text);
+        if (r < 0)
+                return r;
+        path = path_join(m->run_dir, METRICS_FILE);
+        if (!path)
+                return -ENOMEM;
+        r = mkdir_p(m->run_dir, 0755);
+        if (r < 0)
+                return r;
+        /* Atomic: node_exporter may read at any moment and must never see a
+         * half-written file. */
+        return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+static uint64_t metrics_interval(Manager *m) {
+        return m->config ? m->config->daemon.metrics_interval_usec : 0;
+}
+
+static int arm(Manager *m, uint64_t when);
+
+static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        uint64_t interval = metrics_interval(m);
+        int r;
+
+        if (!m->state)
+                return 0;
+        r = write_metrics(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to write %s/" METRICS_FILE ", ignoring: %m", m->run_dir);
+        if (interval > 0)
+                (void) arm(m, usec + interval);
+        return 0;
+}
+
+/* Sets the one-shot timer to fire at when (CLOCK_MONOTONIC), unless it is
+ * already set to fire earlier. */
+static int arm(Manager *m, uint64_t when) {
+        int enabled = SD_EVENT_OFF, r;
+        uint64_t cur;
+
+        if (!m->metrics_timer) {
+                r = sd_event_add_time(m->event, &m->metrics_timer, CLOCK_MONOTONIC, when,
+                                      METRICS_ACCURACY_USEC, on_metrics_timer, m);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_description(m->metrics_timer, "metrics");
+                return 0;
+        }
+        (void) sd_event_source_get_enabled(m->metrics_timer, &enabled);
+        if (enabled != SD_EVENT_OFF && sd_event_source_get_time(m->metrics_timer, &cur) >= 0 && cur <= when)
+                return 0;
+        r = sd_event_source_set_time(m->metrics_timer, when);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(m->metrics_timer, SD_EVENT_ONESHOT);
+}
 
 void manager_update_metrics(Manager *m) {
+        uint64_t now;
+        int r;
+
+        if (!m->event || sd_event_get_state(m->event) == SD_EVENT_FINISHED)
+                return;
+        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return;
+        r = arm(m, now + METRICS_COALESCE_USEC);
+        if (r < 0)
+                log_warning_errno(r, "Failed to schedule a metrics update, ignoring: %m");
 }

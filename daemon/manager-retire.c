@@ -99,6 +99,7 @@ static void retire_done(void *p, void *userdata) {
         r = systemd_stop_unit(m, j->slice);
         if (r < 0) {
                 log_error_errno(r, "Failed to stop the slice of retired entity %s, keeping it: %m", j->slice);
+                manager_bus_retire_failed(m, j->slice, r);
                 retire_job_free(j);
                 return;
         }

@@ -108,6 +108,8 @@ int manager_watch_stops(Manager *m);
 int manager_bus_setup(Manager *m);
 void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r);
 void manager_bus_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual);
+/* A retire job failed: answers the Retire calls waiting for it. */
+void manager_bus_retire_failed(Manager *m, const char *slice, int error);
 
 /* manager-metrics.c: /run/cgpersist/metrics.prom for node_exporter. */
 void manager_update_metrics(Manager *m);

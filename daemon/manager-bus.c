@@ -15,6 +15,7 @@
 #include "log.h"
 #include "manager-metrics.h"
 #include "manager.h"
+#include "namecheck.h"
 #include "path.h"
 #include "reclaim.h"
 #include "size.h"
@@ -110,72 +111,18 @@ static int check_root(sd_bus_message *msg, const char *what, sd_bus_error *error
         return 0;
 }
 
-static bool is_hex(char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int unhex(char c) {
-        return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
-/* systemd escapes are "\xNN"; nothing else may follow a backslash, and an
- * escape may not stand for "/", a control character or a backslash. */
-static bool escapes_are_sane(const char *s) {
-        for (const char *p = strchr(s, '\\'); p; p = strchr(p + 1, '\\')) {
-                int c;
-
-                if (p[1] != 'x' || !is_hex(p[2]) || !is_hex(p[3]))
-                        return false;
-                c = unhex(p[2]) * 16 + unhex(p[3]);
-                if (c == '/' || c == '\\' || c < 0x20 || c >= 0x7f)
-                        return false;
-                p += 3;
-        }
-        return true;
-}
-
-typedef enum NameKind {
-        NAME_SERVICE = 1 << 0,
-        NAME_SLICE = 1 << 1,
-} NameKind;
-
 /* Names come from any local user. The message names the argument and, once
  * it is known to be printable and short, the value. */
 static int validate_name(const char *arg, const char *name, NameKind kinds, sd_bus_error *error) {
-        size_t len = strnlen(name, UNIT_NAME_MAX + 1);
-        const char *what = kinds == NAME_SERVICE
-                ? "a service unit name (NAME.service, NAME@.service, NAME@INSTANCE.service)"
-                : "a service unit name or an entity slice name";
+        const char *problem = name_check(name, kinds);
 
-        if (len == 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Argument %s: empty name, expected %s.", arg, what);
-        if (len > UNIT_NAME_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Argument %s: name too long (%zu bytes, at most %d).", arg,
-                                         strlen(name), UNIT_NAME_MAX);
-        if (!string_is_safe_utf8(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Argument %s: name is not valid UTF-8 or holds control characters.",
-                                         arg);
-        if (strchr(name, '/'))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Argument %s: '%s' contains '/': expected %s, not a path.", arg,
-                                         name, what);
-        if (strstr(name, ".."))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Argument %s: '%s' contains '..'.", arg, name);
-        if (!escapes_are_sane(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Argument %s: '%s' has a malformed or forbidden '\\' escape "
-                                         "(only \\xNN of a printable character other than '/' and '\\').",
-                                         arg, name);
-        if ((kinds & NAME_SERVICE) && unit_name_is_valid_service(name))
+        if (!problem)
                 return 0;
-        if ((kinds & NAME_SLICE) && endswith(name, ".slice") && slice_name_is_valid(name))
-                return 0;
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Argument %s: '%s' is not %s.", arg, name,
-                                 what);
+        if (name_problem_is_unprintable(problem))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Argument %s: the name %s.", arg,
+                                         problem);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Argument %s: '%s' %s.", arg, name,
+                                 problem);
 }
 
 /* The entity a valid name stands for: a slice by its name; a service (or an

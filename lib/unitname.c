@@ -127,7 +127,9 @@ int unit_name_template_of(const char *name, char **ret) {
  * plain in a unit name becomes "\xNN"; so do "-" (it means nesting in a slice
  * name) and "\" (the escape itself, so an already escaped prefix stays
  * unambiguous), and a leading "." (no hidden units). "/" would become "-",
- * but it cannot occur in a valid prefix. */
+ * but it cannot occur in a valid prefix. Unlike systemd, a trailing "." is
+ * escaped too: "a.@x.service" would otherwise give "system-a..slice", and
+ * ".." never passes our checks. */
 static int unit_name_escape(const char *s, size_t n, char **ret) {
         char *buf, *t;
 
@@ -143,7 +145,7 @@ static int unit_name_escape(const char *s, size_t n, char **ret) {
 
                 if (c == '/')
                         *t++ = '-';
-                else if (c == '-' || c == '\\' || (c == '.' && i == 0) || c == 0 ||
+                else if (c == '-' || c == '\\' || (c == '.' && (i == 0 || i == n - 1)) || c == 0 ||
                          !strchr(UNIT_NAME_CHARS, c)) {
                         static const char hex[] = "0123456789abcdef";
 

@@ -116,6 +116,9 @@ TEST(entity_slice_escaping) {
         entity_is("my\\x2dapp.service", "system-my\\x5cx2dapp.slice");
         /* a leading dot would make a hidden unit */
         entity_is(".hidden.service", "system-\\x2ehidden.slice");
+        /* nor may a trailing one make ".." before ".slice" */
+        entity_is("a.@x.service", "system-a\\x2e.slice");
+        entity_is("a.b.@x.service", "system-a.b\\x2e.slice");
         entity_is("a.b:c_d.service", "system-a.b:c_d.slice");
 }
 

@@ -170,8 +170,8 @@ static char *escape_for_message(const char *s, size_t n) {
         return buf;
 }
 
-static int diag_addv(ConfigDiags *d, DiagLevel level, const char *file, unsigned line, const char *format,
-                     va_list ap) {
+_printf_(5, 0) static int diag_addv(ConfigDiags *d, DiagLevel level, const char *file, unsigned line,
+                                    const char *format, va_list ap) {
         _cleanup_free_ char *f = NULL, *m = NULL;
         ConfigDiag *n;
 

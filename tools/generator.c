@@ -38,9 +38,11 @@ static const char *const unit_dirs[] = {
 static int log_fd = -EBADF;
 
 static void log_open(const char *root) {
-        /* A test run on a fixture tree (CGPERSIST_ROOT) reports on stderr,
-         * not into the kernel log of the machine running the tests. */
-        if (!streq(root, "/"))
+        /* At boot the journal may not run yet, and the kernel log is where
+         * generators' messages are looked for. A run by hand on a terminal,
+         * or a test on a fixture tree (CGPERSIST_ROOT), reports on stderr
+         * instead, not into the kernel log of the machine. */
+        if (!streq(root, "/") || isatty(STDERR_FILENO))
                 return;
         log_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 }

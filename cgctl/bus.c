@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Talking to cgpersistd, and turning what goes wrong into one clear line and
+ * an exit status. */
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "bus-api.h"
+#include "cgctl.h"
+#include "macro.h"
+#include "namecheck.h"
+#include "size.h"
+
+#define NOT_RUNNING "cgpersistd is not running (start it with: systemctl start cgpersistd)"
+
+int cgctl_connect(sd_bus **ret) {
+        int r;
+
+        r = sd_bus_open_system(ret);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to connect to the system bus: %s\n", strerror(-r));
+                fprintf(stderr, "cgctl: " NOT_RUNNING "\n");
+                return CGCTL_EXIT_NOT_RUNNING;
+        }
+        return 0;
+}
+
+static int error_exit(const sd_bus_error *e, int r) {
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                fprintf(stderr, "cgctl: " NOT_RUNNING "\n");
+                return CGCTL_EXIT_NOT_RUNNING;
+        }
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED) || r == -EACCES || r == -EPERM) {
+                /* Our daemon says what requires root; the bus policy says
+                 * something long about rules: say it plainly. */
+                if (e->message && strstr(e->message, "requires root"))
+                        fprintf(stderr, "cgctl: %s\n", e->message);
+                else
+                        fprintf(stderr, "cgctl: Access denied: this command requires root (%s)\n",
+                                e->message ?: strerror(-r));
+                return CGCTL_EXIT_DENIED;
+        }
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED) || r == -ETIMEDOUT) {
+                fprintf(stderr, "cgctl: No reply from cgpersistd: %s\n", e->message ?: strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        fprintf(stderr, "cgctl: %s\n", e->message ?: strerror(-r));
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_INVALID_ARGS))
+                return CGCTL_EXIT_USAGE;
+        return CGCTL_EXIT_FAILURE;
+}
+
+int cgctl_new_call(sd_bus *bus, const char *method, sd_bus_message **ret) {
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, ret, CGPERSIST_BUS_NAME, CGPERSIST_BUS_PATH,
+                                           CGPERSIST_BUS_INTERFACE, method);
+        if (r < 0)
+                goto fail;
+        /* cgctl never starts the daemon behind the operator's back: a stopped
+         * cgpersistd is reported as such. */
+        r = sd_bus_message_set_auto_start(*ret, false);
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        fprintf(stderr, "cgctl: Failed to make a D-Bus call: %s\n", strerror(-r));
+        return CGCTL_EXIT_FAILURE;
+}
+
+int cgctl_call_message(sd_bus *bus, sd_bus_message *call, uint64_t timeout_usec,
+                       sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call(bus, call, timeout_usec, &error, ret_reply);
+        if (r < 0)
+                return error_exit(&error, r);
+        return 0;
+}
+
+int cgctl_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_message **ret_reply,
+               const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        va_list ap;
+        int r;
+
+        r = cgctl_new_call(bus, method, &call);
+        if (r != 0)
+                return r;
+        if (types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(call, types, ap);
+                va_end(ap);
+                if (r < 0) {
+                        fprintf(stderr, "cgctl: Failed to make a D-Bus call: %s\n", strerror(-r));
+                        return CGCTL_EXIT_FAILURE;
+                }
+        }
+        return cgctl_call_message(bus, call, timeout_usec, ret_reply);
+}
+
+int cgctl_read_reply(sd_bus_message *reply, Value *ret) {
+        int r = value_read(reply, ret);
+
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to read the reply of cgpersistd: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        return 0;
+}
+
+int cgctl_get_properties(sd_bus *bus, Value *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, CGPERSIST_BUS_NAME, CGPERSIST_BUS_PATH,
+                                           "org.freedesktop.DBus.Properties", "GetAll");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(call, false);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", CGPERSIST_BUS_INTERFACE);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to make a D-Bus call: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        r = cgctl_call_message(bus, call, 0, &reply);
+        if (r != 0)
+                return r;
+        return cgctl_read_reply(reply, ret);
+}
+
+int cgctl_check_names(const Args *a, unsigned kinds) {
+        for (size_t i = 0; i < a->n_names; i++) {
+                const char *problem = name_check(a->names[i], kinds);
+
+                if (!problem)
+                        continue;
+                if (name_problem_is_unprintable(problem))
+                        fprintf(stderr, "cgctl: Invalid name (argument %zu, %zu bytes): the name %s.\n",
+                                i + 1, strlen(a->names[i]), problem);
+                else
+                        fprintf(stderr, "cgctl: Invalid name '%s': it %s.\n", a->names[i], problem);
+                return CGCTL_EXIT_USAGE;
+        }
+        return 0;
+}
+
+int cgctl_print_json(const Args *a, const Value *v) {
+        _cleanup_free_ char *text = NULL;
+        JsonWriter *w = NULL;
+        int r;
+
+        r = json_writer_new(a->json == JSON_PRETTY_MODE ? JSON_PRETTY : 0, &w);
+        if (r >= 0) {
+                value_to_json(v, w);
+                r = json_writer_finish(w, &text);
+        }
+        json_writer_free(w);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        fputs(text, stdout);
+        if (a->json != JSON_PRETTY_MODE)
+                fputc('\n', stdout);
+        return 0;
+}
+
+const char *fmt_size(char buf[static CGCTL_FMT_MAX], const Value *object, const char *key) {
+        uint64_t v;
+
+        if (!value_get_u64(object, key, &v))
+                return "-";
+        return format_bytes(buf, CGCTL_FMT_MAX, v);
+}
+
+const char *fmt_time(char buf[static CGCTL_FMT_MAX], uint64_t usec) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&t, &tm) ||
+            strftime(buf, CGCTL_FMT_MAX, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                return "-";
+        return buf;
+}
+
+const char *fmt_elapsed(char buf[static CGCTL_FMT_MAX], uint64_t usec) {
+        if (usec < 1000)
+                snprintf(buf, CGCTL_FMT_MAX, "%" PRIu64 "us", usec);
+        else if (usec < 1000000)
+                snprintf(buf, CGCTL_FMT_MAX, "%.1fms", (double) usec / 1e3);
+        else
+                snprintf(buf, CGCTL_FMT_MAX, "%.2fs", (double) usec / 1e6);
+        return buf;
+}

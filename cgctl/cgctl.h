@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+
+#include "value.h"
+
+/* Exit statuses, documented in cgctl(1). */
+enum {
+        CGCTL_EXIT_OK = 0,
+        CGCTL_EXIT_FAILURE = 1,
+        CGCTL_EXIT_USAGE = 2, /* bad command line, invalid name */
+        CGCTL_EXIT_NOT_RUNNING = 3, /* cgpersistd (or the system bus) is not there */
+        CGCTL_EXIT_DENIED = 4, /* the change requires root */
+};
+
+typedef enum JsonMode {
+        JSON_OFF,
+        JSON_SHORT,
+        JSON_PRETTY_MODE,
+} JsonMode;
+
+typedef struct Args {
+        const char *command;
+        JsonMode json;
+        bool runtime;
+        bool force;
+        char **names; /* the operands */
+        size_t n_names;
+} Args;
+
+/* Reads take the default 25 s; changes wait for systemd's daemon-reload or a
+ * drain within its budget. */
+#define CALL_TIMEOUT_CHANGE_USEC (UINT64_C(600) * 1000000)
+
+/* bus.c. Both return 0, or an exit status after printing why. */
+int cgctl_connect(sd_bus **ret);
+int cgctl_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_message **ret_reply,
+               const char *types, ...);
+/* Like cgctl_call() with a prepared message (for arrays). */
+int cgctl_call_message(sd_bus *bus, sd_bus_message *call, uint64_t timeout_usec, sd_bus_message **ret_reply);
+int cgctl_new_call(sd_bus *bus, const char *method, sd_bus_message **ret);
+/* The daemon's properties (GetAll) as an object. */
+int cgctl_get_properties(sd_bus *bus, Value *ret);
+/* Reads the one value of a reply; prints and returns an exit status on error. */
+int cgctl_read_reply(sd_bus_message *reply, Value *ret);
+
+/* Checks the operands as names of kinds (namecheck.h); prints and returns
+ * CGCTL_EXIT_USAGE for the first bad one. */
+int cgctl_check_names(const Args *a, unsigned kinds);
+
+/* Prints v as JSON on stdout. */
+int cgctl_print_json(const Args *a, const Value *v);
+
+/* Formatting for tables: "-" for missing values. */
+#define CGCTL_FMT_MAX 64
+const char *fmt_size(char buf[static CGCTL_FMT_MAX], const Value *object, const char *key);
+const char *fmt_time(char buf[static CGCTL_FMT_MAX], uint64_t usec);
+const char *fmt_elapsed(char buf[static CGCTL_FMT_MAX], uint64_t usec);
+
+/* The commands (cmd-show.c, cmd-change.c); each returns an exit status. */
+int cmd_status(sd_bus *bus, const Args *a);
+int cmd_list(sd_bus *bus, const Args *a);
+int cmd_history(sd_bus *bus, const Args *a);
+int cmd_metrics(sd_bus *bus, const Args *a);
+int cmd_enable(sd_bus *bus, const Args *a);
+int cmd_disable(sd_bus *bus, const Args *a);
+int cmd_drain(sd_bus *bus, const Args *a);
+int cmd_retire(sd_bus *bus, const Args *a);
+int cmd_reload(sd_bus *bus, const Args *a);

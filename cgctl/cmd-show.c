@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The read-only commands: status, list, history, metrics. */
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cgctl.h"
+#include "macro.h"
+#include "namecheck.h"
+#include "size.h"
+#include "table.h"
+
+static int cmp_entity(const void *a, const void *b) {
+        const char *x = value_get_str(a, "slice"), *y = value_get_str(b, "slice");
+        return strcmp(x ?: "", y ?: "");
+}
+
+static int get_entities(sd_bus *bus, Value *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = cgctl_call(bus, "ListEntities", 0, &reply, NULL);
+        if (r != 0)
+                return r;
+        r = cgctl_read_reply(reply, ret);
+        if (r != 0)
+                return r;
+        if (ret->type == VALUE_ARRAY && ret->n > 1)
+                qsort(ret->items, ret->n, sizeof *ret->items, cmp_entity);
+        return 0;
+}
+
+static const char *entity_state(char buf[static CGCTL_FMT_MAX], const Value *e) {
+        bool pending = value_get_bool(e, "pending", false), retiring = value_get_bool(e, "retiring", false),
+             configured = value_get_bool(e, "configured", true);
+
+        if (!pending && !retiring && configured)
+                return "ok";
+        snprintf(buf, CGCTL_FMT_MAX, "%s%s%s%s%s", pending ? "pending" : "",
+                 pending && (retiring || !configured) ? "," : "", retiring ? "retiring" : "",
+                 retiring && !configured ? "," : "", configured ? "" : "unconfigured");
+        return buf;
+}
+
+static int print_entity_table(const Value *list) {
+        static const char *const headers[] = {
+                "ENTITY", "SERVICE", "MEMORY", "PERSISTENT", "INST", "RESTARTS", "DYING", "DRAINED", "STATE",
+        };
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t c = 2; c < 8; c++)
+                table_set_right(t, c);
+        for (size_t i = 0; i < list->n; i++) {
+                const Value *e = &list->items[i];
+                char mem[CGCTL_FMT_MAX], pers[CGCTL_FMT_MAX], inst[CGCTL_FMT_MAX], rest[CGCTL_FMT_MAX],
+                        dying[CGCTL_FMT_MAX], drained[CGCTL_FMT_MAX], state[CGCTL_FMT_MAX];
+                uint64_t v;
+
+                snprintf(inst, sizeof inst, "%s", "-");
+                if (value_get_u64(e, "instances", &v))
+                        snprintf(inst, sizeof inst, "%" PRIu64, v);
+                snprintf(rest, sizeof rest, "%s", "-");
+                if (value_get_u64(e, "restarts", &v))
+                        snprintf(rest, sizeof rest, "%" PRIu64, v);
+                snprintf(dying, sizeof dying, "%s", "-");
+                if (value_get_u64(e, "dying_descendants", &v))
+                        snprintf(dying, sizeof dying, "%" PRIu64, v);
+
+                const char *cells[] = {
+                        value_get_str(e, "slice"),
+                        value_get_str(e, "service"),
+                        fmt_size(mem, e, "memory_current"),
+                        fmt_size(pers, e, "persistent"),
+                        inst,
+                        rest,
+                        dying,
+                        fmt_size(drained, e, "drained_total"),
+                        entity_state(state, e),
+                };
+                r = table_add_row(t, cells);
+                if (r < 0)
+                        return r;
+        }
+        return table_print(t, stdout, terminal_width());
+}
+
+int cmd_list(sd_bus *bus, const Args *a) {
+        _cleanup_(value_done) Value list = {};
+        int r;
+
+        r = get_entities(bus, &list);
+        if (r != 0)
+                return r;
+        if (a->json)
+                return cgctl_print_json(a, &list);
+        if (list.n == 0) {
+                printf("No entities. Give a service one with: cgctl enable SERVICE\n");
+                return 0;
+        }
+        r = print_entity_table(&list);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        return 0;
+}
+
+/* status without names: the daemon, then every entity. */
+static int status_all(sd_bus *bus, const Args *a) {
+        _cleanup_(value_done) Value props = {}, list = {}, doc = {};
+        const Value *files;
+        uint64_t total = 0, persistent = 0, v;
+        char b1[CGCTL_FMT_MAX], b2[CGCTL_FMT_MAX];
+        int r;
+
+        r = cgctl_get_properties(bus, &props);
+        if (r != 0)
+                return r;
+        r = get_entities(bus, &list);
+        if (r != 0)
+                return r;
+
+        if (a->json) {
+                doc.type = VALUE_OBJECT;
+                doc.items = calloc(2, sizeof *doc.items);
+                doc.keys = calloc(2, sizeof *doc.keys);
+                if (!doc.items || !doc.keys || !(doc.keys[0] = strdup("daemon")) ||
+                    !(doc.keys[1] = strdup("entities"))) {
+                        fprintf(stderr, "cgctl: Out of memory.\n");
+                        return CGCTL_EXIT_FAILURE;
+                }
+                doc.n = 2;
+                doc.items[0] = props;
+                doc.items[1] = list;
+                props = list = (Value){};
+                return cgctl_print_json(a, &doc);
+        }
+
+        for (size_t i = 0; i < list.n; i++) {
+                if (value_get_u64(&list.items[i], "memory_current", &v))
+                        total += v;
+                if (value_get_u64(&list.items[i], "persistent", &v))
+                        persistent += v;
+        }
+        printf("cgpersistd %s: %zu entit%s, %s in total, %s persistent\n",
+               strna(value_get_str(&props, "Version")), list.n, list.n == 1 ? "y" : "ies",
+               format_bytes(b1, sizeof b1, total), format_bytes(b2, sizeof b2, persistent));
+        files = value_get(&props, "ConfigFiles");
+        if (!value_get_bool(&props, "ConfigGood", true))
+                printf("Configuration: none usable (see: journalctl -u cgpersistd); no entity is retired\n");
+        else if (files && files->type == VALUE_ARRAY) {
+                printf("Configuration:");
+                if (files->n == 0)
+                        printf(" none");
+                for (size_t i = 0; i < files->n; i++)
+                        printf("%s%s", i == 0 ? " " : ", ",
+                               files->items[i].type == VALUE_STRING ? files->items[i].s : "?");
+                printf("\n");
+        }
+        if (value_get_str(&props, "MetricsFile"))
+                printf("Metrics: %s\n", value_get_str(&props, "MetricsFile"));
+        if (list.n == 0) {
+                printf("\nNo entities. Give a service one with: cgctl enable SERVICE\n");
+                return 0;
+        }
+        printf("\n");
+        r = print_entity_table(&list);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        return 0;
+}
+
+static void print_field(const char *label, const char *fmt, ...) _printf_(2, 3);
+static void print_field(const char *label, const char *fmt, ...) {
+        va_list ap;
+
+        printf("%13s: ", label);
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        putchar('\n');
+}
+
+static void print_entity(const Value *e) {
+        char b1[CGCTL_FMT_MAX], b2[CGCTL_FMT_MAX], b3[CGCTL_FMT_MAX], b4[CGCTL_FMT_MAX], b5[CGCTL_FMT_MAX];
+        const Value *by = value_get(e, "configured_by"), *stat = value_get(e, "memory_stat"),
+                    *live = value_get(e, "live_instances"), *policy = value_get(e, "policy");
+        uint64_t v, w;
+
+        printf("%s - entity of %s\n", strna(value_get_str(e, "slice")), strna(value_get_str(e, "service")));
+        if (!value_get_bool(e, "configured", true))
+                print_field("Configured", "no: retired once nothing runs in it");
+        else if (by && by->type == VALUE_ARRAY && by->n > 0) {
+                printf("%13s: yes, by ", "Configured");
+                for (size_t i = 0; i < by->n; i++)
+                        printf("%s%s", i == 0 ? "" : ", ",
+                               by->items[i].type == VALUE_STRING ? by->items[i].s : "?");
+                putchar('\n');
+        } else
+                print_field("Configured", "yes");
+        if (value_get_bool(e, "retiring", false))
+                print_field("State", "retiring (draining, then the slice stops)");
+        print_field("Cgroup", "%s", strna(value_get_str(e, "cgroup")));
+        if (value_get_u64(e, "memory_current", &v))
+                print_field("Memory", "%s (persistent %s, instances %s)", format_bytes(b1, sizeof b1, v),
+                            fmt_size(b2, e, "persistent"), fmt_size(b3, e, "instances_current"));
+        else
+                print_field("Memory", "- (the slice is not active)");
+        if (value_get_u64(e, "memory_peak", &v))
+                print_field("Peak", "%s", format_bytes(b1, sizeof b1, v));
+        if (stat && stat->type == VALUE_OBJECT) {
+                static const char *const shown[] = { "anon", "file", "shmem",      "kernel",
+                                                     "slab", "sock", "file_mapped" };
+                printf("%13s: ", "Breakdown");
+                for (size_t i = 0; i < ELEMENTSOF(shown); i++)
+                        printf("%s%s %s", i == 0 ? "" : ", ", shown[i], fmt_size(b1, stat, shown[i]));
+                putchar('\n');
+        }
+        if (value_get(e, "memory_max"))
+                print_field("Limits", "min %s, low %s, high %s, max %s", fmt_size(b1, e, "memory_min"),
+                            fmt_size(b2, e, "memory_low"), fmt_size(b3, e, "memory_high"),
+                            fmt_size(b4, e, "memory_max"));
+        if (policy && policy->type == VALUE_OBJECT)
+                print_field("Policy", "drain %s (budget %s), retire if residual <= %s",
+                            strna(value_get_str(policy, "drain")),
+                            value_get_u64(policy, "drain_budget_usec", &v) ? fmt_elapsed(b1, v) : "-",
+                            fmt_size(b5, policy, "retire_residual_max"));
+        if (value_get_u64(e, "restarts", &v))
+                print_field("Restarts", "%" PRIu64, v);
+        if (value_get_u64(e, "dying_descendants", &v)) {
+                if (value_get_u64(e, "dying_memcgs", &w))
+                        print_field("Dying", "%" PRIu64 " cgroup%s below (%" PRIu64 " memcg%s)", v,
+                                    v == 1 ? "" : "s", w, w == 1 ? "" : "s");
+                else
+                        print_field("Dying", "%" PRIu64 " cgroup%s below", v, v == 1 ? "" : "s");
+        }
+        print_field("Drained", "%s in total", fmt_size(b1, e, "drained_total"));
+        if (value_get_u64(e, "created_usec", &v))
+                print_field("Since", "%s", fmt_time(b1, v));
+
+        if (!live || live->type != VALUE_ARRAY || live->n == 0) {
+                print_field("Instances", "none running");
+                return;
+        }
+        for (size_t i = 0; i < live->n; i++) {
+                const Value *in = &live->items[i];
+                printf("%13s  %s: %s, since %s, invocation %s%s\n", i == 0 ? "Instances:" : "",
+                       strna(value_get_str(in, "unit")), fmt_size(b1, in, "memory_current"),
+                       value_get_u64(in, "start_usec", &v) ? fmt_time(b2, v) : "-",
+                       strna(value_get_str(in, "invocation_id")),
+                       value_get_bool(in, "pending", false)
+                               ? "\n               pending: runs outside the entity "
+                                 "until its next restart"
+                               : "");
+        }
+}
+
+int cmd_status(sd_bus *bus, const Args *a) {
+        _cleanup_(value_done) Value all = { .type = VALUE_ARRAY };
+        int r, ret = 0;
+
+        if (a->n_names == 0)
+                return status_all(bus, a);
+
+        /* Like systemctl status: every name is shown that can be, and a name
+         * that cannot makes the exit status non-zero. */
+        for (size_t i = 0; i < a->n_names; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                Value e = {};
+
+                r = cgctl_call(bus, "GetEntity", 0, &reply, "s", a->names[i]);
+                if (r == CGCTL_EXIT_NOT_RUNNING || r == CGCTL_EXIT_DENIED)
+                        return r;
+                if (r != 0) {
+                        ret = ret ?: r;
+                        continue;
+                }
+                r = cgctl_read_reply(reply, &e);
+                if (r != 0)
+                        return r;
+                if (a->json) {
+                        Value *x = realloc(all.items, (all.n + 1) * sizeof *x);
+                        if (!x) {
+                                value_done(&e);
+                                return CGCTL_EXIT_FAILURE;
+                        }
+                        all.items = x;
+                        all.items[all.n++] = e;
+                        continue;
+                }
+                if (i > 0)
+                        putchar('\n');
+                print_entity(&e);
+                value_done(&e);
+        }
+        if (a->json) {
+                r = cgctl_print_json(a, &all);
+                if (r != 0)
+                        return r;
+        }
+        return ret;
+}
+
+int cmd_history(sd_bus *bus, const Args *a) {
+        static const char *const headers[] = {
+                "UNIT",    "INVOCATION", "STARTED",  "STOPPED", "PEAK",
+                "AT STOP", "DRAINED",    "RESIDUAL", "RESULT",
+        };
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(value_done) Value list = {};
+        _cleanup_(table_freep) Table *t = NULL;
+        int r;
+
+        r = cgctl_call(bus, "GetHistory", 0, &reply, "s", a->names[0]);
+        if (r != 0)
+                return r;
+        r = cgctl_read_reply(reply, &list);
+        if (r != 0)
+                return r;
+        if (a->json)
+                return cgctl_print_json(a, &list);
+        if (list.n == 0) {
+                printf("No instances recorded for %s.\n", a->names[0]);
+                return 0;
+        }
+
+        t = table_new(ELEMENTSOF(headers), headers);
+        if (!t)
+                return CGCTL_EXIT_FAILURE;
+        for (size_t c = 4; c < 8; c++)
+                table_set_right(t, c);
+        for (size_t i = 0; i < list.n; i++) {
+                const Value *h = &list.items[i];
+                char start[CGCTL_FMT_MAX], stop[CGCTL_FMT_MAX], peak[CGCTL_FMT_MAX], charge[CGCTL_FMT_MAX],
+                        drained[CGCTL_FMT_MAX], residual[CGCTL_FMT_MAX];
+                uint64_t v;
+                const char *cells[] = {
+                        value_get_str(h, "unit"),
+                        value_get_str(h, "invocation_id"),
+                        value_get_u64(h, "start_usec", &v) ? fmt_time(start, v) : "-",
+                        value_get_u64(h, "stop_usec", &v) ? fmt_time(stop, v) : "running",
+                        fmt_size(peak, h, "peak"),
+                        fmt_size(charge, h, "charge_at_stop"),
+                        fmt_size(drained, h, "drained"),
+                        fmt_size(residual, h, "residual"),
+                        value_get_str(h, "result"),
+                };
+                if (table_add_row(t, cells) < 0)
+                        return CGCTL_EXIT_FAILURE;
+        }
+        if (table_print(t, stdout, terminal_width()) < 0)
+                return CGCTL_EXIT_FAILURE;
+        return 0;
+}
+
+int cmd_metrics(sd_bus *bus, const Args *a) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *text;
+        int r;
+
+        r = cgctl_call(bus, "GetMetrics", 0, &reply, NULL);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to read the reply of cgpersistd: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        if (a->json) {
+                _cleanup_free_ char *key = strdup("openmetrics"), *s = strdup(text);
+                Value str = { .type = VALUE_STRING, .s = s };
+                char *keys[] = { key };
+                Value doc = { .type = VALUE_OBJECT, .items = &str, .keys = keys, .n = 1 };
+
+                if (!key || !s)
+                        return CGCTL_EXIT_FAILURE;
+                return cgctl_print_json(a, &doc);
+        }
+        fputs(text, stdout);
+        return 0;
+}

@@ -24,3 +24,10 @@ bool dropin_unit_must_skip(const char *unit);
  * libexecdir that is not a plain absolute path; -ENAMETOOLONG if the derived
  * slice name would be too long; -ENOMEM. */
 int dropin_render(const char *unit, const ServicePolicy *policy, const char *libexecdir, char **ret);
+
+/* Renders the drop-in for an instance that is not managed although its
+ * template is (e.g. "enable = no" for foo@b.service only): systemd reads the
+ * instance's drop-in of the same file name instead of the template's, so a
+ * drop-in with no settings keeps the instance where systemd would put it.
+ * -EINVAL unless unit is a valid instance. */
+int dropin_render_unmanaged(const char *unit, char **ret);

@@ -174,7 +174,11 @@ static int write_dropin(const char *normal_dir, const char *unit, const ServiceP
         _cleanup_free_ char *text = NULL, *dir_name = NULL, *dir = NULL, *path = NULL;
         int r;
 
-        r = dropin_render(unit, p, CGPERSIST_LIBEXECDIR, &text);
+        /* No policy: an instance taken out of its managed template's family. */
+        if (p)
+                r = dropin_render(unit, p, CGPERSIST_LIBEXECDIR, &text);
+        else
+                r = dropin_render_unmanaged(unit, &text);
         if (r < 0)
                 return r;
 
@@ -189,6 +193,15 @@ static int write_dropin(const char *normal_dir, const char *unit, const ServiceP
         if (r < 0)
                 return r;
         return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+static bool template_is_managed(const Config *c, const char *unit) {
+        _cleanup_free_ char *template = NULL;
+        ServicePolicy p;
+
+        if (!unit_name_is_instance(unit) || unit_name_template_of(unit, &template) < 0)
+                return false;
+        return config_policy_for(c, template, &p) > 0;
 }
 
 static int run(const char *normal_dir, const char *root) {
@@ -230,10 +243,14 @@ static int run(const char *normal_dir, const char *root) {
                 }
 
                 r = config_policy_for(c, unit, &p);
-                if (r <= 0)
-                        continue; /* enable = no */
-
-                r = write_dropin(normal_dir, unit, &p);
+                if (r <= 0) {
+                        /* enable = no. For an instance, the template's
+                         * drop-in would still apply: mask it. */
+                        if (!template_is_managed(c, unit))
+                                continue;
+                        r = write_dropin(normal_dir, unit, NULL);
+                } else
+                        r = write_dropin(normal_dir, unit, &p);
                 if (r < 0) {
                         log_msg(LOG_ERR, "Failed to write drop-in for %s, ignoring: %s", unit, strerror(-r));
                         continue;

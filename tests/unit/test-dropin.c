@@ -98,6 +98,22 @@ TEST(render_variants) {
         CHECK(strstr(strstr(d, "\nExecStopPost=") + 1, "\nExecStopPost=") == NULL);
 }
 
+TEST(render_unmanaged) {
+        _cleanup_free_ char *t = NULL;
+        char *untouched = (char *) "x";
+
+        CHECK_INT(dropin_render_unmanaged("foo@b.service", &t), 0);
+        CHECK(strstr(t, "foo@b.service is not managed"));
+        /* comments only: no section, no setting */
+        for (const char *l = t; *l; l = strchr(l, '\n') + 1)
+                CHECK(*l == '#');
+        CHECK_INT(dropin_render_unmanaged("foo.service", &untouched), -EINVAL);
+        CHECK_INT(dropin_render_unmanaged("foo@.service", &untouched), -EINVAL);
+        CHECK_INT(dropin_render_unmanaged("cgpersist-keeper@x.service", &untouched), -EINVAL);
+        CHECK_INT(dropin_render_unmanaged("../a@b.service", &untouched), -EINVAL);
+        CHECK_STR(untouched, "x");
+}
+
 TEST(render_refuses) {
         ServicePolicy p = default_policy();
         char *untouched = (char *) "x";
@@ -235,7 +251,12 @@ TEST(generator_end_to_end) {
                    "[service batch-skip.service]\n"
                    "enable = no\n"
                    "[service fo?d.service]\n"
-                   "[service cgpersistd.service]\n");
+                   "[service cgpersistd.service]\n"
+                   "[service worker@.service]\n"
+                   "[service worker@off.service]\n"
+                   "enable = no\n"
+                   "[service lone@off.service]\n"
+                   "enable = no\n");
         test_write(root, "run/cgpersist/conf.d/50-empty.conf", "");
         /* unit files the globs are matched against, in several dirs */
         test_write(root, "lib/systemd/system/batch-1.service", "[Service]\n");
@@ -257,6 +278,20 @@ TEST(generator_end_to_end) {
         check_dropin(out, "batch-1.service", "system-batch\\x2d1.slice", "--mode=all --budget=3s");
         check_dropin(out, "batch-2.service", "system-batch\\x2d2.slice", "--mode=all --budget=3s");
         check_dropin(out, "food.service", "system-food.slice", "--mode=file --budget=3s");
+        check_dropin(out, "worker@.service", "system-worker.slice", "--mode=file --budget=3s");
+        /* an instance taken out of its template's family masks the
+         * template's drop-in with one of the same name and no settings */
+        {
+                _cleanup_free_ char *mask = read_out(out, "normal/worker@off.service.d/50-cgpersist.conf");
+
+                CHECK(mask);
+                CHECK(strstr(mask, "not managed"));
+                CHECK(!strstr(mask, "Slice="));
+                CHECK(!strstr(mask, "ExecStopPost="));
+                CHECK(!strstr(mask, "[Service]"));
+        }
+        /* no template section: nothing to mask */
+        CHECK(!out_exists(out, "normal/lone@off.service.d"));
         CHECK(!out_exists(out, "normal/batch-skip.service.d"));
         CHECK(!out_exists(out, "normal/batch-3.socket.d"));
         CHECK(!out_exists(out, "normal/unrelated.service.d"));

@@ -648,8 +648,9 @@ static void enter_section(ParseState *s, const char *header, size_t n) {
         }
         while (n > 0 && strchr(BLANKS, header[n - 1]))
                 n--;
-        k = strcspn(header, BLANKS);
-        k = MIN(k, n);
+        /* header is not terminated at n: stay within the line. */
+        for (k = 0; k < n && !strchr(BLANKS, header[k]); k++)
+                ;
 
         kind = strndup(header, k);
         if (!kind) {

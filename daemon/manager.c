@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "build-config.h"
+#include "lastgood.h"
 #include "log.h"
 #include "manager.h"
 #include "path.h"
@@ -139,6 +140,36 @@ static void log_diags(const ConfigDiags *d, bool rejected) {
         }
 }
 
+static void save_last_good(Manager *m, const Config *c) {
+        _cleanup_free_ char *text = NULL;
+        const char *dirs[] = { m->run_dir, m->state_dir, NULL };
+        int r;
+
+        r = lastgood_render(c, &text);
+        if (r >= 0)
+                r = lastgood_save(text, dirs);
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep a copy of the good configuration, ignoring: %m");
+}
+
+/* Start-up with a configuration that does not parse: the one in force before
+ * (the snapshot) is still the operator's last word. */
+static int load_last_good(Manager *m) {
+        _cleanup_free_ char *path = NULL;
+        const char *dirs[] = { m->run_dir, m->state_dir, NULL };
+        Config *c = NULL;
+        int r;
+
+        r = lastgood_load(dirs, &c, &path);
+        if (r < 0)
+                return r;
+        config_free(m->config);
+        m->config = c;
+        m->config_good = true;
+        log_warning("Using the last good configuration from %s until the files are fixed.", path);
+        return 0;
+}
+
 int manager_reload_config(Manager *m) {
         ConfigDiags diags = {};
         Config *c = NULL;
@@ -150,8 +181,11 @@ int manager_reload_config(Manager *m) {
         if (r < 0) {
                 if (r != -EINVAL)
                         log_error_errno(r, "Failed to read the configuration below %s, keeping the previous one: %m", m->root);
+                if (!m->config)
+                        (void) load_last_good(m);
                 return r;
         }
+        save_last_good(m, c);
 
         if (c->daemon.log_level) {
                 int l = log_level_from_string(c->daemon.log_level);

@@ -16,6 +16,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "dropin.h"
+#include "lastgood.h"
 #include "fileio.h"
 #include "macro.h"
 #include "path.h"
@@ -216,10 +217,21 @@ static int run(const char *normal_dir, const char *root) {
         config_diags_clear(&diags);
         if (r < 0) {
                 /* Half a configuration could move services that a later,
-                 * corrected file would not: place nothing. The services stay
-                 * where systemd puts them by default. */
-                log_msg(LOG_ERR, "Configuration refused (%s), no service is placed.", strerror(-r));
-                return 0;
+                 * corrected file would not: use none of it. The daemon keeps
+                 * a copy of the last configuration it accepted; placing per
+                 * that one changes nothing. Without it, place nothing: the
+                 * services stay where systemd puts them by default. */
+                _cleanup_free_ char *run_dir = path_join(root, CGPERSIST_RUNDIR);
+                _cleanup_free_ char *state_dir = path_join(root, CGPERSIST_STATEDIR);
+                _cleanup_free_ char *used = NULL;
+                const char *dirs[] = { run_dir, state_dir, NULL };
+
+                if (!run_dir || !state_dir || lastgood_load(dirs, &c, &used) < 0) {
+                        log_msg(LOG_ERR, "Configuration refused (%s), no service is placed.", strerror(-r));
+                        return 0;
+                }
+                log_msg(LOG_ERR, "Configuration refused (%s), placing services per the last good one in %s.",
+                        strerror(-r), used);
         }
 
         r = collect_names(c, root, &names);

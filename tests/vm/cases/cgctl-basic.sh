@@ -1,0 +1,299 @@
+#!/bin/bash
+# Every cgctl command against the real daemon, with --json parsed by jq and
+# checked field by field against what systemd and the cgroup tree say:
+# status, list, history, enable/disable (with and without --runtime), drain,
+# retire (refusals, --force), reload (good and rejected), metrics (the
+# command and the file), and "daemon not running".
+# timeout: 300
+. "$CGTEST_LIB"
+
+svc=cgtweb.service
+slice=system-cgtweb.slice
+idle=cgtidle.service
+islice=system-cgtidle.slice
+confd=/etc/cgpersist/conf.d
+snippet=$confd/50-cgctl-$svc.conf
+
+cleanup() {
+	systemctl stop "$svc" "$idle" 2>/dev/null || true
+	rm -f /etc/systemd/system/"$svc" /etc/systemd/system/"$idle" "$confd"/50-cgctl-cgt*.conf \
+		/run/cgpersist/conf.d/50-cgctl-cgt*.conf "$confd"/99-cgtest-bad.conf "$confd"/60-cgtest-hand.conf
+	systemctl daemon-reload
+	systemctl -q is-active cgpersistd && cgctl reload || true
+}
+trap cleanup EXIT
+
+# jq on a JSON document, failing the case if it does not parse.
+jqr() { # JSON FILTER
+	local out
+	out=$(jq -er "$2" <<<"$1") || fail "jq '$2' failed on: $1"
+	printf '%s\n' "$out"
+}
+
+systemctl start cgpersistd
+wait_for -t 30 systemctl -q is-active cgpersistd || fail "cgpersistd did not start"
+version=$(cgctl --version | sed 's/^cgctl //')
+
+# --- the daemon alone -------------------------------------------------------
+out=$(cgctl status)
+log "cgctl status:"$'\n'"$out"
+assert_match "$out" "^cgpersistd $version: " "status headline"
+j=$(cgctl --json status)
+assert_eq "$(jqr "$j" .daemon.Version)" "$version" "status .daemon.Version"
+assert_eq "$(jqr "$j" '.daemon.ConfigGood')" true "status .daemon.ConfigGood"
+assert_eq "$(jqr "$j" '.daemon.MetricsFile')" /run/cgpersist/metrics.prom "status .daemon.MetricsFile"
+assert_eq "$(jqr "$j" '.entities | type')" array "status .entities"
+assert_eq "$(jqr "$j" '.daemon.Entities')" "$(jqr "$j" '.entities | length')" "status .daemon.Entities"
+# pretty and short JSON are the same document
+assert_eq "$(cgctl --json=pretty list | jq -c .)" "$(cgctl --json=short list | jq -c .)" "pretty == short"
+
+# --- enable ----------------------------------------------------------------
+mkdir -p "$CGTEST_DISK/cgt"
+dd if=/dev/urandom of="$CGTEST_DISK/cgt/data" bs=1M count=32 status=none
+cat >/etc/systemd/system/$svc <<EOF
+[Service]
+Type=exec
+ExecStart=/bin/sh -c 'cat $CGTEST_DISK/cgt/data >/dev/null; exec sleep infinity'
+EOF
+cat >/etc/systemd/system/$idle <<EOF
+[Service]
+ExecStart=/bin/sleep infinity
+EOF
+systemctl daemon-reload
+
+out=$(cgctl enable "$svc")
+log "cgctl enable $svc: $out"
+assert_eq "$out" "Created $snippet." "enable output"
+assert_file "$snippet"
+grep -qxF "[service $svc]" "$snippet" || fail "$snippet lacks [service $svc]: $(cat "$snippet")"
+# The call returns after systemd's daemon-reload: the generator's drop-in is there.
+assert_eq "$(systemctl show -P Slice "$svc")" "$slice" "Slice= of $svc after enable"
+# A second enable changes nothing.
+assert_eq "$(cgctl --json enable "$svc")" '{"changed":[]}' "enable again"
+# --runtime: in /run
+j=$(cgctl --json enable --runtime "$idle")
+assert_eq "$(jqr "$j" '.changed[0]')" "/run/cgpersist/conf.d/50-cgctl-$idle.conf" "enable --runtime .changed"
+assert_file "/run/cgpersist/conf.d/50-cgctl-$idle.conf"
+
+j=$(cgctl --json list)
+log "cgctl --json list: $j"
+e=$(jq -c --arg s "$slice" '.[] | select(.slice == $s)' <<<"$j")
+[[ -n $e ]] || fail "list has no $slice: $j"
+assert_eq "$(jqr "$e" .service)" "$svc" "list .service"
+assert_eq "$(jqr "$e" .configured)" true "list .configured"
+assert_eq "$(jqr "$e" .instances)" 0 "list .instances before start"
+assert_eq "$(jqr "$e" .pending)" false "list .pending"
+assert_eq "$(jqr "$e" .retiring)" false "list .retiring"
+assert_eq "$(systemctl is-active "$slice")" active "entity slice active before the first instance"
+jq -e --arg s "$islice" 'any(.[]; .slice == $s)' <<<"$j" >/dev/null || fail "list has no $islice"
+
+# --- an instance -----------------------------------------------------------
+systemctl start "$svc"
+inv=$(systemctl show -P InvocationID "$svc")
+cg=$(systemctl show -P ControlGroup "$svc")
+assert_eq "$cg" "/system.slice/$slice/$svc" "ControlGroup of $svc"
+# The daemon sees the start through systemd's signal: wait for it.
+wait_for -t 20 bash -c "cgctl --json status $svc | jq -e '.[0].instances == 1' >/dev/null" ||
+	fail "status never showed the instance: $(cgctl --json status "$svc")"
+sleep 1 # let cat finish reading
+j=$(cgctl --json status "$svc")
+log "cgctl --json status $svc: $j"
+e=$(jqr "$j" '.[0]')
+assert_eq "$(jqr "$j" 'length')" 1 "status NAME returns one record"
+assert_eq "$(jqr "$e" .slice)" "$slice" "status .slice"
+assert_eq "$(jqr "$e" .service)" "$svc" "status .service"
+assert_eq "$(jqr "$e" .cgroup)" "system.slice/$slice" "status .cgroup"
+assert_eq "$(jqr "$e" .configured)" true "status .configured"
+assert_eq "$(jqr "$e" '.configured_by[0]')" "$snippet:2" "status .configured_by"
+assert_eq "$(jqr "$e" .pending)" false "status .pending"
+assert_eq "$(jqr "$e" .instances)" 1 "status .instances"
+assert_eq "$(jqr "$e" '.live_instances | length')" 1 "status .live_instances"
+assert_eq "$(jqr "$e" '.live_instances[0].unit')" "$svc" "instance .unit"
+assert_eq "$(jqr "$e" '.live_instances[0].invocation_id')" "$inv" "instance .invocation_id"
+assert_eq "$(jqr "$e" '.live_instances[0].cgroup')" "$cg" "instance .cgroup"
+assert_eq "$(jqr "$e" '.live_instances[0].pending')" false "instance .pending"
+assert_eq "$(jqr "$e" '.live_instances[0].cgroup_id')" "$(stat -c %i "/sys/fs/cgroup$cg")" "instance .cgroup_id"
+mem=$(jqr "$e" .memory_current)
+inst_mem=$(jqr "$e" '.live_instances[0].memory_current')
+pers=$(jqr "$e" .persistent)
+# The page cache of the 32 MiB file is charged to the instance.
+assert_ge "$inst_mem" $((24 << 20)) "instance memory_current"
+assert_ge "$mem" "$inst_mem" "entity memory_current >= instance"
+assert_le "$(jqr "$e" .instances_current)" "$mem" "instances_current <= memory_current"
+# persistent = entity - live instances (read at slightly different times)
+diff=$((mem - $(jqr "$e" .instances_current) - pers))
+assert_le "${diff#-}" $((1 << 20)) "persistent = memory_current - instances_current (off by $diff)"
+assert_ge "$(jqr "$e" .memory_stat.file)" $((24 << 20)) "memory_stat.file"
+for k in anon file shmem slab kernel sock file_mapped; do
+	jq -e ".memory_stat.$k | type == \"number\"" <<<"$e" >/dev/null || fail "memory_stat.$k missing"
+done
+assert_eq "$(jqr "$e" .memory_max)" infinity "memory_max (no limit)"
+assert_eq "$(jqr "$e" .memory_high)" infinity "memory_high (no limit)"
+assert_eq "$(jqr "$e" .memory_low)" "$(cat /sys/fs/cgroup/system.slice/$slice/memory.low)" "memory_low"
+assert_eq "$(jqr "$e" .dying_descendants)" \
+	"$(sed -n 's/^nr_dying_descendants //p' /sys/fs/cgroup/system.slice/$slice/cgroup.stat)" "dying_descendants"
+assert_eq "$(jqr "$e" .policy.drain)" file "policy.drain"
+# The same entity by its slice name, by its family template.
+assert_eq "$(cgctl --json status "$slice" | jq -r '.[0].service')" "$svc" "status SLICE"
+out=$(cgctl status "$svc")
+log "cgctl status $svc:"$'\n'"$out"
+assert_match "$out" "$slice - entity of $svc" "status headline"
+assert_match "$out" "Instances:  $svc: " "status instances line"
+
+# --- restart and history ---------------------------------------------------
+restarts0=$(cgctl --json status "$svc" | jq -r '.[0].restarts')
+systemctl restart "$svc"
+inv2=$(systemctl show -P InvocationID "$svc")
+wait_for -t 20 bash -c "cgctl --json history $svc | jq -e 'length == 2 and .[0].stop_usec != null' >/dev/null" ||
+	fail "history never showed two instances: $(cgctl --json history "$svc")"
+j=$(cgctl --json history "$svc")
+log "cgctl --json history $svc: $j"
+assert_eq "$(jqr "$j" '.[0].unit')" "$svc" "history[0].unit"
+assert_eq "$(jqr "$j" '.[0].invocation_id')" "$inv" "history[0].invocation_id"
+assert_eq "$(jqr "$j" '.[1].invocation_id')" "$inv2" "history[1].invocation_id"
+assert_eq "$(jqr "$j" '.[1] | has("stop_usec")')" false "history[1] still running"
+assert_ge "$(jqr "$j" '.[0].stop_usec')" "$(jqr "$j" '.[0].start_usec')" "history[0] stop >= start"
+assert_eq "$(jqr "$j" '.[0].cgroup_id | type')" number "history[0].cgroup_id"
+assert_eq "$(jqr "$j" '.[0].drained | type')" number "history[0].drained"
+assert_eq "$(cgctl --json status "$svc" | jq -r '.[0].restarts')" $((restarts0 + 1)) "restarts after a restart"
+out=$(cgctl history "$svc")
+log "cgctl history $svc:"$'\n'"$out"
+assert_match "$(head -n1 <<<"$out")" '^UNIT +INVOCATION +STARTED +STOPPED +PEAK +AT STOP +DRAINED +RESIDUAL +RESULT$' "history header"
+assert_eq "$(wc -l <<<"$out")" 3 "history lines"
+assert_match "$(tail -n1 <<<"$out")" "running" "history: running instance"
+
+# --- list as a table fits the terminal ---------------------------------------
+out=$(COLUMNS=60 cgctl list)
+log "COLUMNS=60 cgctl list:"$'\n'"$out"
+while IFS= read -r l; do
+	((${#l} <= 60)) || log "line longer than 60 (numbers are never cut): $l"
+done <<<"$out"
+assert_match "$(head -n1 <<<"$out")" '^ENTITY' "list header"
+out=$(cgctl list)
+assert_match "$out" "$slice +$svc +[0-9.]+[KMG]? +[0-9.]+[BKMG] +1 " "list row of $slice"
+
+# --- drain -----------------------------------------------------------------
+systemctl stop "$svc"
+cat "$CGTEST_DISK/cgt/data" >/dev/null # charged to this shell's cgroup, not the entity
+systemctl start "$svc"
+sleep 2
+j=$(cgctl --json drain "$svc")
+log "cgctl --json drain $svc: $j"
+assert_eq "$(jqr "$j" .slice)" "$slice" "drain .slice"
+before=$(jqr "$j" .before) after=$(jqr "$j" .after)
+assert_le "$after" "$before" "drain after <= before"
+assert_eq "$(jqr "$j" .drained)" $((before - after)) "drain .drained"
+assert_eq "$(jqr "$j" '.elapsed_usec | type')" number "drain .elapsed_usec"
+out=$(cgctl drain "$slice")
+log "cgctl drain $slice: $out"
+assert_match "$out" "^Drained $slice: " "drain output"
+
+# --- metrics ---------------------------------------------------------------
+m=$(cgctl metrics)
+assert_eq "$(tail -n1 <<<"$m")" "# EOF" "metrics end with # EOF"
+grep -qE "^cgpersist_entity_memory_bytes\{entity=\"$slice\",service=\"$svc\"\} [0-9]+$" <<<"$m" ||
+	fail "metrics lack the memory of $slice: $m"
+grep -qE "^cgpersist_entity_restarts_total\{entity=\"$slice\",service=\"$svc\"\} [0-9]+$" <<<"$m" ||
+	fail "metrics lack the restarts of $slice"
+grep -qx "# TYPE cgpersist_entity_restarts counter" <<<"$m" || fail "metrics: counter TYPE"
+assert_eq "$(jqr "$(cgctl --json metrics)" .openmetrics)" "$m" "metrics --json"
+wait_for -t 5 grep -q "entity=\"$slice\"" /run/cgpersist/metrics.prom || fail "metrics.prom lacks $slice"
+f=$(cat /run/cgpersist/metrics.prom)
+grep -qx "# TYPE cgpersist_entity_restarts_total counter" <<<"$f" || fail "metrics.prom: counter TYPE for node_exporter"
+grep -q "# EOF" <<<"$f" && fail "metrics.prom has # EOF"
+grep -qE "^cgpersist_entity_instances\{entity=\"$slice\",service=\"$svc\"\} 1$" <<<"$f" ||
+	fail "metrics.prom: instances of $slice"
+
+# --- retire: refusals, then --force -----------------------------------------
+set +e
+out=$(cgctl retire "$svc" 2>&1)
+rc=$?
+set -e
+log "cgctl retire $svc (configured): rc=$rc $out"
+assert_eq "$rc" 1 "retire of a configured service"
+assert_match "$out" "still configured" "retire refusal message"
+set +e
+out=$(cgctl retire --force "$svc" 2>&1)
+rc=$?
+set -e
+log "cgctl retire --force $svc (running): rc=$rc $out"
+assert_eq "$rc" 1 "retire --force of a running service"
+assert_match "$out" "still runs" "retire refusal while running"
+assert_eq "$(systemctl is-active "$slice")" active "entity kept after refusals"
+
+# The idle entity has no instance: --force retires it, and says it will be back.
+j=$(cgctl --json retire --force "$idle")
+log "cgctl --json retire --force $idle: $j"
+assert_eq "$(jqr "$j" .slice)" "$islice" "retire .slice"
+assert_eq "$(jqr "$j" .service)" "$idle" "retire .service"
+assert_eq "$(jqr "$j" .recreated_at_reconcile)" true "retire .recreated_at_reconcile"
+assert_eq "$(jqr "$j" '.residual | type')" number "retire .residual"
+cgctl --json list | jq -e --arg s "$islice" 'all(.[]; .slice != $s)' >/dev/null || fail "$islice still listed"
+# The next reconcile brings it back.
+cgctl reload
+wait_for -t 20 bash -c "cgctl --json list | jq -e 'any(.[]; .slice == \"$islice\")' >/dev/null" ||
+	fail "$islice not recreated by reload"
+
+# --- reload: a rejected configuration names every file:line ------------------
+printf '[service cgtx.service]\nbogus_key = 1\nmemory_high = lots\n' >"$confd/99-cgtest-bad.conf"
+set +e
+out=$(cgctl reload 2>&1)
+rc=$?
+set -e
+log "cgctl reload (bad): rc=$rc $out"
+assert_eq "$rc" 1 "reload of a bad configuration"
+assert_match "$out" "99-cgtest-bad.conf:2" "reload error names line 2"
+assert_match "$out" "99-cgtest-bad.conf:3" "reload error names line 3"
+assert_eq "$(cgctl --json status | jq -r .daemon.ConfigGood)" true "previous configuration still in force"
+cgctl --json list | jq -e --arg s "$slice" 'any(.[]; .slice == $s and .configured)' >/dev/null ||
+	fail "$slice lost after a rejected reload"
+rm "$confd/99-cgtest-bad.conf"
+assert_eq "$(cgctl --json reload)" "{}" "reload --json"
+
+# --- disable ---------------------------------------------------------------
+printf '[service cgthand.service]\n' >"$confd/60-cgtest-hand.conf"
+cgctl reload
+set +e
+out=$(cgctl disable cgthand.service 2>&1)
+rc=$?
+set -e
+log "cgctl disable cgthand.service: rc=$rc $out"
+assert_eq "$rc" 1 "disable of a hand-configured service"
+assert_match "$out" "$confd/60-cgtest-hand.conf:1" "disable names the file"
+rm "$confd/60-cgtest-hand.conf"
+set +e
+out=$(cgctl disable "$idle" 2>&1)
+rc=$?
+set -e
+log "cgctl disable $idle (enabled with --runtime): rc=$rc $out"
+assert_eq "$rc" 1 "disable without --runtime of a runtime enable"
+assert_match "$out" "with --runtime" "disable hint"
+assert_eq "$(cgctl disable --runtime "$idle")" "Removed /run/cgpersist/conf.d/50-cgctl-$idle.conf." "disable --runtime"
+systemctl stop "$svc"
+j=$(cgctl --json disable "$svc")
+assert_eq "$(jqr "$j" '.changed[0]')" "$snippet" "disable .changed"
+assert_no_file "$snippet"
+assert_eq "$(systemctl show -P Slice "$svc")" system.slice "Slice= of $svc after disable"
+# Unconfigured and empty: the daemon retires both entities by itself.
+wait_for -t 30 bash -c "cgctl --json list | jq -e 'all(.[]; .slice != \"$slice\" and .slice != \"$islice\")' >/dev/null" ||
+	fail "entities not retired after disable: $(cgctl list)"
+assert_eq "$(systemctl is-active "$slice" || true)" inactive "$slice stopped"
+set +e
+out=$(cgctl status "$svc" 2>&1)
+rc=$?
+set -e
+assert_eq "$rc" 1 "status of a retired entity"
+assert_match "$out" "No entity for '$svc'" "status of a retired entity: message"
+
+# --- the daemon not running ----------------------------------------------------
+systemctl stop cgpersistd
+set +e
+out=$(cgctl status 2>&1)
+rc=$?
+set -e
+log "cgctl status, daemon stopped: rc=$rc $out"
+assert_eq "$rc" 3 "exit status with the daemon stopped"
+assert_match "$out" "cgpersistd is not running \(start it with: systemctl start cgpersistd\)" "message"
+assert_eq "$(systemctl is-active cgpersistd || true)" inactive "cgctl did not start the daemon"
+systemctl start cgpersistd
+cgctl status >/dev/null

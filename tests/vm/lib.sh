@@ -1,0 +1,135 @@
+# tests/vm/lib.sh — assertions for the cgpersist VM test cases.
+#
+# How cases are written
+# ---------------------
+# A case is a bash script tests/vm/cases/NAME.sh. tests/vm/run installs it in
+# the guest as /usr/lib/cgpersist-vmtest/cases/NAME.sh and the guest runner
+# runs it as root, with bash, after the guest reached multi-user.target:
+#
+#     #!/bin/bash
+#     # What the case checks, in a sentence or two.
+#     # timeout: 60            (optional; default 120 s)
+#     . "$CGTEST_LIB"
+#     assert_eq "$(cat /proc/1/comm)" systemd "PID 1"
+#
+# * Exit status 0 = PASS, 77 = SKIP (see `skip`), anything else = FAIL; the
+#   runner kills the case (and its process group) at its timeout = TIMEOUT.
+# * This library turns on `set -euo pipefail`: an unchecked failing command
+#   fails the case, and the failing line is printed.
+# * Everything the case prints goes to the console log, each line prefixed
+#   with "[NAME] ". Print what you measured (`log`): a failure is debugged
+#   from that log. After a failure the runner adds the failed units and the
+#   journal's tail ("[NAME/diag] " lines).
+# * Environment: CGTEST_CASE (name), CGTEST_TMP (an empty scratch directory,
+#   also the working directory, removed afterwards), CGTEST_DISK (/srv/disk:
+#   ext4 on a virtio disk, for real page cache), CGTEST_RELEASE (bookworm or
+#   trixie), CGTEST_LIB (this file).
+# * Cases run one after another in the same boot, in name order: leave the
+#   system as you found it (stop the units you started, remove your unit
+#   files and drop-ins, `systemctl daemon-reload`). Start long-running
+#   processes as transient units (`systemd-run`), never with a bare `&` that
+#   outlives the case.
+# * Probe kernel and systemd features instead of testing version numbers, and
+#   `skip` when a feature is missing.
+
+set -euo pipefail
+set -E
+trap '_cgtest_rc=$?; echo "FAIL: line $LINENO: \`$BASH_COMMAND\` exited $_cgtest_rc" >&2' ERR
+
+CGTEST_CASE=${CGTEST_CASE:-$(basename "$0" .sh)}
+
+# log MSG...: a note in the console log
+log() { echo "# $*"; }
+
+# fail MSG...: end the case as failed
+fail() {
+	trap - ERR
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# skip MSG...: end the case as skipped (exit 77), e.g. a missing kernel feature
+skip() {
+	trap - ERR
+	echo "SKIP: $*"
+	exit 77
+}
+
+# assert_eq ACTUAL EXPECTED [WHAT]
+assert_eq() {
+	[[ $1 == "$2" ]] || fail "${3:-assert_eq}: expected '$2', got '$1'"
+}
+
+# assert_ne ACTUAL UNEXPECTED [WHAT]
+assert_ne() {
+	[[ $1 != "$2" ]] || fail "${3:-assert_ne}: got '$1'"
+}
+
+_cgtest_int() {
+	[[ $1 =~ ^-?[0-9]+$ ]] || fail "$2: '$1' is not an integer"
+}
+
+# assert_ge ACTUAL MIN [WHAT]   integers
+assert_ge() {
+	_cgtest_int "$1" "${3:-assert_ge}"
+	_cgtest_int "$2" "${3:-assert_ge}"
+	(($1 >= $2)) || fail "${3:-assert_ge}: expected >= $2, got $1"
+}
+
+# assert_le ACTUAL MAX [WHAT]   integers
+assert_le() {
+	_cgtest_int "$1" "${3:-assert_le}"
+	_cgtest_int "$2" "${3:-assert_le}"
+	(($1 <= $2)) || fail "${3:-assert_le}: expected <= $2, got $1"
+}
+
+# assert_match STRING REGEX [WHAT]   bash extended regex
+assert_match() {
+	[[ $1 =~ $2 ]] || fail "${3:-assert_match}: '$1' does not match /$2/"
+}
+
+# assert_file PATH [WHAT]   PATH exists (any type)
+assert_file() {
+	[[ -e $1 ]] || fail "${2:-assert_file}: $1 does not exist"
+}
+
+# assert_no_file PATH [WHAT]
+assert_no_file() {
+	[[ ! -e $1 ]] || fail "${2:-assert_no_file}: $1 exists"
+}
+
+# wait_for [-t SECS] [-i INTERVAL] CMD [ARGS...]
+# Runs CMD until it succeeds; returns 1 (and says so) when it did not within
+# SECS (default 30). Under `set -e` an unchecked timeout fails the case; use
+# `wait_for ... || { diagnose; fail ...; }` to add details.
+wait_for() {
+	local secs=30 interval=0.2
+	while (($#)); do
+		case $1 in
+		-t) secs=$2; shift 2 ;;
+		-i) interval=$2; shift 2 ;;
+		--) shift; break ;;
+		*) break ;;
+		esac
+	done
+	(($#)) || fail "wait_for: no command"
+	local deadline=$((${EPOCHREALTIME/./} + secs * 1000000))
+	while :; do
+		if "$@"; then
+			return 0
+		fi
+		if ((${EPOCHREALTIME/./} >= deadline)); then
+			echo "wait_for: timed out after ${secs}s: $*" >&2
+			return 1
+		fi
+		sleep "$interval"
+	done
+}
+
+# unit_cgroup UNIT: the unit's cgroup directory under /sys/fs/cgroup
+unit_cgroup() {
+	local cg
+	cg=$(systemctl show -P ControlGroup "$1")
+	[[ -n $cg ]] || return 1
+	echo "/sys/fs/cgroup$cg"
+}

@@ -274,9 +274,17 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
         Manager *m = userdata;
         const char *unit;
 
+        Tracked *t;
+
         if (sd_bus_message_read(msg, "so", &unit, NULL) < 0)
                 return 0;
-        if (manager_find_tracked(m, unit))
+        /* Only a unit that had a live instance: reconcile itself loads
+         * (LoadUnit) the inactive units it tracks, PID 1 garbage-collects
+         * them at once and says UnitRemoved, and a reconcile on that would
+         * load them again, forever. Unit files that come or go are seen at
+         * the daemon-reload that follows (Reloading). */
+        t = manager_find_tracked(m, unit);
+        if (t && t->invocation_id)
                 manager_queue_reconcile(m);
         return 0;
 }

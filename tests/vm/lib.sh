@@ -34,7 +34,15 @@
 
 set -euo pipefail
 set -E
-trap '_cgtest_rc=$?; echo "FAIL: line $LINENO: \`$BASH_COMMAND\` exited $_cgtest_rc" >&2' ERR
+# Say which line of the case failed, quoting it; only once, not again from
+# each command substitution.
+_cgtest_err() { # STATUS LINE
+	((BASH_SUBSHELL == 0)) || return 0
+	local src
+	src=$(sed -n "$2{s/^[[:space:]]*//;p;q}" "$0" 2>/dev/null) || true
+	echo "FAIL: $0 line $2: ${src:-$BASH_COMMAND} (exit status $1)" >&2
+}
+trap '_cgtest_err $? $LINENO' ERR
 
 CGTEST_CASE=${CGTEST_CASE:-$(basename "$0" .sh)}
 

@@ -1,0 +1,71 @@
+#!/bin/bash
+# Benchmark (not a test): cgctl status and cgctl metrics with many entities,
+# wall time and the daemon's CPU time per call. Skipped unless the kernel
+# command line has cgpersist.bench=N (N entities), which bench/cgctl-status
+# sets. Prints "BENCH key value" lines; never fails on a number.
+# timeout: 1500
+. "$CGTEST_LIB"
+
+n=$(sed -n 's/.*cgpersist\.bench=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+[[ -n $n ]] || skip "a benchmark: run bench/cgctl-status"
+calls=${CGTEST_BENCH_CALLS:-20}
+conf=/etc/cgpersist/conf.d/90-cgtest-bench.conf
+
+bench() { echo "BENCH $*"; }
+
+systemctl start cgpersistd
+wait_for -t 30 systemctl -q is-active cgpersistd || fail "cgpersistd did not start"
+
+# N services, never started: each gets an entity (a started slice).
+t0=${EPOCHREALTIME/./}
+for ((i = 0; i < n; i++)); do
+	printf '[Service]\nExecStart=/bin/sleep infinity\n' >/etc/systemd/system/cgbench-$i.service
+done
+printf '[service cgbench-*.service]\n' >"$conf"
+systemctl daemon-reload
+cgctl reload
+wait_for -t 1200 -i 2 bash -c "(( \$(cgctl --json list | jq length) >= $n ))" ||
+	fail "only $(cgctl --json list | jq length) of $n entities"
+bench setup_seconds $(((${EPOCHREALTIME/./} - t0) / 1000000))
+bench entities "$(cgctl --json list | jq length)"
+# One running instance, so status NAME has an instance to measure.
+systemctl start cgbench-0.service
+
+pid=$(systemctl show -P MainPID cgpersistd)
+# The daemon's CPU time in ns: /proc/PID/schedstat (first field), exact;
+# else utime+stime in clock ticks.
+cpu_ns() {
+	local a
+	if read -r a _ </proc/"$pid"/schedstat 2>/dev/null; then
+		echo "$a"
+	else
+		awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1e9 / hz }' /proc/"$pid"/stat
+	fi
+}
+
+measure() { # NAME CMD...: wall and daemon CPU per call, in ms
+	local name=$1 t c i
+	shift
+	"$@" >/dev/null # warm up
+	c=$(cpu_ns)
+	t=${EPOCHREALTIME/./}
+	for ((i = 0; i < calls; i++)); do
+		"$@" >/dev/null
+	done
+	t=$((${EPOCHREALTIME/./} - t))
+	c=$(($(cpu_ns) - c))
+	bench "$name" "wall_ms=$(awk -v t="$t" -v n="$calls" 'BEGIN { printf "%.1f", t / n / 1000 }')" \
+		"daemon_cpu_ms=$(awk -v c="$c" -v n="$calls" 'BEGIN { printf "%.1f", c / n / 1e6 }')" "calls=$calls"
+}
+
+measure cgctl_status cgctl status
+measure cgctl_metrics cgctl metrics
+measure cgctl_list_json cgctl --json list
+measure cgctl_status_one cgctl status cgbench-0.service
+bench status_bytes "$(cgctl status | wc -c)"
+bench metrics_bytes "$(cgctl metrics | wc -c)"
+
+# Cleanup, best effort: the VM is powered off after the last case anyway.
+systemctl stop cgbench-0.service
+rm -f "$conf" /etc/systemd/system/cgbench-*.service
+systemctl daemon-reload

@@ -337,9 +337,10 @@ static int append_policy(sd_bus_message *r, Manager *m, const char *service) {
         q = sd_bus_message_open_container(r, 'a', "{sv}");
         if (q >= 0)
                 q = kv_s(r, "entity", p.entity);
-        /* Limits: UINT64_MAX is "no limit", which is what unset means. */
+        /* Limits as they are applied (systemd_set_memory_limits()): an unset
+         * memory_low is 0, the others UINT64_MAX, "no limit". */
         if (q >= 0)
-                q = kv_t(r, "memory_low", p.memory_low);
+                q = kv_t(r, "memory_low", p.memory_low == SIZE_INFINITY ? 0 : p.memory_low);
         if (q >= 0)
                 q = kv_t(r, "memory_high", p.memory_high);
         if (q >= 0)

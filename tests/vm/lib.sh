@@ -1,4 +1,5 @@
 # tests/vm/lib.sh — assertions for the cgpersist VM test cases.
+# shellcheck shell=bash
 #
 # How cases are written
 # ---------------------

@@ -231,7 +231,7 @@ wait_for -t 20 bash -c "cgctl --json list | jq -e 'any(.[]; .slice == \"$islice\
 	fail "$islice not recreated by reload"
 
 # --- reload: a rejected configuration names every file:line ------------------
-printf '[service cgtx.service]\nbogus_key = 1\nmemory_high = lots\n' >"$confd/99-cgtest-bad.conf"
+printf '[service cgtx.service]\nmemory_max = -1\nmemory_high = lots\n' >"$confd/99-cgtest-bad.conf"
 rc=0
 out=$(cgctl reload 2>&1) || rc=$?
 log "cgctl reload (bad): rc=$rc $out"

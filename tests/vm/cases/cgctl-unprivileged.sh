@@ -76,8 +76,8 @@ check_refused() { # WHO-SAYS-SO: every change exits 4 and changes nothing
 		"reload"
 	)
 	for c in "${calls[@]}"; do
-		# shellcheck disable=SC2086
 		rc=0
+		# shellcheck disable=SC2086
 		out=$(as_user cgctl $c 2>&1) || rc=$?
 		log "as $user: cgctl $c -> $rc: $out"
 		assert_eq "$rc" 4 "exit status of 'cgctl $c' as $user"

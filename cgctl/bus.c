@@ -38,8 +38,9 @@ static int error_exit(const sd_bus_error *e, int r) {
                 if (e->message && strstr(e->message, "requires root"))
                         fprintf(stderr, "cgctl: %s\n", e->message);
                 else
-                        fprintf(stderr, "cgctl: Access denied: this command requires root (the D-Bus policy of "
-                                        "org.cgpersist1 refused the call).\n");
+                        fprintf(stderr,
+                                "cgctl: Access denied: this command requires root (the D-Bus policy of "
+                                "org.cgpersist1 refused the call).\n");
                 return CGCTL_EXIT_DENIED;
         }
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED) || r == -ETIMEDOUT) {

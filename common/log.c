@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include "log.h"
@@ -71,14 +72,14 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         va_end(ap);
 
         if (log_to_journal()) {
-                char l[32];
-                snprintf(l, sizeof l, "%d", line);
-                sd_journal_send_with_location("CODE_FILE=" __FILE__, l, func,
-                                              "MESSAGE=%s", buf,
-                                              "PRIORITY=%d", level,
-                                              error ? "ERRNO=%d" : NULL, error,
-                                              NULL);
-                (void) file;
+                /* The caller's location, not this file's: hence
+                 * SD_JOURNAL_SUPPRESS_LOCATION and explicit CODE_ fields. */
+                if (error)
+                        sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%d", level, "CODE_FILE=%s", file,
+                                        "CODE_LINE=%d", line, "CODE_FUNC=%s", func, "ERRNO=%d", error, NULL);
+                else
+                        sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%d", level, "CODE_FILE=%s", file,
+                                        "CODE_LINE=%d", line, "CODE_FUNC=%s", func, NULL);
         } else
                 fprintf(stderr, "%s%s%s\n", ident ?: "", ident ? ": " : "", buf);
         return -error;

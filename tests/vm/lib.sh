@@ -16,7 +16,9 @@
 # * Exit status 0 = PASS, 77 = SKIP (see `skip`), anything else = FAIL; the
 #   runner kills the case (and its process group) at its timeout = TIMEOUT.
 # * This library turns on `set -euo pipefail`: an unchecked failing command
-#   fails the case, and the failing line is printed.
+#   fails the case, and the failing line is printed. Mind that with pipefail
+#   `producer | head -n 3` fails when the producer gets SIGPIPE: read the
+#   whole output (`sed -n 1,3p`) or add `|| true`.
 # * Everything the case prints goes to the console log, each line prefixed
 #   with "[NAME] ". Print what you measured (`log`): a failure is debugged
 #   from that log. After a failure the runner adds the failed units and the

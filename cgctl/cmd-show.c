@@ -251,14 +251,13 @@ static void print_entity(const Value *e) {
         }
         for (size_t i = 0; i < live->n; i++) {
                 const Value *in = &live->items[i];
-                printf("%13s  %s: %s, since %s, invocation %s%s\n", i == 0 ? "Instances:" : "",
-                       strna(value_get_str(in, "unit")), fmt_size(b1, in, "memory_current"),
+                printf("%13s%s %s: %s, since %s, invocation %s\n", i == 0 ? "Instances" : "",
+                       i == 0 ? ":" : " ", strna(value_get_str(in, "unit")),
+                       fmt_size(b1, in, "memory_current"),
                        value_get_u64(in, "start_usec", &v) ? fmt_time(b2, v) : "-",
-                       strna(value_get_str(in, "invocation_id")),
-                       value_get_bool(in, "pending", false)
-                               ? "\n               pending: runs outside the entity "
-                                 "until its next restart"
-                               : "");
+                       strna(value_get_str(in, "invocation_id")));
+                if (value_get_bool(in, "pending", false))
+                        printf("%15s pending: runs outside the entity until its next restart\n", "");
         }
 }
 

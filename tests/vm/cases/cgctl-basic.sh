@@ -141,7 +141,7 @@ assert_eq "$(cgctl --json status "$slice" | jq -r '.[0].service')" "$svc" "statu
 out=$(cgctl status "$svc")
 log "cgctl status $svc:"$'\n'"$out"
 assert_match "$out" "$slice - entity of $svc" "status headline"
-assert_match "$out" "Instances:  $svc: " "status instances line"
+assert_match "$out" "Instances: $svc: " "status instances line"
 
 # --- restart and history ---------------------------------------------------
 restarts0=$(cgctl --json status "$svc" | jq -r '.[0].restarts')

@@ -1,0 +1,4 @@
+#!/bin/bash
+# Expected to SKIP.
+. "$CGTEST_LIB"
+skip "selftest skip reason"

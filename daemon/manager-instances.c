@@ -123,45 +123,55 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
         t->pending = false;
 }
 
-void manager_unit_changed(Manager *m, const char *unit) {
-        _cleanup_free_ char *active = NULL, *inv = NULL, *cgroup = NULL, *result = NULL;
-        Tracked *t = manager_find_tracked(m, unit);
-        int r;
-
-        if (!t)
-                return;
-        r = systemd_get_instance(m, unit, &active, &inv, &cgroup, &result);
-        if (r < 0) {
-                log_debug_errno(r, "Failed to read the state of %s: %m", unit);
-                return;
-        }
-
+/* The state machine of one tracked unit, fed by signals (active state and
+ * invocation id from PropertiesChanged) or by a full read at reconcile. The
+ * cgroup is read from PID 1 only when a new instance starts. */
+void manager_unit_state(Manager *m, Tracked *t, const char *active, const char *inv, const char *cgroup_hint) {
         if (state_is_running(active) && inv) {
-                if (t->invocation_id && !streq(t->invocation_id, inv))
+                if (t->invocation_id && streq(t->invocation_id, inv))
+                        return;   /* the same instance: nothing to record */
+                if (t->invocation_id)
                         instance_stopped(m, t, NULL);
-                if (!t->invocation_id || !streq(t->invocation_id, inv))
-                        instance_started(m, t, inv, cgroup);
+                _cleanup_free_ char *cgroup = NULL;
+                if (!cgroup_hint)
+                        (void) systemd_get_instance(m, t->unit, NULL, NULL, &cgroup, NULL);
+                instance_started(m, t, inv, cgroup_hint ?: cgroup);
         } else if (!state_is_running(active)) {
                 if (t->invocation_id)
-                        instance_stopped(m, t, result);
+                        instance_stopped(m, t, NULL);
                 else {
                         /* The daemon was down while it stopped: close the
                          * open record of the last instance, if any. */
                         EntityState *e = state_find(m->state, t->slice);
                         for (size_t i = e ? e->n_history : 0; i > 0; i--) {
                                 InstanceRecord *h = &e->history[i - 1];
-                                if (!streq(h->unit, unit))
+                                if (!streq(h->unit, t->unit))
                                         continue;
-                                if (h->stop_usec == 0) {
+                                if (h->stop_usec == 0 && h->invocation_id) {
                                         t->invocation_id = strdup(h->invocation_id);
-                                        instance_stopped(m, t, result);
+                                        instance_stopped(m, t, NULL);
                                 }
                                 break;
                         }
                 }
         }
         if (m->state_dirty)
-                manager_save_state(m);
+                manager_queue_save(m);
+}
+
+void manager_unit_changed(Manager *m, const char *unit) {
+        _cleanup_free_ char *active = NULL, *inv = NULL, *cgroup = NULL;
+        Tracked *t = manager_find_tracked(m, unit);
+        int r;
+
+        if (!t)
+                return;
+        r = systemd_get_instance(m, unit, &active, &inv, &cgroup, NULL);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to read the state of %s: %m", unit);
+                return;
+        }
+        manager_unit_state(m, t, active, inv, cgroup);
 }
 
 /* A record file: "key=value" lines written atomically by cgpersist-drain. */
@@ -251,7 +261,7 @@ int manager_process_stop_records(Manager *m) {
                         n++;
         }
         if (m->state_dirty)
-                manager_save_state(m);
+                manager_queue_save(m);
         return n;
 }
 

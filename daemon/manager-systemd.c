@@ -53,6 +53,194 @@ int systemd_unit_load_state(Manager *m, const char *unit, char **ret_load_state,
         return 0;
 }
 
+void unit_status_free_many(UnitStatus *u, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(u[i].name);
+                free(u[i].load);
+                free(u[i].active);
+        }
+        free(u);
+}
+
+/* One round trip for many units: ListUnitsByNames loads those not loaded yet
+ * and answers for all of them, where LoadUnit and two property reads per unit
+ * cost three. With a thousand services that is the difference between
+ * seconds and minutes under emulation. */
+int systemd_list_units_by_names(Manager *m, char *const *names, size_t n, UnitStatus **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        UnitStatus *l = NULL;
+        size_t k = 0;
+        int r;
+
+        if (n == 0) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByNames");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(call, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_bus_message_append(call, "s", names[i]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(call);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(m->bus, call, 0, &error, &reply);
+        if (r < 0) {
+                log_debug("ListUnitsByNames failed: %s", error.message ?: strerror(-r));
+                return r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        if (r < 0)
+                return r;
+        l = calloc(n, sizeof *l);
+        if (!l)
+                return -ENOMEM;
+        for (;;) {
+                const char *name, *load, *active;
+                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, &load, &active, NULL, NULL, NULL,
+                                        NULL, NULL, NULL);
+                if (r < 0)
+                        goto fail;
+                if (r == 0)
+                        break;
+                if (k >= n)
+                        continue;
+                l[k] = (UnitStatus) { .name = strdup(name), .load = strdup(load), .active = strdup(active) };
+                if (!l[k].name || !l[k].load || !l[k].active) {
+                        k++;
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                k++;
+        }
+        *ret = l;
+        *ret_n = k;
+        return 0;
+fail:
+        unit_status_free_many(l, k);
+        return r;
+}
+
+/* Jobs and properties whose outcome only needs logging go out
+ * asynchronously, so a reconcile of a thousand entities does not wait for
+ * each answer. dbus-daemon refuses more than 128 pending replies per
+ * connection on the system bus (max_replies_per_connection), so at most
+ * ASYNC_INFLIGHT_MAX are out at once; the rest wait in a queue that replies
+ * drain. */
+#define ASYNC_INFLIGHT_MAX 48
+
+typedef struct AsyncCall {
+        Manager *manager;
+        sd_bus_message *msg;
+        char *what;
+} AsyncCall;
+
+static void async_call_free(void *p) {
+        AsyncCall *c = p;
+
+        if (!c)
+                return;
+        sd_bus_message_unref(c->msg);
+        free(c->what);
+        free(c);
+}
+
+static void async_pump(Manager *m);
+
+static int on_async_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        AsyncCall *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e)
+                log_warning("%s failed: %s", c->what, e->message ?: e->name);
+        c->manager->async_inflight--;
+        async_pump(c->manager);
+        return 0;
+}
+
+static int async_send(Manager *m, AsyncCall *c) {
+        sd_bus_slot *slot = NULL;
+        int r;
+
+        r = sd_bus_call_async(m->bus, &slot, c->msg, on_async_reply, c, 0);
+        if (r < 0) {
+                log_warning_errno(r, "%s failed: %m", c->what);
+                async_call_free(c);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, async_call_free);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        m->async_inflight++;
+        return 0;
+}
+
+static void async_pump(Manager *m) {
+        while (m->async_inflight < ASYNC_INFLIGHT_MAX && m->async_head < m->n_async_queue) {
+                AsyncCall *c = m->async_queue[m->async_head++];
+                (void) async_send(m, c);
+        }
+        if (m->async_head == m->n_async_queue) {
+                m->async_head = m->n_async_queue = 0;
+        }
+}
+
+static int call_async(Manager *m, const char *what, sd_bus_message *call) {
+        AsyncCall *c;
+
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        *c = (AsyncCall) { .manager = m, .msg = sd_bus_message_ref(call), .what = strdup(what) };
+        if (!c->what) {
+                async_call_free(c);
+                return -ENOMEM;
+        }
+        if (m->async_inflight < ASYNC_INFLIGHT_MAX && m->async_head == m->n_async_queue)
+                return async_send(m, c);
+
+        AsyncCall **q = realloc(m->async_queue, (m->n_async_queue + 1) * sizeof *q);
+        if (!q) {
+                async_call_free(c);
+                return -ENOMEM;
+        }
+        m->async_queue = (void **) q;
+        m->async_queue[m->n_async_queue++] = c;
+        return 0;
+}
+
+void systemd_async_drop(Manager *m) {
+        for (size_t i = m->async_head; i < m->n_async_queue; i++)
+                async_call_free(m->async_queue[i]);
+        free(m->async_queue);
+        m->async_queue = NULL;
+        m->async_head = m->n_async_queue = 0;
+}
+
+int systemd_start_unit_async(Manager *m, const char *unit) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_free_ char *what = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "StartUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "ss", unit, "replace");
+        if (r < 0)
+                return r;
+        if (asprintf(&what, "Starting %s", unit) < 0)
+                return -ENOMEM;
+        return call_async(m, what, call);
+}
+
 int systemd_unit_file_exists(Manager *m, const char *unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -186,7 +374,6 @@ int systemd_stop_unit(Manager *m, const char *unit) {
  * attributes; runtime=true keeps them in /run: the configuration is the
  * source of truth and is applied again at every start. */
 int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
 
@@ -203,10 +390,10 @@ int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy
                                   "MemoryMax", "t", p->memory_max);
         if (r < 0)
                 return r;
-        r = sd_bus_call(m->bus, call, 0, &error, NULL);
-        if (r < 0)
-                log_debug("SetUnitProperties(%s) failed: %s", slice, error.message ?: strerror(-r));
-        return r;
+        _cleanup_free_ char *what = NULL;
+        if (asprintf(&what, "Setting the memory limits of %s", slice) < 0)
+                return -ENOMEM;
+        return call_async(m, what, call);
 }
 
 int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
@@ -250,10 +437,39 @@ int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
         return 0;
 }
 
+/* InvocationID as 32 hex characters, "" for none (all zero). */
+static int read_invocation_id(sd_bus_message *msg, char ret[static 33]) {
+        const void *id;
+        size_t sz;
+        int r;
+
+        ret[0] = 0;
+        r = sd_bus_message_read_array(msg, 'y', &id, &sz);
+        if (r < 0)
+                return r;
+        if (sz == 16) {
+                const uint8_t *b = id;
+                bool zero = true;
+                for (size_t i = 0; i < 16; i++) {
+                        snprintf(ret + 2 * i, 3, "%02x", b[i]);
+                        zero = zero && b[i] == 0;
+                }
+                if (zero)
+                        ret[0] = 0;
+        }
+        return 0;
+}
+
+/* PID 1 sends ActiveState and InvocationID in the signal itself (both emit
+ * change): read them from it instead of asking back, so a storm of signals
+ * (a daemon-reload touches every unit) costs no round trips. */
 static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Manager *m = userdata;
         _cleanup_free_ char *unit = NULL;
+        char active[32] = "", inv[33] = "";
+        bool have_active = false, have_inv = false;
         const char *iface;
+        Tracked *t;
         int r;
 
         r = sd_bus_path_decode(sd_bus_message_get_path(msg), SD_PATH "/unit", &unit);
@@ -262,11 +478,48 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         r = sd_bus_message_read(msg, "s", &iface);
         if (r < 0 || !streq(iface, SD_UNIT))
                 return 0;
-        if (manager_find_tracked(m, unit))
+
+        t = manager_find_tracked(m, unit);
+        if (!t) {
+                if (m->config && config_policy_for(m->config, unit, &(ServicePolicy) {}) > 0)
+                        /* A unit of a configured template or glob we have not
+                         * seen yet. */
+                        manager_queue_reconcile(m);
+                return 0;
+        }
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return 0;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *name;
+                if (sd_bus_message_read(msg, "s", &name) < 0)
+                        return 0;
+                if (streq(name, "ActiveState")) {
+                        const char *v;
+                        if (sd_bus_message_read(msg, "v", "s", &v) < 0)
+                                return 0;
+                        snprintf(active, sizeof active, "%s", v);
+                        have_active = true;
+                } else if (streq(name, "InvocationID")) {
+                        if (sd_bus_message_enter_container(msg, 'v', "ay") < 0 ||
+                            read_invocation_id(msg, inv) < 0 || sd_bus_message_exit_container(msg) < 0)
+                                return 0;
+                        have_inv = true;
+                } else if (sd_bus_message_skip(msg, "v") < 0)
+                        return 0;
+                if (sd_bus_message_exit_container(msg) < 0)
+                        return 0;
+        }
+
+        if (!have_active)
+                return 0;   /* nothing about the instance changed */
+        if (!have_inv) {
+                /* An older PID 1 that leaves it out: ask. */
                 manager_unit_changed(m, unit);
-        else if (m->config && config_policy_for(m->config, unit, &(ServicePolicy) {}) > 0)
-                /* A unit of a configured template or glob we have not seen yet. */
-                manager_queue_reconcile(m);
+                return 0;
+        }
+        manager_unit_state(m, t, active, inv[0] ? inv : NULL, NULL);
         return 0;
 }
 

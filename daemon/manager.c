@@ -19,6 +19,12 @@ static uint64_t now_realtime_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static void tracked_done(Tracked *t) {
         free(t->unit);
         free(t->slice);
@@ -48,8 +54,10 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->stops_watch);
         sd_event_source_unref(m->reconcile_defer);
         sd_event_source_unref(m->metrics_timer);
+        sd_event_source_unref(m->save_defer);
         sd_bus_slot_unref(m->bus_vtable);
         sd_bus_slot_unref(m->bus_fallback);
+        systemd_async_drop(m);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         for (size_t i = 0; i < m->n_tracked; i++)
@@ -59,6 +67,9 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         state_free(m->state);
         cgroupfs_free(m->cgfs);
+        for (size_t i = 0; i < m->n_applied; i++)
+                free(m->applied[i].slice);
+        free(m->applied);
         for (size_t i = 0; i < m->n_retiring; i++)
                 free(m->retiring[i]);
         free(m->retiring);
@@ -122,6 +133,33 @@ void manager_save_state(Manager *m) {
                 m->state_dirty = false;
         /* Every change of state is a change of the metrics. */
         manager_update_metrics(m);
+}
+
+static int on_save(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        m->save_defer = sd_event_source_unref(m->save_defer);
+        if (m->state_dirty)
+                manager_save_state(m);
+        return 0;
+}
+
+/* A burst of changes (a reconcile picking up a thousand instances, a storm
+ * of stops) is written once, at the end of the loop iteration: the record is
+ * on disk within the same wake-up, without one fsync per change. */
+void manager_queue_save(Manager *m) {
+        int r;
+
+        m->state_dirty = true;
+        if (m->save_defer)
+                return;
+        r = sd_event_add_defer(m->event, &m->save_defer, on_save, m);
+        if (r < 0) {
+                manager_save_state(m);
+                return;
+        }
+        (void) sd_event_source_set_priority(m->save_defer, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_description(m->save_defer, "save-state");
 }
 
 static void log_diags(const ConfigDiags *d, bool rejected) {
@@ -294,6 +332,37 @@ static int consider_unit(Manager *m, const char *unit, bool track) {
         return 0;
 }
 
+/* Services named exactly in the configuration, asked about in one call. */
+static int collect_exact(Manager *m) {
+        _cleanup_free_ char **names = NULL;
+        UnitStatus *st = NULL;
+        size_t n = 0, n_st = 0;
+        int r;
+
+        names = calloc(m->config->n_services + 1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->config->n_services; i++) {
+                const char *pat = m->config->services[i].pattern;
+                if (!unit_pattern_is_glob(pat) && !unit_name_is_template(pat))
+                        names[n++] = m->config->services[i].pattern;
+        }
+        r = systemd_list_units_by_names(m, names, n, &st, &n_st);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to look up the configured services: %m");
+        for (size_t i = 0; i < n_st; i++) {
+                /* A unit whose file is gone but which still runs stays
+                 * "not-found" and active: keep it until it stops. */
+                if (!streq(st[i].load, "loaded") && streq(st[i].active, "inactive"))
+                        continue;
+                r = consider_unit(m, st[i].name, true);
+                if (r < 0)
+                        break;
+        }
+        unit_status_free_many(st, n_st);
+        return r < 0 ? r : 0;
+}
+
 static int collect_desired(Manager *m) {
         int r;
 
@@ -304,25 +373,15 @@ static int collect_desired(Manager *m) {
         if (!m->config)
                 return 0;
 
+        r = collect_exact(m);
+        if (r < 0)
+                return r;
+
         for (size_t i = 0; i < m->config->n_services; i++) {
                 const char *pat = m->config->services[i].pattern;
 
-                if (!unit_pattern_is_glob(pat) && !unit_name_is_template(pat)) {
-                        _cleanup_free_ char *load = NULL, *active = NULL;
-                        r = systemd_unit_load_state(m, pat, &load, &active);
-                        if (r < 0) {
-                                log_warning_errno(r, "Failed to look up %s, skipping: %m", pat);
-                                continue;
-                        }
-                        /* A unit whose file is gone but which still runs stays
-                         * "not-found" and active: keep it until it stops. */
-                        if (streq(load, "loaded") || !streq(active, "inactive")) {
-                                r = consider_unit(m, pat, true);
-                                if (r < 0)
-                                        return r;
-                        }
-                        continue;
-                }
+                if (!unit_pattern_is_glob(pat) && !unit_name_is_template(pat))
+                        continue;   /* in one batch below */
 
                 /* Templates and globs: the unit files that exist, plus the
                  * units systemd has loaded (instances). */
@@ -381,26 +440,77 @@ static int collect_desired(Manager *m) {
         return 0;
 }
 
-static int ensure_entity(Manager *m, const Desired *d) {
-        EntityState *e = state_find(m->state, d->slice);
-        _cleanup_free_ char *load = NULL, *active = NULL;
+static struct Applied *applied_find(Manager *m, const char *slice) {
+        for (size_t i = 0; i < m->n_applied; i++)
+                if (streq(m->applied[i].slice, slice))
+                        return &m->applied[i];
+        return NULL;
+}
+
+/* Limits are sent when they differ from what this process sent last: after
+ * a daemon restart once for every entity, then only on change. */
+static void apply_limits(Manager *m, const Desired *d) {
+        struct Applied *a = applied_find(m, d->slice);
+        const ServicePolicy *p = &d->policy;
         int r;
 
-        if (!e) {
-                r = state_add(m->state, d->slice, d->service, now_realtime_usec(), &e);
-                if (r < 0)
-                        return r;
-                m->state_dirty = true;
+        if (a && a->low == p->memory_low && a->high == p->memory_high && a->max == p->memory_max)
+                return;
+        r = systemd_set_memory_limits(m, d->slice, p);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to set memory limits of %s, ignoring: %m", d->slice);
+                return;
+        }
+        if (!a) {
+                struct Applied *n = realloc(m->applied, (m->n_applied + 1) * sizeof *n);
+                char *slice = strdup(d->slice);
+                if (!n || !slice) {
+                        free(slice);
+                        if (n)
+                                m->applied = n;
+                        return;
+                }
+                m->applied = n;
+                a = &m->applied[m->n_applied++];
+                a->slice = slice;
+        }
+        a->low = p->memory_low;
+        a->high = p->memory_high;
+        a->max = p->memory_max;
+}
+
+static int ensure_entities(Manager *m) {
+        _cleanup_free_ char **slices = NULL;
+        UnitStatus *st = NULL;
+        size_t n_st = 0;
+        int r;
+
+        slices = calloc(m->n_desired + 1, sizeof(char *));
+        if (!slices)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_desired; i++) {
+                const Desired *d = &m->desired[i];
+                if (!state_find(m->state, d->slice)) {
+                        r = state_add(m->state, d->slice, d->service, now_realtime_usec(), NULL);
+                        if (r < 0)
+                                return r;
+                        m->state_dirty = true;
+                }
+                slices[i] = d->slice;
         }
 
-        r = systemd_unit_load_state(m, d->slice, &load, &active);
+        r = systemd_list_units_by_names(m, slices, m->n_desired, &st, &n_st);
         if (r < 0)
-                return log_error_errno(r, "Failed to look up %s: %m", d->slice);
-
-        if (!streq(active, "active") && !streq(active, "activating")) {
-                r = systemd_start_unit(m, d->slice);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to start entity %s of %s: %m", d->slice, d->service);
+                return log_error_errno(r, "Failed to look up the entity slices: %m");
+        for (size_t i = 0; i < n_st; i++) {
+                const Desired *d = manager_find_desired(m, st[i].name);
+                if (!d || streq(st[i].active, "active") || streq(st[i].active, "activating"))
+                        continue;
+                r = systemd_start_unit_async(m, d->slice);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to start entity %s of %s: %m", d->slice, d->service);
+                        continue;
+                }
                 log_struct(LOG_INFO,
                            "MESSAGE_ID=" MESSAGE_ID_ENTITY_STARTED,
                            "CGPERSIST_ENTITY=%s", d->slice,
@@ -408,26 +518,69 @@ static int ensure_entity(Manager *m, const Desired *d) {
                            "MESSAGE=Started entity %s for %s.", d->slice, d->service,
                            NULL);
         }
+        unit_status_free_many(st, n_st);
 
-        r = systemd_set_memory_limits(m, d->slice, &d->policy);
-        if (r < 0)
-                log_warning_errno(r, "Failed to set memory limits of %s, ignoring: %m", d->slice);
+        for (size_t i = 0; i < m->n_desired; i++)
+                apply_limits(m, &m->desired[i]);
         return 0;
 }
 
+/* Instances: ask for the details (invocation, cgroup) only of units that run
+ * or that have an instance still open in our records. */
+static bool unit_has_open_instance(Manager *m, const Tracked *t) {
+        EntityState *e = state_find(m->state, t->slice);
+
+        if (t->invocation_id)
+                return true;
+        for (size_t i = e ? e->n_history : 0; i > 0; i--)
+                if (streq(e->history[i - 1].unit, t->unit))
+                        return e->history[i - 1].stop_usec == 0;
+        return false;
+}
+
+static void refresh_instances(Manager *m) {
+        _cleanup_free_ char **units = NULL;
+        UnitStatus *st = NULL;
+        size_t n_st = 0;
+
+        units = calloc(m->n_tracked + 1, sizeof(char *));
+        if (!units)
+                return (void) log_oom();
+        for (size_t i = 0; i < m->n_tracked; i++)
+                units[i] = m->tracked[i].unit;
+        if (systemd_list_units_by_names(m, units, m->n_tracked, &st, &n_st) < 0) {
+                for (size_t i = 0; i < m->n_tracked; i++)
+                        manager_unit_changed(m, m->tracked[i].unit);
+                return;
+        }
+        for (size_t i = 0; i < n_st; i++) {
+                Tracked *t = manager_find_tracked(m, st[i].name);
+                if (!t)
+                        continue;
+                /* Running with an instance we follow already: signals keep
+                 * it current. Otherwise read it in full. */
+                bool running = !streq(st[i].active, "inactive") && !streq(st[i].active, "failed");
+                if ((running && !t->invocation_id) || (!running && unit_has_open_instance(m, t)))
+                        manager_unit_changed(m, t->unit);
+        }
+        unit_status_free_many(st, n_st);
+}
+
 int manager_reconcile(Manager *m) {
+        uint64_t t0 = now_monotonic_usec(), t1, t2, t3;
         int r;
 
         r = collect_desired(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to work out the configured entities: %m");
+        t1 = now_monotonic_usec();
 
-        for (size_t i = 0; i < m->n_desired; i++)
-                (void) ensure_entity(m, &m->desired[i]);
+        (void) ensure_entities(m);
+        t2 = now_monotonic_usec();
 
         /* Instances: pick up what runs now (start-up, new units). */
-        for (size_t i = 0; i < m->n_tracked; i++)
-                manager_unit_changed(m, m->tracked[i].unit);
+        refresh_instances(m);
+        t3 = now_monotonic_usec();
 
         /* Retire what is no longer wanted, but only on a configuration we
          * trust: a configuration that failed to load retires nothing. */
@@ -445,8 +598,11 @@ int manager_reconcile(Manager *m) {
                 }
 
         if (m->state_dirty)
-                manager_save_state(m);
+                manager_queue_save(m);
 
+        log_debug("Reconcile: configured units %" PRIu64 " ms, entities %" PRIu64 " ms, instances %" PRIu64
+                  " ms, retire %" PRIu64 " ms.",
+                  (t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000, (now_monotonic_usec() - t3) / 1000);
         (void) sd_notifyf(false, "STATUS=Watching %zu entities, %zu units.", m->state->n_entities, m->n_tracked);
         return 0;
 }
@@ -553,10 +709,13 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to watch %s, stop records are read at reconcile only: %m", m->stops_dir);
 
+        uint64_t t0 = now_monotonic_usec();
         r = manager_reconcile(m);
         if (r < 0)
                 return r;
         (void) manager_process_stop_records(m);
+        log_info("Reconciled %zu entities and %zu units in %" PRIu64 " ms.",
+                 m->n_desired, m->n_tracked, (now_monotonic_usec() - t0) / 1000);
 
         /* Serve cgctl only once the entities are in place, so the first
          * answer is a true one. */

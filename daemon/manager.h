@@ -39,6 +39,7 @@ typedef struct Manager {
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *stops_watch;
         sd_event_source *reconcile_defer;
+        sd_event_source *save_defer;
         sd_bus_slot *bus_vtable;        /* manager-bus.c */
         sd_bus_slot *bus_fallback;
         sd_event_source *metrics_timer; /* manager-metrics.c */
@@ -58,6 +59,14 @@ typedef struct Manager {
         Desired *desired;
         size_t n_desired;
 
+        struct Applied {
+                char *slice;
+                uint64_t low, high, max;
+        } *applied;              /* limits sent to systemd by this process */
+        size_t n_applied;
+        void **async_queue;      /* manager-systemd.c: calls waiting to go out */
+        size_t async_head, n_async_queue;
+        unsigned async_inflight;
         char **retiring;         /* slices with a retire job under way */
         size_t n_retiring;
         bool state_dirty;
@@ -82,11 +91,19 @@ int manager_reload_config(Manager *m);
 void manager_queue_reconcile(Manager *m);
 int manager_reconcile(Manager *m);
 void manager_save_state(Manager *m);
+void manager_queue_save(Manager *m);
 
 Tracked *manager_find_tracked(Manager *m, const char *unit);
 const Desired *manager_find_desired(Manager *m, const char *slice);
 
 /* manager-systemd.c: calls to PID 1 */
+typedef struct UnitStatus {
+        char *name, *load, *active;
+} UnitStatus;
+void unit_status_free_many(UnitStatus *u, size_t n);
+int systemd_list_units_by_names(Manager *m, char *const *names, size_t n, UnitStatus **ret, size_t *ret_n);
+int systemd_start_unit_async(Manager *m, const char *unit);
+void systemd_async_drop(Manager *m);
 int systemd_subscribe(Manager *m);
 int systemd_unit_load_state(Manager *m, const char *unit, char **ret_load_state, char **ret_active_state);
 int systemd_unit_file_exists(Manager *m, const char *unit);
@@ -100,6 +117,7 @@ int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
 
 /* manager-instances.c */
 void manager_unit_changed(Manager *m, const char *unit);
+void manager_unit_state(Manager *m, Tracked *t, const char *active, const char *inv, const char *cgroup_hint);
 int manager_process_stop_records(Manager *m);
 int manager_watch_stops(Manager *m);
 

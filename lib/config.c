@@ -1151,10 +1151,17 @@ int config_policy_for(const Config *c, const char *unit, ServicePolicy *ret) {
         policy_init_defaults(&p);
         policy_overlay(&p, &c->defaults.policy, c->defaults.set_mask);
 
+        /* Called for every unit systemd tells the daemon about, against every
+         * section: patterns were validated when parsed, and most name one
+         * unit, so compare those directly and keep the full match (name
+         * checks, fnmatch, template split) for templates and globs. */
         for (size_t i = 0; i < c->n_services; i++) {
                 const ServiceSection *s = &c->services[i];
 
-                if (!unit_pattern_match(s->pattern, unit))
+                if (strpbrk(s->pattern, "@*?[")) {
+                        if (!unit_pattern_match(s->pattern, unit))
+                                continue;
+                } else if (!streq(s->pattern, unit))
                         continue;
                 policy_overlay(&p, &s->policy, s->set_mask);
                 matched = true;

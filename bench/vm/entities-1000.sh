@@ -1,0 +1,67 @@
+#!/bin/bash
+# Benchmark (numbers only, never pass/fail on time): cgpersistd with 1000
+# configured services. Prints start-up time to READY=1, RSS, idle wake-ups
+# per minute and the delay from an instance stopping to its history record.
+# timeout: 900
+. "$CGTEST_LIB"
+
+N=${BENCH_SERVICES:-1000}
+conf=/etc/cgpersist/conf.d/50-bench.conf
+cleanup() {
+	systemctl stop 'cgb-*.service' 2>/dev/null || true
+	rm -f /etc/systemd/system/cgb-*.service $conf
+	systemctl daemon-reload
+}
+trap cleanup EXIT
+
+mkdir -p /etc/cgpersist/conf.d
+printf "[daemon]\nlog_level = debug\n" > $conf
+for i in $(seq 1 "$N"); do
+	printf '[Service]\nExecStart=/bin/sleep infinity\n' > /etc/systemd/system/cgb-$i.service
+	printf '[service cgb-%d.service]\nmemory_high = 256M\n' "$i" >> $conf
+done
+t0=$EPOCHREALTIME
+systemctl daemon-reload
+t1=$EPOCHREALTIME
+log "daemon-reload with $N configured services (generator included): $(echo "$t1 - $t0" | bc 2>/dev/null || awk "BEGIN{print $t1-$t0}") s"
+
+# Start-up: systemctl restart returns when the new daemon sent READY=1
+# (Type=notify), after it reconciled all N entities.
+systemctl restart cgpersistd.service
+t0=$EPOCHREALTIME
+systemctl restart cgpersistd.service
+t1=$EPOCHREALTIME
+pid=$(systemctl show -P MainPID cgpersistd.service)
+ready=$(awk "BEGIN{printf \"%.2f\", $t1-$t0}")
+active=$(systemctl list-units --state=active --no-legend 'system-cgb\x2d*.slice' 'system-cgb*.slice' | wc -l)
+log "entities active: $active"
+rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
+
+# Idle wake-ups: context switches of every thread over 60 s with nothing
+# happening (the watchdog ping is the one periodic wake-up asked for).
+sw() { cat /proc/$pid/task/*/status | awk '/ctxt_switches/{s+=$2} END{print s}'; }
+s0=$(sw); sleep 60; s1=$(sw)
+idle=$((s1 - s0))
+
+# Stop -> history record: journal time of systemd's stop vs. the daemon's
+# instance-stopped event, for 10 instances.
+delays=()
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	systemctl start cgb-$i.service
+	inv=$(systemctl show -P InvocationID cgb-$i.service)
+	systemctl stop cgb-$i.service
+	stopped() { journalctl -o cat MESSAGE_ID=a790ac02b59948bc94de4da3ffb7a039 CGPERSIST_INSTANCE=$inv | grep -q .; }
+	wait_for -t 10 stopped || { log "no stop record for cgb-$i"; continue; }
+	t_stop=$(systemctl show -P InactiveEnterTimestampMonotonic cgb-$i.service)
+	t_rec=$(journalctl -o export MESSAGE_ID=a790ac02b59948bc94de4da3ffb7a039 CGPERSIST_INSTANCE=$inv | sed -n 's/^__MONOTONIC_TIMESTAMP=//p' | head -n1)
+	delays+=($(((t_rec - t_stop) / 1000)))
+done
+sorted=$(printf '%s\n' "${delays[@]}" | sort -n | tr '\n' ' ')
+median=$(printf '%s\n' "${delays[@]}" | sort -n | sed -n "$(((${#delays[@]} + 1) / 2))p")
+
+echo "BENCH services=$N"
+echo "BENCH startup_to_ready_s=$ready"
+echo "BENCH rss_kib=$rss peak_rss_kib=$hwm"
+echo "BENCH idle_context_switches_per_min=$idle"
+echo "BENCH stop_to_record_ms median=$median all=[ $sorted]"

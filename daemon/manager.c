@@ -139,6 +139,7 @@ static int on_save(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
 
         m->save_defer = sd_event_source_unref(m->save_defer);
+        log_debug("Saving state.");
         if (m->state_dirty)
                 manager_save_state(m);
         return 0;
@@ -611,6 +612,7 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
 
         m->reconcile_defer = sd_event_source_unref(m->reconcile_defer);
+        log_debug("Reconciling (queued).");
         (void) manager_reconcile(m);
         return 0;
 }

@@ -15,6 +15,7 @@ confd=/etc/cgpersist/conf.d
 snippet=$confd/50-cgctl-$svc.conf
 
 cleanup() {
+	systemctl stop cgtest-monitor.service 2>/dev/null || true
 	systemctl stop "$svc" "$idle" 2>/dev/null || true
 	rm -f /etc/systemd/system/"$svc" /etc/systemd/system/"$idle" "$confd"/50-cgctl-cgt*.conf \
 		/run/cgpersist/conf.d/50-cgctl-cgt*.conf "$confd"/99-cgtest-bad.conf "$confd"/60-cgtest-hand.conf
@@ -33,6 +34,9 @@ jqr() { # JSON FILTER
 systemctl start cgpersistd
 wait_for -t 30 systemctl -q is-active cgpersistd || fail "cgpersistd did not start"
 version=$(cgctl --version | sed 's/^cgctl //')
+# The daemon's signals, recorded for the end of the case.
+systemd-run --quiet --unit=cgtest-monitor -p StandardOutput=file:"$CGTEST_TMP/signals" \
+	busctl --system monitor --match "type='signal',sender='org.cgpersist1',interface='org.cgpersist1.Manager'"
 
 # --- the daemon alone -------------------------------------------------------
 out=$(cgctl status)
@@ -273,6 +277,15 @@ out=$(cgctl status "$svc" 2>&1) || rc=$?
 assert_eq "$rc" 1 "status of a retired entity"
 assert_match "$out" "No entity for '$svc'" "status of a retired entity: message"
 
+# --- signals ------------------------------------------------------------------
+systemctl stop cgtest-monitor.service
+sig=$(cat "$CGTEST_TMP/signals")
+grep -q "Member=InstanceStopped" <<<"$sig" || fail "no InstanceStopped signal: $sig"
+grep -q "\"$inv\"" <<<"$sig" || fail "no InstanceStopped for invocation $inv"
+grep -q "Member=EntityRetired" <<<"$sig" || fail "no EntityRetired signal"
+grep -q "\"$slice\"" <<<"$sig" || fail "no signal names $slice"
+log "signals seen: $(grep -c 'Member=InstanceStopped' <<<"$sig") InstanceStopped, $(grep -c 'Member=EntityRetired' <<<"$sig") EntityRetired"
+
 # --- the daemon not running ----------------------------------------------------
 systemctl stop cgpersistd
 rc=0
@@ -281,5 +294,8 @@ log "cgctl status, daemon stopped: rc=$rc $out"
 assert_eq "$rc" 3 "exit status with the daemon stopped"
 assert_match "$out" "cgpersistd is not running \(start it with: systemctl start cgpersistd\)" "message"
 assert_eq "$(systemctl is-active cgpersistd || true)" inactive "cgctl did not start the daemon"
-systemctl start cgpersistd
+# Any other client activates it by its bus name (org.cgpersist1.service).
+busctl call org.cgpersist1 /org/cgpersist1 org.cgpersist1.Manager GetMetrics >/dev/null ||
+	fail "D-Bus activation of org.cgpersist1 failed"
+assert_eq "$(systemctl is-active cgpersistd)" active "cgpersistd after D-Bus activation"
 cgctl status >/dev/null

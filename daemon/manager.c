@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 
@@ -7,6 +8,7 @@
 
 #include "build-config.h"
 #include "lastgood.h"
+#include "fileio.h"
 #include "log.h"
 #include "manager.h"
 #include "path.h"
@@ -448,8 +450,56 @@ static struct Applied *applied_find(Manager *m, const char *slice) {
         return NULL;
 }
 
-/* Limits are sent when they differ from what this process sent last: after
- * a daemon restart once for every entity, then only on change. */
+/* What was sent is kept in /run/cgpersist/applied: runtime, like the
+ * properties themselves (SetUnitProperties with runtime=true), so after a
+ * reboot both are gone and everything is sent again, while a daemon restart
+ * sends nothing that systemd already has. systemd writes four drop-ins per
+ * call; for a thousand entities that is most of a start-up. */
+static char *applied_path(Manager *m) {
+        return path_join(m->run_dir, "applied");
+}
+
+static void applied_load(Manager *m) {
+        _cleanup_free_ char *p = applied_path(m), *text = NULL;
+
+        if (!p || read_full_file(p, 16 << 20, &text, NULL) < 0)
+                return;
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                char slice[UNIT_NAME_MAX + 1];
+                uint64_t low, high, max;
+                struct Applied *n;
+
+                if (sscanf(line, "%255s %" SCNu64 " %" SCNu64 " %" SCNu64, slice, &low, &high, &max) != 4 ||
+                    !slice_name_is_valid(slice) || applied_find(m, slice))
+                        continue;
+                n = realloc(m->applied, (m->n_applied + 1) * sizeof *n);
+                if (!n)
+                        return;
+                m->applied = n;
+                n = &m->applied[m->n_applied];
+                *n = (struct Applied) { .slice = strdup(slice), .low = low, .high = high, .max = max };
+                if (!n->slice)
+                        return;
+                m->n_applied++;
+        }
+}
+
+static void applied_save(Manager *m) {
+        _cleanup_free_ char *p = applied_path(m), *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!p || !(f = open_memstream(&buf, &size)))
+                return;
+        for (size_t i = 0; i < m->n_applied; i++)
+                fprintf(f, "%s %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", m->applied[i].slice,
+                        m->applied[i].low, m->applied[i].high, m->applied[i].max);
+        if (fclose(f) != 0)
+                return;
+        if (write_file_atomic(p, buf, size, 0644) < 0)
+                log_debug("Failed to write %s, ignoring.", p);
+}
+
 static void apply_limits(Manager *m, const Desired *d) {
         struct Applied *a = applied_find(m, d->slice);
         const ServicePolicy *p = &d->policy;
@@ -457,6 +507,11 @@ static void apply_limits(Manager *m, const Desired *d) {
 
         if (a && a->low == p->memory_low && a->high == p->memory_high && a->max == p->memory_max)
                 return;
+        /* No limits asked and none set before: systemd's defaults are it. */
+        if (!a && (p->memory_low == 0 || p->memory_low == SIZE_INFINITY) && p->memory_high == SIZE_INFINITY &&
+            p->memory_max == SIZE_INFINITY)
+                return;
+        m->applied_dirty = true;
         r = systemd_set_memory_limits(m, d->slice, p);
         if (r < 0) {
                 log_warning_errno(r, "Failed to set memory limits of %s, ignoring: %m", d->slice);
@@ -523,6 +578,10 @@ static int ensure_entities(Manager *m) {
 
         for (size_t i = 0; i < m->n_desired; i++)
                 apply_limits(m, &m->desired[i]);
+        if (m->applied_dirty) {
+                applied_save(m);
+                m->applied_dirty = false;
+        }
         return 0;
 }
 
@@ -711,6 +770,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to watch %s, stop records are read at reconcile only: %m", m->stops_dir);
 
+        applied_load(m);
         uint64_t t0 = now_monotonic_usec();
         r = manager_reconcile(m);
         if (r < 0)
@@ -718,6 +778,8 @@ int manager_start(Manager *m) {
         (void) manager_process_stop_records(m);
         log_info("Reconciled %zu entities and %zu units in %" PRIu64 " ms.",
                  m->n_desired, m->n_tracked, (now_monotonic_usec() - t0) / 1000);
+        /* Start-up touched every unit once; give the peak back. */
+        (void) malloc_trim(0);
 
         /* Serve cgctl only once the entities are in place, so the first
          * answer is a true one. */

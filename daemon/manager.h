@@ -64,6 +64,7 @@ typedef struct Manager {
                 uint64_t low, high, max;
         } *applied;              /* limits sent to systemd by this process */
         size_t n_applied;
+        bool applied_dirty;
         void **async_queue;      /* manager-systemd.c: calls waiting to go out */
         size_t async_head, n_async_queue;
         unsigned async_inflight;

@@ -63,6 +63,10 @@ measure() { # NAME CMD...: wall and daemon CPU per call, in ms
 		"daemon_cpu_ms=$(awk -v c="$c" -v n="$calls" 'BEGIN { printf "%.1f", c / n / 1e6 }')" "calls=$calls"
 }
 
+# Baselines: what any call costs before cgpersistd does anything: starting
+# cgctl (libsystemd and its libraries) and a D-Bus round trip to the daemon.
+measure base_cgctl_version cgctl --version
+measure base_busctl_ping busctl call org.cgpersist1 /org/cgpersist1 org.freedesktop.DBus.Peer Ping
 measure cgctl_status cgctl status
 measure cgctl_metrics cgctl metrics
 measure cgctl_list_json cgctl --json list

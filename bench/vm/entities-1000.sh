@@ -73,6 +73,10 @@ done
 sorted=$(printf '%s\n' "${delays[@]}" | sort -n | tr '\n' ' ')
 median=$(printf '%s\n' "${delays[@]}" | sort -n | sed -n "$(((${#delays[@]} + 1) / 2))p")
 
+# Where start-up went: the daemon's own account and systemd's.
+journalctl -b -o short-monotonic --no-pager -u cgpersistd.service |
+	grep -E 'Reconciled|Received|Starting|Started cgpersistd|Stopping|Stopped cgpersistd|Configuration loaded' |
+	sed 's/^/BENCH-LOG /' | tail -n 12
 echo "BENCH services=$N"
 echo "BENCH startup_to_ready_s=$ready"
 echo "BENCH rss_kib=$rss peak_rss_kib=$hwm"

@@ -33,9 +33,9 @@ void log_set_ident(const char *i) {
 
 int log_level_from_string(const char *s) {
         static const char *const names[] = {
-                [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
-                [LOG_ERR] = "err", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-                [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+                [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
+                [LOG_ERR] = "err",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+                [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
         };
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (streq(s, names[i]))
@@ -56,8 +56,8 @@ bool log_to_journal(void) {
         return journal > 0;
 }
 
-int log_internal(int level, int error, const char *file, int line, const char *func,
-                 const char *format, ...) {
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *format,
+                 ...) {
         char buf[2048];
         va_list ap;
 
@@ -141,7 +141,7 @@ int log_struct_internal(int level, const char *first, ...) {
                 return 0;
 
         snprintf(prio, sizeof prio, "PRIORITY=%d", level);
-        iov[n] = (struct iovec) { prio, strlen(prio) };
+        iov[n] = (struct iovec){ prio, strlen(prio) };
         n++;
 
         va_start(ap, first);
@@ -158,7 +158,7 @@ int log_struct_internal(int level, const char *first, ...) {
                 }
                 if (strneq(bufs[n], "MESSAGE=", 8))
                         message = bufs[n] + 8;
-                iov[n] = (struct iovec) { bufs[n], (size_t) k };
+                iov[n] = (struct iovec){ bufs[n], (size_t) k };
                 n++;
         }
         va_end(ap);

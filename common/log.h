@@ -12,15 +12,15 @@
 
 /* MESSAGE_IDs, one per event an operator may search for; explained in
  * catalog/cgpersist.catalog. */
-#define MESSAGE_ID_ENTITY_STARTED     "a0e35bb486274842891983cb8bd52b4d"
-#define MESSAGE_ID_INSTANCE_STARTED   "50fdc16d46aa437f9cccb61927722f5f"
-#define MESSAGE_ID_INSTANCE_STOPPED   "a790ac02b59948bc94de4da3ffb7a039"
-#define MESSAGE_ID_ENTITY_RETIRED     "fb7d82b0b6b942bea125ab7c456d2378"
-#define MESSAGE_ID_CONFIG_REJECTED    "180f5be14a144e208aff4fc2d58b58d3"
-#define MESSAGE_ID_STATE_CORRUPT      "e65a4f879cb84be78a4bce24fc80b844"
-#define MESSAGE_ID_INSTANCE_DRAINED   "5661e915c23348ddbeee96d9d057d056"
-#define MESSAGE_ID_PLACEMENT_PENDING  "a342735cb3ae4f32bdf38af0748f87d5"
-#define MESSAGE_ID_CONFIG_LOADED      "81ea21c67d994e628f65a8536722ab9e"
+#define MESSAGE_ID_ENTITY_STARTED "a0e35bb486274842891983cb8bd52b4d"
+#define MESSAGE_ID_INSTANCE_STARTED "50fdc16d46aa437f9cccb61927722f5f"
+#define MESSAGE_ID_INSTANCE_STOPPED "a790ac02b59948bc94de4da3ffb7a039"
+#define MESSAGE_ID_ENTITY_RETIRED "fb7d82b0b6b942bea125ab7c456d2378"
+#define MESSAGE_ID_CONFIG_REJECTED "180f5be14a144e208aff4fc2d58b58d3"
+#define MESSAGE_ID_STATE_CORRUPT "e65a4f879cb84be78a4bce24fc80b844"
+#define MESSAGE_ID_INSTANCE_DRAINED "5661e915c23348ddbeee96d9d057d056"
+#define MESSAGE_ID_PLACEMENT_PENDING "a342735cb3ae4f32bdf38af0748f87d5"
+#define MESSAGE_ID_CONFIG_LOADED "81ea21c67d994e628f65a8536722ab9e"
 
 void log_set_max_level(int level);
 int log_get_max_level(void);
@@ -29,20 +29,20 @@ void log_set_ident(const char *ident);
 
 /* Sends message (printf-style, %m = strerror(error)) with the given priority.
  * Returns -abs(error), so "return log_error_errno(r, ...)" works. */
-int log_internal(int level, int error, const char *file, int line, const char *func,
-                 const char *format, ...) _printf_(6, 7);
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...)
+        _printf_(6, 7);
 
 #define log_full_errno(level, error, ...) \
         log_internal((level), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)
-#define log_debug(...)   (void) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
-#define log_info(...)    (void) log_full_errno(LOG_INFO, 0, __VA_ARGS__)
-#define log_notice(...)  (void) log_full_errno(LOG_NOTICE, 0, __VA_ARGS__)
+#define log_debug(...) (void) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_info(...) (void) log_full_errno(LOG_INFO, 0, __VA_ARGS__)
+#define log_notice(...) (void) log_full_errno(LOG_NOTICE, 0, __VA_ARGS__)
 #define log_warning(...) (void) log_full_errno(LOG_WARNING, 0, __VA_ARGS__)
-#define log_error(...)   (void) log_full_errno(LOG_ERR, 0, __VA_ARGS__)
-#define log_debug_errno(e, ...)   log_full_errno(LOG_DEBUG, (e), __VA_ARGS__)
-#define log_info_errno(e, ...)    log_full_errno(LOG_INFO, (e), __VA_ARGS__)
+#define log_error(...) (void) log_full_errno(LOG_ERR, 0, __VA_ARGS__)
+#define log_debug_errno(e, ...) log_full_errno(LOG_DEBUG, (e), __VA_ARGS__)
+#define log_info_errno(e, ...) log_full_errno(LOG_INFO, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
-#define log_error_errno(e, ...)   log_full_errno(LOG_ERR, (e), __VA_ARGS__)
+#define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 #define log_oom() log_error_errno(ENOMEM, "Out of memory.")
 
 /* A structured event: fields are "KEY=fmt" strings each followed by its

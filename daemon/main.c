@@ -23,16 +23,20 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_STATE_DIR, ARG_RUN_DIR, ARG_LOG_LEVEL };
-        static const struct option options[] = {
-                { "help",      no_argument,       NULL, 'h' },
-                { "version",   no_argument,       NULL, ARG_VERSION },
-                { "root",      required_argument, NULL, ARG_ROOT },
-                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
-                { "run-dir",   required_argument, NULL, ARG_RUN_DIR },
-                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                {}
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_ROOT,
+                ARG_STATE_DIR,
+                ARG_RUN_DIR,
+                ARG_LOG_LEVEL
         };
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                                                 { "version", no_argument, NULL, ARG_VERSION },
+                                                 { "root", required_argument, NULL, ARG_ROOT },
+                                                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                                                 { "run-dir", required_argument, NULL, ARG_RUN_DIR },
+                                                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                                                 {} };
         ManagerOptions opts = {
                 .root = "/",
                 .state_dir = CGPERSIST_STATEDIR,

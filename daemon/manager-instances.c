@@ -21,7 +21,7 @@ static uint64_t now_usec(void) {
 
 static bool state_is_running(const char *s) {
         return streq(s, "active") || streq(s, "activating") || streq(s, "reloading") ||
-               streq(s, "deactivating") || streq(s, "refreshing");
+                streq(s, "deactivating") || streq(s, "refreshing");
 }
 
 /* Is the cgroup ("/system.slice/system-web.slice/web.service") below the
@@ -55,19 +55,17 @@ static void instance_started(Manager *m, Tracked *t, const char *inv, const char
 
         bool pending = !cgroup_in_slice(cgroup, t->slice);
         if (pending && !t->pending)
-                log_struct(LOG_NOTICE,
-                           "MESSAGE_ID=" MESSAGE_ID_PLACEMENT_PENDING,
-                           "CGPERSIST_SERVICE=%s", t->unit,
-                           "CGPERSIST_ENTITY=%s", t->slice,
-                           "MESSAGE=%s runs in %s, outside its entity %s; it moves there at its next restart.",
-                           t->unit, strna(cgroup), t->slice,
-                           NULL);
+                log_struct(
+                        LOG_NOTICE, "MESSAGE_ID=" MESSAGE_ID_PLACEMENT_PENDING, "CGPERSIST_SERVICE=%s",
+                        t->unit, "CGPERSIST_ENTITY=%s", t->slice,
+                        "MESSAGE=%s runs in %s, outside its entity %s; it moves there at its next restart.",
+                        t->unit, strna(cgroup), t->slice, NULL);
         t->pending = pending;
 
         if (!e)
                 return;
         if (entity_find_instance(e, inv))
-                return;   /* known already (daemon restart) */
+                return; /* known already (daemon restart) */
         if (cgroup)
                 (void) cgroupfs_id(m->cgfs, cgroup, &r.cgroup_id);
         if (entity_add_instance(e, &r) < 0) {
@@ -76,14 +74,10 @@ static void instance_started(Manager *m, Tracked *t, const char *inv, const char
         }
         e->restarts++;
         m->state_dirty = true;
-        log_struct(LOG_INFO,
-                   "MESSAGE_ID=" MESSAGE_ID_INSTANCE_STARTED,
-                   "CGPERSIST_SERVICE=%s", t->unit,
-                   "CGPERSIST_ENTITY=%s", t->slice,
-                   "CGPERSIST_INSTANCE=%s", inv,
-                   "CGPERSIST_CGROUP_ID=%" PRIu64, r.cgroup_id,
-                   "MESSAGE=Instance %s of %s started in %s%s.", inv, t->unit, strna(cgroup),
-                   pending ? " (outside its entity until restarted)" : "",
+        log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_INSTANCE_STARTED, "CGPERSIST_SERVICE=%s", t->unit,
+                   "CGPERSIST_ENTITY=%s", t->slice, "CGPERSIST_INSTANCE=%s", inv,
+                   "CGPERSIST_CGROUP_ID=%" PRIu64, r.cgroup_id, "MESSAGE=Instance %s of %s started in %s%s.",
+                   inv, t->unit, strna(cgroup), pending ? " (outside its entity until restarted)" : "",
                    NULL);
 }
 
@@ -106,15 +100,15 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                 if (result && !r->result)
                         r->result = strdup(result);
                 m->state_dirty = true;
-                log_struct(LOG_INFO,
-                           "MESSAGE_ID=" MESSAGE_ID_INSTANCE_STOPPED,
-                           "CGPERSIST_SERVICE=%s", t->unit,
-                           "CGPERSIST_ENTITY=%s", t->slice,
-                           "CGPERSIST_INSTANCE=%s", t->invocation_id,
-                           "CGPERSIST_BYTES=%" PRIu64, r->charge_at_stop == UINT64_MAX ? 0 : r->charge_at_stop,
-                           "MESSAGE=Instance %s of %s stopped (%s), charge at stop %s.",
-                           t->invocation_id, t->unit, strna(result),
-                           r->charge_at_stop == UINT64_MAX ? "unknown" : format_bytes(charge, sizeof charge, r->charge_at_stop),
+                log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_INSTANCE_STOPPED, "CGPERSIST_SERVICE=%s",
+                           t->unit, "CGPERSIST_ENTITY=%s", t->slice, "CGPERSIST_INSTANCE=%s",
+                           t->invocation_id, "CGPERSIST_BYTES=%" PRIu64,
+                           r->charge_at_stop == UINT64_MAX ? 0 : r->charge_at_stop,
+                           "MESSAGE=Instance %s of %s stopped (%s), charge at stop %s.", t->invocation_id,
+                           t->unit, strna(result),
+                           r->charge_at_stop == UINT64_MAX
+                                   ? "unknown"
+                                   : format_bytes(charge, sizeof charge, r->charge_at_stop),
                            NULL);
                 manager_bus_emit_instance_stopped(m, t->slice, r);
         }
@@ -126,10 +120,11 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
 /* The state machine of one tracked unit, fed by signals (active state and
  * invocation id from PropertiesChanged) or by a full read at reconcile. The
  * cgroup is read from PID 1 only when a new instance starts. */
-void manager_unit_state(Manager *m, Tracked *t, const char *active, const char *inv, const char *cgroup_hint) {
+void manager_unit_state(Manager *m, Tracked *t, const char *active, const char *inv,
+                        const char *cgroup_hint) {
         if (state_is_running(active) && inv) {
                 if (t->invocation_id && streq(t->invocation_id, inv))
-                        return;   /* the same instance: nothing to record */
+                        return; /* the same instance: nothing to record */
                 if (t->invocation_id)
                         instance_stopped(m, t, NULL);
                 _cleanup_free_ char *cgroup = NULL;
@@ -242,7 +237,7 @@ int manager_process_stop_records(Manager *m) {
                 int r;
 
                 if (de->d_name[0] == '.' || strchr(de->d_name, '~'))
-                        continue;   /* hidden and temp files of an atomic write */
+                        continue; /* hidden and temp files of an atomic write */
                 p = path_join(m->stops_dir, de->d_name);
                 if (!p)
                         return log_oom();

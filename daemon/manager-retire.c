@@ -94,30 +94,27 @@ static void retire_done(void *p, void *userdata) {
 
         retiring_remove(m, j->slice);
         if (j->error < 0 && j->error != -EOPNOTSUPP)
-                log_warning_errno(j->error, "Failed to drain %s before retiring it, retiring anyway: %m", j->slice);
+                log_warning_errno(j->error, "Failed to drain %s before retiring it, retiring anyway: %m",
+                                  j->slice);
 
         r = systemd_stop_unit(m, j->slice);
         if (r < 0) {
-                log_error_errno(r, "Failed to stop the slice of retired entity %s, keeping it: %m", j->slice);
+                log_error_errno(r, "Failed to stop the slice of retired entity %s, keeping it: %m",
+                                j->slice);
                 manager_bus_retire_failed(m, j->slice, r);
                 retire_job_free(j);
                 return;
         }
 
         over = j->result.after > j->residual_max;
-        log_struct(over ? LOG_WARNING : LOG_INFO,
-                   "MESSAGE_ID=" MESSAGE_ID_ENTITY_RETIRED,
-                   "CGPERSIST_ENTITY=%s", j->slice,
-                   "CGPERSIST_SERVICE=%s", j->service,
-                   "CGPERSIST_BYTES=%" PRIu64, j->result.after,
-                   "CGPERSIST_DRAINED=%" PRIu64,
+        log_struct(over ? LOG_WARNING : LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_RETIRED,
+                   "CGPERSIST_ENTITY=%s", j->slice, "CGPERSIST_SERVICE=%s", j->service,
+                   "CGPERSIST_BYTES=%" PRIu64, j->result.after, "CGPERSIST_DRAINED=%" PRIu64,
                    j->result.before > j->result.after ? j->result.before - j->result.after : 0,
-                   "MESSAGE=Retired entity %s of %s (%s): residual %s%s%s.",
-                   j->slice, j->service, j->why,
+                   "MESSAGE=Retired entity %s of %s (%s): residual %s%s%s.", j->slice, j->service, j->why,
                    format_bytes(res, sizeof res, j->result.after),
                    over ? ", above retire_residual_max " : "",
-                   over ? format_bytes(max, sizeof max, j->residual_max) : "",
-                   NULL);
+                   over ? format_bytes(max, sizeof max, j->residual_max) : "", NULL);
 
         manager_bus_emit_entity_retired(m, j->slice, j->service, j->result.after);
         (void) state_remove(m->state, j->slice);

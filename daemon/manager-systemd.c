@@ -16,7 +16,8 @@ static int unit_path(const char *unit, char **ret) {
         return sd_bus_path_encode(SD_PATH "/unit", unit, ret);
 }
 
-static int get_string_property(Manager *m, const char *path, const char *iface, const char *prop, char **ret) {
+static int get_string_property(Manager *m, const char *path, const char *iface, const char *prop,
+                               char **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_get_property_string(m->bus, SD_DEST, path, iface, prop, &error, ret);
         if (r < 0)
@@ -113,7 +114,7 @@ int systemd_list_units_by_names(Manager *m, char *const *names, size_t n, UnitSt
                         break;
                 if (k >= n)
                         continue;
-                l[k] = (UnitStatus) { .name = strdup(name), .load = strdup(load), .active = strdup(active) };
+                l[k] = (UnitStatus){ .name = strdup(name), .load = strdup(load), .active = strdup(active) };
                 if (!l[k].name || !l[k].load || !l[k].active) {
                         k++;
                         r = -ENOMEM;
@@ -199,7 +200,7 @@ static int call_async(Manager *m, const char *what, sd_bus_message *call) {
         c = calloc(1, sizeof *c);
         if (!c)
                 return -ENOMEM;
-        *c = (AsyncCall) { .manager = m, .msg = sd_bus_message_ref(call), .what = strdup(what) };
+        *c = (AsyncCall){ .manager = m, .msg = sd_bus_message_ref(call), .what = strdup(what) };
         if (!c->what) {
                 async_call_free(c);
                 return -ENOMEM;
@@ -246,7 +247,8 @@ int systemd_unit_file_exists(Manager *m, const char *unit) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnitFileState", &error, &reply, "s", unit);
+        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnitFileState", &error, &reply, "s",
+                               unit);
         if (r < 0) {
                 if (sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit") ||
                     sd_bus_error_has_name(&error, SD_BUS_ERROR_FILE_NOT_FOUND) || r == -ENOENT)
@@ -275,7 +277,8 @@ int systemd_list_units(Manager *m, const char *pattern, char ***ret) {
         size_t n = 0;
         int r;
 
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER,
+                                           "ListUnitsByPatterns");
         if (r < 0)
                 return r;
         r = sd_bus_message_append(call, "as", 0);
@@ -292,7 +295,8 @@ int systemd_list_units(Manager *m, const char *pattern, char ***ret) {
                 return r;
         for (;;) {
                 const char *name, *load;
-                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, &load, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, &load, NULL, NULL, NULL, NULL,
+                                        NULL, NULL, NULL);
                 if (r < 0)
                         goto fail;
                 if (r == 0)
@@ -315,7 +319,8 @@ int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret) {
         size_t n = 0;
         int r;
 
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitFilesByPatterns");
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER,
+                                           "ListUnitFilesByPatterns");
         if (r < 0)
                 return r;
         r = sd_bus_message_append(call, "as", 0);
@@ -356,7 +361,8 @@ static int unit_job(Manager *m, const char *method, const char *unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, method, &error, NULL, "ss", unit, "replace");
+        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, method, &error, NULL, "ss", unit,
+                               "replace");
         if (r < 0)
                 log_debug("%s(%s) failed: %s", method, unit, error.message ?: strerror(-r));
         return r;
@@ -383,11 +389,9 @@ int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy
         r = sd_bus_message_append(call, "sb", slice, 1);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(call, "a(sv)", 4,
-                                  "MemoryAccounting", "b", 1,
-                                  "MemoryLow", "t", p->memory_low == SIZE_INFINITY ? 0 : p->memory_low,
-                                  "MemoryHigh", "t", p->memory_high,
-                                  "MemoryMax", "t", p->memory_max);
+        r = sd_bus_message_append(call, "a(sv)", 4, "MemoryAccounting", "b", 1, "MemoryLow", "t",
+                                  p->memory_low == SIZE_INFINITY ? 0 : p->memory_low, "MemoryHigh", "t",
+                                  p->memory_high, "MemoryMax", "t", p->memory_max);
         if (r < 0)
                 return r;
         _cleanup_free_ char *what = NULL;
@@ -396,8 +400,8 @@ int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy
         return call_async(m, what, call);
 }
 
-int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
-                         char **ret_invocation_id, char **ret_cgroup, char **ret_result) {
+int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,
+                         char **ret_cgroup, char **ret_result) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *path = NULL, *active = NULL, *cgroup = NULL, *result = NULL;
@@ -481,7 +485,7 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
 
         t = manager_find_tracked(m, unit);
         if (!t) {
-                if (m->config && config_policy_for(m->config, unit, &(ServicePolicy) {}) > 0)
+                if (m->config && config_policy_for(m->config, unit, &(ServicePolicy){}) > 0)
                         /* A unit of a configured template or glob we have not
                          * seen yet. */
                         manager_queue_reconcile(m);
@@ -513,7 +517,7 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         }
 
         if (!have_active)
-                return 0;   /* nothing about the instance changed */
+                return 0; /* nothing about the instance changed */
         if (!have_inv) {
                 /* An older PID 1 that leaves it out: ask. */
                 manager_unit_changed(m, unit);

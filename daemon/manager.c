@@ -169,12 +169,11 @@ static void log_diags(const ConfigDiags *d, bool rejected) {
         for (size_t i = 0; i < d->n; i++) {
                 const ConfigDiag *g = &d->items[i];
                 if (g->level == DIAG_ERROR)
-                        log_struct(LOG_ERR,
-                                   "MESSAGE_ID=" MESSAGE_ID_CONFIG_REJECTED,
-                                   "CGPERSIST_CONFIG_FILE=%s", g->file,
-                                   "CGPERSIST_CONFIG_LINE=%u", g->line,
+                        log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_CONFIG_REJECTED,
+                                   "CGPERSIST_CONFIG_FILE=%s", g->file, "CGPERSIST_CONFIG_LINE=%u", g->line,
                                    "MESSAGE=%s:%u: %s%s", g->file, g->line, g->message,
-                                   rejected ? " (configuration rejected, the previous one stays in force)" : "",
+                                   rejected ? " (configuration rejected, the previous one stays in force)"
+                                            : "",
                                    NULL);
                 else
                         log_warning("%s:%u: %s", g->file, g->line, g->message);
@@ -221,7 +220,9 @@ int manager_reload_config(Manager *m) {
         config_diags_clear(&diags);
         if (r < 0) {
                 if (r != -EINVAL)
-                        log_error_errno(r, "Failed to read the configuration below %s, keeping the previous one: %m", m->root);
+                        log_error_errno(
+                                r, "Failed to read the configuration below %s, keeping the previous one: %m",
+                                m->root);
                 if (!m->config)
                         (void) load_last_good(m);
                 return r;
@@ -240,11 +241,9 @@ int manager_reload_config(Manager *m) {
         config_free(m->config);
         m->config = c;
         m->config_good = true;
-        log_struct(LOG_INFO,
-                   "MESSAGE_ID=" MESSAGE_ID_CONFIG_LOADED,
-                   "MESSAGE=Configuration loaded: %zu service section(s) from %zu file(s).",
-                   c->n_services, c->n_files,
-                   NULL);
+        log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_CONFIG_LOADED,
+                   "MESSAGE=Configuration loaded: %zu service section(s) from %zu file(s).", c->n_services,
+                   c->n_files, NULL);
         return 0;
 }
 
@@ -252,13 +251,13 @@ static int desired_add(Manager *m, const char *slice, const char *service, const
         Desired *n;
 
         if (manager_find_desired(m, slice))
-                return 0;   /* a template family, or several units sharing an entity */
+                return 0; /* a template family, or several units sharing an entity */
         n = realloc(m->desired, (m->n_desired + 1) * sizeof *n);
         if (!n)
                 return -ENOMEM;
         m->desired = n;
         n = &m->desired[m->n_desired];
-        *n = (Desired) { .slice = strdup(slice), .service = strdup(service), .policy = *p };
+        *n = (Desired){ .slice = strdup(slice), .service = strdup(service), .policy = *p };
         if (!n->slice || !n->service) {
                 free(n->slice);
                 free(n->service);
@@ -287,7 +286,7 @@ static int tracked_add(Manager *m, const char *unit, const char *slice) {
                 return -ENOMEM;
         m->tracked = t;
         t = &m->tracked[m->n_tracked];
-        *t = (Tracked) { .unit = strdup(unit), .slice = strdup(slice), .seen = true };
+        *t = (Tracked){ .unit = strdup(unit), .slice = strdup(slice), .seen = true };
         if (!t->unit || !t->slice) {
                 tracked_done(t);
                 return -ENOMEM;
@@ -308,7 +307,7 @@ static int consider_unit(Manager *m, const char *unit, bool track) {
         if (!unit_name_is_valid_service(unit))
                 return 0;
         if (strneq(unit, "cgpersist", 9))
-                return 0;   /* never place our own units */
+                return 0; /* never place our own units */
         r = config_policy_for(m->config, unit, &p);
         if (r <= 0)
                 return r;
@@ -384,7 +383,7 @@ static int collect_desired(Manager *m) {
                 const char *pat = m->config->services[i].pattern;
 
                 if (!unit_pattern_is_glob(pat) && !unit_name_is_template(pat))
-                        continue;   /* in one batch below */
+                        continue; /* in one batch below */
 
                 /* Templates and globs: the unit files that exist, plus the
                  * units systemd has loaded (instances). */
@@ -477,7 +476,7 @@ static void applied_load(Manager *m) {
                         return;
                 m->applied = n;
                 n = &m->applied[m->n_applied];
-                *n = (struct Applied) { .slice = strdup(slice), .low = low, .high = high, .max = max };
+                *n = (struct Applied){ .slice = strdup(slice), .low = low, .high = high, .max = max };
                 if (!n->slice)
                         return;
                 m->n_applied++;
@@ -508,8 +507,8 @@ static void apply_limits(Manager *m, const Desired *d) {
         if (a && a->low == p->memory_low && a->high == p->memory_high && a->max == p->memory_max)
                 return;
         /* No limits asked and none set before: systemd's defaults are it. */
-        if (!a && (p->memory_low == 0 || p->memory_low == SIZE_INFINITY) && p->memory_high == SIZE_INFINITY &&
-            p->memory_max == SIZE_INFINITY)
+        if (!a && (p->memory_low == 0 || p->memory_low == SIZE_INFINITY) &&
+            p->memory_high == SIZE_INFINITY && p->memory_max == SIZE_INFINITY)
                 return;
         m->applied_dirty = true;
         r = systemd_set_memory_limits(m, d->slice, p);
@@ -567,12 +566,9 @@ static int ensure_entities(Manager *m) {
                         log_error_errno(r, "Failed to start entity %s of %s: %m", d->slice, d->service);
                         continue;
                 }
-                log_struct(LOG_INFO,
-                           "MESSAGE_ID=" MESSAGE_ID_ENTITY_STARTED,
-                           "CGPERSIST_ENTITY=%s", d->slice,
-                           "CGPERSIST_SERVICE=%s", d->service,
-                           "MESSAGE=Started entity %s for %s.", d->slice, d->service,
-                           NULL);
+                log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_STARTED, "CGPERSIST_ENTITY=%s",
+                           d->slice, "CGPERSIST_SERVICE=%s", d->service, "MESSAGE=Started entity %s for %s.",
+                           d->slice, d->service, NULL);
         }
         unit_status_free_many(st, n_st);
 
@@ -663,7 +659,8 @@ int manager_reconcile(Manager *m) {
         log_debug("Reconcile: configured units %" PRIu64 " ms, entities %" PRIu64 " ms, instances %" PRIu64
                   " ms, retire %" PRIu64 " ms.",
                   (t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000, (now_monotonic_usec() - t3) / 1000);
-        (void) sd_notifyf(false, "STATUS=Watching %zu entities, %zu units.", m->state->n_entities, m->n_tracked);
+        (void) sd_notifyf(false, "STATUS=Watching %zu entities, %zu units.", m->state->n_entities,
+                          m->n_tracked);
         return 0;
 }
 
@@ -737,13 +734,14 @@ int manager_start(Manager *m) {
 
         r = state_load(m->state_dir, &m->state, &line);
         if (r == -EBADMSG)
-                log_struct(LOG_ERR,
-                           "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
-                           "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, starting from what systemd shows.",
-                           m->state_dir, line,
-                           NULL);
+                log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
+                           "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, "
+                           "starting from what systemd shows.",
+                           m->state_dir, line, NULL);
         else if (r == -EPROTONOSUPPORT) {
-                return log_error_errno(r, "State in %s was written by a newer cgpersist; refusing to touch it: %m", m->state_dir);
+                return log_error_errno(
+                        r, "State in %s was written by a newer cgpersist; refusing to touch it: %m",
+                        m->state_dir);
         } else if (r < 0)
                 return log_error_errno(r, "Failed to load state from %s: %m", m->state_dir);
         if (!m->state)
@@ -753,7 +751,8 @@ int manager_start(Manager *m) {
          * keep the entities from the state) and say so. */
         r = manager_reload_config(m);
         if (r < 0)
-                log_error("Starting without a usable configuration: entities from the state are kept, none are retired.");
+                log_error("Starting without a usable configuration: entities from the state are kept, none "
+                          "are retired.");
 
         r = sd_bus_open_system(&m->bus);
         if (r < 0)
@@ -768,7 +767,8 @@ int manager_start(Manager *m) {
 
         r = manager_watch_stops(m);
         if (r < 0)
-                log_warning_errno(r, "Failed to watch %s, stop records are read at reconcile only: %m", m->stops_dir);
+                log_warning_errno(r, "Failed to watch %s, stop records are read at reconcile only: %m",
+                                  m->stops_dir);
 
         applied_load(m);
         uint64_t t0 = now_monotonic_usec();
@@ -776,8 +776,8 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
         (void) manager_process_stop_records(m);
-        log_info("Reconciled %zu entities and %zu units in %" PRIu64 " ms.",
-                 m->n_desired, m->n_tracked, (now_monotonic_usec() - t0) / 1000);
+        log_info("Reconciled %zu entities and %zu units in %" PRIu64 " ms.", m->n_desired, m->n_tracked,
+                 (now_monotonic_usec() - t0) / 1000);
         /* Start-up touched every unit once; give the peak back. */
         (void) malloc_trim(0);
 

@@ -15,24 +15,24 @@
 /* A service unit the daemon watches: a configured unit, or a loaded instance
  * of a configured template, or a unit a glob matched. */
 typedef struct Tracked {
-        char *unit;             /* "web.service" */
-        char *slice;            /* its entity */
-        char *invocation_id;    /* of the running instance, NULL when none */
-        char *cgroup;           /* ControlGroup= of the running instance */
-        bool pending;           /* running outside its entity until restarted */
-        bool seen;              /* mark for reconcile sweeps */
+        char *unit; /* "web.service" */
+        char *slice; /* its entity */
+        char *invocation_id; /* of the running instance, NULL when none */
+        char *cgroup; /* ControlGroup= of the running instance */
+        bool pending; /* running outside its entity until restarted */
+        bool seen; /* mark for reconcile sweeps */
 } Tracked;
 
 /* What the configuration asks for one entity, recomputed at each reconcile. */
 typedef struct Desired {
         char *slice;
-        char *service;          /* the configured name that brought it */
-        ServicePolicy policy;   /* strings point into the Manager's config */
+        char *service; /* the configured name that brought it */
+        ServicePolicy policy; /* strings point into the Manager's config */
 } Desired;
 
 typedef struct Manager {
         sd_event *event;
-        sd_bus *bus;             /* system bus: systemd, and cgctl's calls */
+        sd_bus *bus; /* system bus: systemd, and cgctl's calls */
         sd_bus_slot *match_props;
         sd_bus_slot *match_removed;
         sd_bus_slot *match_reloading;
@@ -40,17 +40,17 @@ typedef struct Manager {
         sd_event_source *stops_watch;
         sd_event_source *reconcile_defer;
         sd_event_source *save_defer;
-        sd_bus_slot *bus_vtable;        /* manager-bus.c */
+        sd_bus_slot *bus_vtable; /* manager-bus.c */
         sd_bus_slot *bus_fallback;
         sd_event_source *metrics_timer; /* manager-metrics.c */
 
-        char *root;              /* configuration root, "/" */
-        char *state_dir;         /* /var/lib/cgpersist */
-        char *run_dir;           /* /run/cgpersist */
-        char *stops_dir;         /* /run/cgpersist/stops */
+        char *root; /* configuration root, "/" */
+        char *state_dir; /* /var/lib/cgpersist */
+        char *run_dir; /* /run/cgpersist */
+        char *stops_dir; /* /run/cgpersist/stops */
 
-        Config *config;          /* last good configuration, may be NULL */
-        bool config_good;        /* config can be trusted to retire entities */
+        Config *config; /* last good configuration, may be NULL */
+        bool config_good; /* config can be trusted to retire entities */
         State *state;
         CgroupFs *cgfs;
 
@@ -62,13 +62,13 @@ typedef struct Manager {
         struct Applied {
                 char *slice;
                 uint64_t low, high, max;
-        } *applied;              /* limits sent to systemd by this process */
+        } * applied; /* limits sent to systemd by this process */
         size_t n_applied;
         bool applied_dirty;
-        void **async_queue;      /* manager-systemd.c: calls waiting to go out */
+        void **async_queue; /* manager-systemd.c: calls waiting to go out */
         size_t async_head, n_async_queue;
         unsigned async_inflight;
-        char **retiring;         /* slices with a retire job under way */
+        char **retiring; /* slices with a retire job under way */
         size_t n_retiring;
         bool state_dirty;
 } Manager;
@@ -113,12 +113,13 @@ int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret);
 int systemd_start_unit(Manager *m, const char *unit);
 int systemd_stop_unit(Manager *m, const char *unit);
 int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p);
-int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state,
-                         char **ret_invocation_id, char **ret_cgroup, char **ret_result);
+int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,
+                         char **ret_cgroup, char **ret_result);
 
 /* manager-instances.c */
 void manager_unit_changed(Manager *m, const char *unit);
-void manager_unit_state(Manager *m, Tracked *t, const char *active, const char *inv, const char *cgroup_hint);
+void manager_unit_state(Manager *m, Tracked *t, const char *active, const char *inv,
+                        const char *cgroup_hint);
 int manager_process_stop_records(Manager *m);
 int manager_watch_stops(Manager *m);
 

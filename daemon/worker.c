@@ -38,15 +38,15 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-int worker_run(sd_event *e, const char *description, worker_fn fn, worker_done_fn done,
-               void *job, void *userdata) {
+int worker_run(sd_event *e, const char *description, worker_fn fn, worker_done_fn done, void *job,
+               void *userdata) {
         Work *w;
         int r;
 
         w = calloc(1, sizeof *w);
         if (!w)
                 return -ENOMEM;
-        *w = (Work) { .fn = fn, .done = done, .job = job, .userdata = userdata };
+        *w = (Work){ .fn = fn, .done = done, .job = job, .userdata = userdata };
         if (pipe2(w->pipe, O_CLOEXEC) < 0) {
                 free(w);
                 return -errno;

@@ -10,5 +10,5 @@
 typedef void (*worker_fn)(void *job);
 typedef void (*worker_done_fn)(void *job, void *userdata);
 
-int worker_run(sd_event *e, const char *description, worker_fn fn, worker_done_fn done,
-               void *job, void *userdata);
+int worker_run(sd_event *e, const char *description, worker_fn fn, worker_done_fn done, void *job,
+               void *userdata);

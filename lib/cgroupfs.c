@@ -44,9 +44,9 @@
 #define CGROUP_FILE_MAX (64U * 1024U)
 
 struct CgroupFs {
-        char *root;             /* no trailing slash, except for "/" itself */
-        bool libcgroup;         /* memory.stat through libcgroup */
-        int libcgroup_error;    /* ECG* code if libcgroup was wanted but not usable */
+        char *root; /* no trailing slash, except for "/" itself */
+        bool libcgroup; /* memory.stat through libcgroup */
+        int libcgroup_error; /* ECG* code if libcgroup was wanted but not usable */
 };
 
 const char *cgroupfs_root(const CgroupFs *fs) {
@@ -429,7 +429,7 @@ static void strv_freep(char ***l) {
 }
 
 static int cmp_strp(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
+        return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 int cgroupfs_children(const CgroupFs *fs, const char *cgpath, char ***ret) {

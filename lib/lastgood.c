@@ -69,7 +69,7 @@ int lastgood_load(const char *const *dirs, Config **ret, char **ret_path) {
                         return r;
                 r = config_parse_string(text, p, &c, NULL);
                 if (r < 0)
-                        continue;   /* a damaged snapshot: try the next copy */
+                        continue; /* a damaged snapshot: try the next copy */
                 if (ret_path)
                         *ret_path = TAKE_PTR(p);
                 *ret = c;

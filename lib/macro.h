@@ -26,18 +26,18 @@
 
 /* Hand over ownership of a pointer: returns it and leaves NULL behind, so the
  * cleanup handler of the old owner does nothing. */
-#define TAKE_PTR(p)                          \
-        ({                                   \
-                __typeof__(p) _p_ = (p);     \
-                (p) = NULL;                  \
-                _p_;                         \
+#define TAKE_PTR(p) \
+        ({ \
+                __typeof__(p) _p_ = (p); \
+                (p) = NULL; \
+                _p_; \
         })
 
-#define TAKE_FD(fd)                          \
-        ({                                   \
-                int _fd_ = (fd);             \
-                (fd) = -EBADF;               \
-                _fd_;                        \
+#define TAKE_FD(fd) \
+        ({ \
+                int _fd_ = (fd); \
+                (fd) = -EBADF; \
+                _fd_; \
         })
 
 static inline void freep(void *p) {
@@ -68,9 +68,9 @@ static inline void closedirp(DIR **d) {
 
 /* Declares foo_freep() for a type whose foo_free() returns NULL. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
-        static inline void func##p(type *p) {   \
-                if (*p)                         \
-                        func(*p);               \
+        static inline void func##p(type *p) { \
+                if (*p) \
+                        func(*p); \
         }
 
 static inline int negative_errno(void) {

@@ -115,19 +115,19 @@ void memstat_set(MemStat *m, const char *name, uint64_t value) {
                 const char *name;
                 size_t offset;
         } table[] = {
-                { "anon",           offsetof(MemStat, anon)           },
-                { "file",           offsetof(MemStat, file)           },
-                { "shmem",          offsetof(MemStat, shmem)          },
-                { "file_mapped",    offsetof(MemStat, file_mapped)    },
-                { "file_dirty",     offsetof(MemStat, file_dirty)     },
+                { "anon", offsetof(MemStat, anon) },
+                { "file", offsetof(MemStat, file) },
+                { "shmem", offsetof(MemStat, shmem) },
+                { "file_mapped", offsetof(MemStat, file_mapped) },
+                { "file_dirty", offsetof(MemStat, file_dirty) },
                 { "file_writeback", offsetof(MemStat, file_writeback) },
-                { "slab",           offsetof(MemStat, slab)           },
-                { "sock",           offsetof(MemStat, sock)           },
-                { "active_file",    offsetof(MemStat, active_file)    },
-                { "inactive_file",  offsetof(MemStat, inactive_file)  },
-                { "unevictable",    offsetof(MemStat, unevictable)    },
-                { "kernel_stack",   offsetof(MemStat, kernel_stack)   },
-                { "pagetables",     offsetof(MemStat, pagetables)     },
+                { "slab", offsetof(MemStat, slab) },
+                { "sock", offsetof(MemStat, sock) },
+                { "active_file", offsetof(MemStat, active_file) },
+                { "inactive_file", offsetof(MemStat, inactive_file) },
+                { "unevictable", offsetof(MemStat, unevictable) },
+                { "kernel_stack", offsetof(MemStat, kernel_stack) },
+                { "pagetables", offsetof(MemStat, pagetables) },
         };
 
         if (!m || !name)

@@ -14,7 +14,7 @@ typedef struct MemStat {
         uint64_t file_mapped;
         uint64_t file_dirty;
         uint64_t file_writeback;
-        uint64_t kernel;        /* "kernel" (5.18+), else kernel_stack+pagetables+slab */
+        uint64_t kernel; /* "kernel" (5.18+), else kernel_stack+pagetables+slab */
         uint64_t slab;
         uint64_t sock;
         uint64_t active_file;

@@ -48,8 +48,7 @@ static uint64_t page_size(void) {
 uint64_t reclaim_file_bytes(const MemStat *m) {
         if (!m)
                 return 0;
-        return sub_sat(add_sat(m->active_file, m->inactive_file),
-                       add_sat(m->file_dirty, m->file_writeback));
+        return sub_sat(add_sat(m->active_file, m->inactive_file), add_sat(m->file_dirty, m->file_writeback));
 }
 
 static uint64_t file_lru_bytes(const MemStat *m) {
@@ -71,8 +70,8 @@ static bool inactive_file_is_low(const MemStat *m) {
 /* The most a plain request (no "swappiness=" argument) may ask for in
  * RECLAIM_FILE mode; see reclaim.h for why. Sets *ret_guarded when the swap
  * guard held back page cache that would otherwise have been asked for. */
-static uint64_t fallback_bound(const MemStat *m, bool swap_usable, uint64_t anon_allowance,
-                               uint64_t psize, bool *ret_guarded) {
+static uint64_t fallback_bound(const MemStat *m, bool swap_usable, uint64_t anon_allowance, uint64_t psize,
+                               bool *ret_guarded) {
         uint64_t cheap = reclaim_file_bytes(m), inactive, floor, bound;
 
         *ret_guarded = false;
@@ -104,8 +103,8 @@ int reclaim_cgroup_with_ops(const ReclaimOps *ops, void *userdata, const Reclaim
         MemStat ms = {};
         int r, w;
 
-        if (!ops || !ops->write_reclaim || !ops->read_current || !ops->read_memstat ||
-            !ops->now_usec || !opts || !ret)
+        if (!ops || !ops->write_reclaim || !ops->read_current || !ops->read_memstat || !ops->now_usec ||
+            !opts || !ret)
                 return -EINVAL;
         if (opts->mode != RECLAIM_FILE && opts->mode != RECLAIM_ALL)
                 return -EINVAL;
@@ -164,8 +163,8 @@ int reclaim_cgroup_with_ops(const ReclaimOps *ops, void *userdata, const Reclaim
                 fallback = opts->mode == RECLAIM_FILE && !with_arg;
                 if (fallback) {
                         bool guarded;
-                        uint64_t bound = fallback_bound(&ms, swap_usable, opts->anon_allowance,
-                                                        psize, &guarded);
+                        uint64_t bound =
+                                fallback_bound(&ms, swap_usable, opts->anon_allowance, psize, &guarded);
 
                         if (guarded)
                                 res.swap_guard = true;
@@ -302,6 +301,6 @@ int reclaim_cgroup(const CgroupFs *fs, const char *cgpath, const ReclaimOptions 
         if (r < 0)
                 return r;
 
-        c = (FsContext) { .fs = fs, .cgpath = cgpath, .reclaim_path = p };
+        c = (FsContext){ .fs = fs, .cgpath = cgpath, .reclaim_path = p };
         return reclaim_cgroup_with_ops(&ops, &c, opts, ret);
 }

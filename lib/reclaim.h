@@ -54,38 +54,38 @@
  * RECLAIM_ALL sends plain requests and lets the kernel take what it will. */
 
 typedef enum ReclaimMode {
-        RECLAIM_FILE,   /* page cache only: never push anon/shmem to swap */
-        RECLAIM_ALL,    /* whatever the kernel will take, swap allowed */
+        RECLAIM_FILE, /* page cache only: never push anon/shmem to swap */
+        RECLAIM_ALL, /* whatever the kernel will take, swap allowed */
 } ReclaimMode;
 
-#define RECLAIM_STEP_DEFAULT        (UINT64_C(16) << 20)
+#define RECLAIM_STEP_DEFAULT (UINT64_C(16) << 20)
 #define RECLAIM_BUDGET_DEFAULT_USEC (UINT64_C(2) * 1000000)
-#define RECLAIM_MAX_STEPS_DEFAULT   1024U
+#define RECLAIM_MAX_STEPS_DEFAULT 1024U
 
 typedef struct ReclaimOptions {
         ReclaimMode mode;
-        uint64_t budget_usec;    /* stop after this much time, 0 = default 2s */
-        uint64_t step_bytes;     /* largest single request, 0 = default 16M */
-        uint64_t target_bytes;   /* stop once memory.current <= this */
-        unsigned max_steps;      /* most writes to memory.reclaim, 0 = default 1024 */
-        bool no_swap;            /* the caller knows no swap is active (/proc/swaps) */
+        uint64_t budget_usec; /* stop after this much time, 0 = default 2s */
+        uint64_t step_bytes; /* largest single request, 0 = default 16M */
+        uint64_t target_bytes; /* stop once memory.current <= this */
+        unsigned max_steps; /* most writes to memory.reclaim, 0 = default 1024 */
+        bool no_swap; /* the caller knows no swap is active (/proc/swaps) */
         uint64_t anon_allowance; /* anon bytes that may go to swap all the same: a
                                   * stop hook's own, running in the cgroup of a
                                   * service whose processes are gone */
 } ReclaimOptions;
 
 typedef struct ReclaimResult {
-        uint64_t before;         /* memory.current before */
-        uint64_t after;          /* memory.current after */
-        uint64_t file_before;    /* page cache on the file LRUs (memory.stat
+        uint64_t before; /* memory.current before */
+        uint64_t after; /* memory.current after */
+        uint64_t file_before; /* page cache on the file LRUs (memory.stat
                                   * active_file + inactive_file; shmem, which
                                   * lives on the anon LRUs, excluded) before */
         uint64_t file_after;
         uint64_t elapsed_usec;
-        unsigned steps;          /* writes to memory.reclaim, a rejected probe included */
-        bool swappiness_arg;     /* the kernel took "swappiness=0" */
+        unsigned steps; /* writes to memory.reclaim, a rejected probe included */
+        bool swappiness_arg; /* the kernel took "swappiness=0" */
         bool budget_exhausted;
-        bool swap_guard;         /* old kernel, swap usable: held page cache back (see above) */
+        bool swap_guard; /* old kernel, swap usable: held page cache back (see above) */
 } ReclaimResult;
 
 /* Reclaims from cgpath per opts. Returns 0 when done (nothing reclaimable

@@ -42,7 +42,7 @@ static void instance_record_done(InstanceRecord *r) {
         free(r->unit);
         free(r->invocation_id);
         free(r->result);
-        *r = (InstanceRecord) {};
+        *r = (InstanceRecord){};
 }
 
 static void entity_state_done(EntityState *e) {
@@ -51,7 +51,7 @@ static void entity_state_done(EntityState *e) {
         for (size_t i = 0; i < e->n_history; i++)
                 instance_record_done(&e->history[i]);
         free(e->history);
-        *e = (EntityState) {};
+        *e = (EntityState){};
 }
 
 State *state_new(void) {
@@ -110,7 +110,7 @@ int state_add(State *s, const char *slice, const char *service, uint64_t now_use
         s->entities = n;
 
         e = &s->entities[s->n_entities++];
-        *e = (EntityState) {
+        *e = (EntityState){
                 .slice = sl,
                 .service = sv,
                 .created_usec = now_usec,
@@ -193,8 +193,8 @@ InstanceRecord *entity_find_instance(EntityState *e, const char *invocation_id) 
 /* ---- fields ----------------------------------------------------------- */
 
 typedef enum FieldType {
-        FIELD_STRING,           /* required string */
-        FIELD_STRING_OPTIONAL,  /* NULL when absent */
+        FIELD_STRING, /* required string */
+        FIELD_STRING_OPTIONAL, /* NULL when absent */
         FIELD_U64,
 } FieldType;
 
@@ -205,24 +205,24 @@ typedef struct Field {
 } Field;
 
 static const Field entity_fields[] = {
-        { "slice",    FIELD_STRING, offsetof(EntityState, slice)         },
-        { "service",  FIELD_STRING, offsetof(EntityState, service)       },
-        { "created",  FIELD_U64,    offsetof(EntityState, created_usec)  },
-        { "restarts", FIELD_U64,    offsetof(EntityState, restarts)      },
-        { "drained",  FIELD_U64,    offsetof(EntityState, drained_total) },
+        { "slice", FIELD_STRING, offsetof(EntityState, slice) },
+        { "service", FIELD_STRING, offsetof(EntityState, service) },
+        { "created", FIELD_U64, offsetof(EntityState, created_usec) },
+        { "restarts", FIELD_U64, offsetof(EntityState, restarts) },
+        { "drained", FIELD_U64, offsetof(EntityState, drained_total) },
 };
 
 static const Field instance_fields[] = {
-        { "unit",       FIELD_STRING,          offsetof(InstanceRecord, unit)           },
-        { "invocation", FIELD_STRING_OPTIONAL, offsetof(InstanceRecord, invocation_id)  },
-        { "cgroup_id",  FIELD_U64,             offsetof(InstanceRecord, cgroup_id)      },
-        { "start",      FIELD_U64,             offsetof(InstanceRecord, start_usec)     },
-        { "stop",       FIELD_U64,             offsetof(InstanceRecord, stop_usec)      },
-        { "peak",       FIELD_U64,             offsetof(InstanceRecord, peak)           },
-        { "charge",     FIELD_U64,             offsetof(InstanceRecord, charge_at_stop) },
-        { "drained",    FIELD_U64,             offsetof(InstanceRecord, drained)        },
-        { "residual",   FIELD_U64,             offsetof(InstanceRecord, residual)       },
-        { "result",     FIELD_STRING_OPTIONAL, offsetof(InstanceRecord, result)         },
+        { "unit", FIELD_STRING, offsetof(InstanceRecord, unit) },
+        { "invocation", FIELD_STRING_OPTIONAL, offsetof(InstanceRecord, invocation_id) },
+        { "cgroup_id", FIELD_U64, offsetof(InstanceRecord, cgroup_id) },
+        { "start", FIELD_U64, offsetof(InstanceRecord, start_usec) },
+        { "stop", FIELD_U64, offsetof(InstanceRecord, stop_usec) },
+        { "peak", FIELD_U64, offsetof(InstanceRecord, peak) },
+        { "charge", FIELD_U64, offsetof(InstanceRecord, charge_at_stop) },
+        { "drained", FIELD_U64, offsetof(InstanceRecord, drained) },
+        { "residual", FIELD_U64, offsetof(InstanceRecord, residual) },
+        { "result", FIELD_STRING_OPTIONAL, offsetof(InstanceRecord, result) },
 };
 
 #define FIELDS_MAX 16
@@ -290,7 +290,8 @@ static int buf_put_escaped(Buf *b, const char *s) {
         return 0;
 }
 
-static int serialize_fields(Buf *b, const char *type, const void *obj, const Field *fields, size_t n_fields) {
+static int serialize_fields(Buf *b, const char *type, const void *obj, const Field *fields,
+                            size_t n_fields) {
         int r;
 
         r = buf_puts(b, type);
@@ -348,7 +349,8 @@ int state_serialize(const State *s, char **ret) {
                         goto fail;
 
                 for (size_t j = 0; j < e->n_history; j++) {
-                        r = serialize_fields(&b, "instance", &e->history[j], instance_fields, ELEMENTSOF(instance_fields));
+                        r = serialize_fields(&b, "instance", &e->history[j], instance_fields,
+                                             ELEMENTSOF(instance_fields));
                         if (r < 0)
                                 goto fail;
                 }
@@ -552,7 +554,7 @@ int state_parse(const char *text, State **ret, unsigned *ret_line) {
         if (!s)
                 return -ENOMEM;
 
-        for (p = text; *p; ) {
+        for (p = text; *p;) {
                 const char *eol, *rest;
 
                 line++;

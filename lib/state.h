@@ -12,23 +12,23 @@
 #define STATE_HISTORY_MAX 64
 
 typedef struct InstanceRecord {
-        char *unit;              /* "web.service", "foo@a.service" */
-        char *invocation_id;     /* 32 hex chars, from systemd */
-        uint64_t cgroup_id;      /* inode of the instance cgroup, 0 unknown */
-        uint64_t start_usec;     /* CLOCK_REALTIME */
-        uint64_t stop_usec;      /* 0 while running */
-        uint64_t peak;           /* memory.peak at stop, UINT64_MAX unknown */
+        char *unit; /* "web.service", "foo@a.service" */
+        char *invocation_id; /* 32 hex chars, from systemd */
+        uint64_t cgroup_id; /* inode of the instance cgroup, 0 unknown */
+        uint64_t start_usec; /* CLOCK_REALTIME */
+        uint64_t stop_usec; /* 0 while running */
+        uint64_t peak; /* memory.peak at stop, UINT64_MAX unknown */
         uint64_t charge_at_stop; /* memory.current at stop, UINT64_MAX unknown */
-        uint64_t drained;        /* bytes reclaimed by the stop hook */
-        uint64_t residual;       /* charge left after draining, UINT64_MAX unknown */
-        char *result;            /* systemd's Result= ("success", ...) or NULL */
+        uint64_t drained; /* bytes reclaimed by the stop hook */
+        uint64_t residual; /* charge left after draining, UINT64_MAX unknown */
+        char *result; /* systemd's Result= ("success", ...) or NULL */
 } InstanceRecord;
 
 typedef struct EntityState {
-        char *slice;             /* "system-web.slice" */
-        char *service;           /* the configured unit or template */
+        char *slice; /* "system-web.slice" */
+        char *service; /* the configured unit or template */
         uint64_t created_usec;
-        uint64_t restarts;       /* instances started since created */
+        uint64_t restarts; /* instances started since created */
         uint64_t drained_total;
         InstanceRecord *history; /* oldest first */
         size_t n_history;

@@ -93,7 +93,7 @@ static int own_cgroup(char **ret) {
         r = read_full_file("/proc/self/cgroup", 64 * 1024, &text, NULL);
         if (r < 0)
                 return r;
-        for (char *l = text; l && *l; ) {
+        for (char *l = text; l && *l;) {
                 char *nl = strchr(l, '\n');
 
                 if (nl)
@@ -173,14 +173,14 @@ static char *format_elapsed(char *buf, size_t len, uint64_t usec) {
 typedef struct Stop {
         const char *unit;
         const char *cgroup;
-        const char *invocation_id;  /* NULL: no valid one */
-        const char *result;         /* $SERVICE_RESULT, NULL if unset or unsafe */
-        uint64_t stop_usec;         /* CLOCK_REALTIME */
+        const char *invocation_id; /* NULL: no valid one */
+        const char *result; /* $SERVICE_RESULT, NULL if unset or unsafe */
+        uint64_t stop_usec; /* CLOCK_REALTIME */
         uint64_t charge, peak, residual; /* UINT64_MAX: unknown */
         uint64_t drained;
         uint64_t elapsed_usec;
         bool swappiness_arg;
-        int charge_error;           /* why charge is unknown */
+        int charge_error; /* why charge is unknown */
 } Stop;
 
 static int write_record(const Stop *s) {
@@ -231,7 +231,8 @@ static void log_stop(const Stop *s, DrainMode mode, const ReclaimResult *res, bo
 
         if (s->charge == UINT64_MAX) {
                 log_warning_errno(s->charge_error,
-                                  "%s stopped, but memory.current of %s could not be read (no memory accounting?), nothing to drain: %m",
+                                  "%s stopped, but memory.current of %s could not be read (no memory "
+                                  "accounting?), nothing to drain: %m",
                                   s->unit, s->cgroup);
                 return;
         }
@@ -246,9 +247,12 @@ static void log_stop(const Stop *s, DrainMode mode, const ReclaimResult *res, bo
                              s->peak != UINT64_MAX ? ", peak " : "", s->peak != UINT64_MAX ? peak : "",
                              mode == DRAIN_NONE ? "" : " (drain failed)");
         else
-                r = asprintf(&msg, "Drained %s: %s \u2192 %s in %s%s.", s->unit, before, after, t,
-                             res->swap_guard ? " (page cache held back: the kernel lacks swappiness=0 and swap is in use)" :
-                             res->budget_exhausted ? " (time budget spent)" : "");
+                r = asprintf(
+                        &msg, "Drained %s: %s \u2192 %s in %s%s.", s->unit, before, after, t,
+                        res->swap_guard
+                                ? " (page cache held back: the kernel lacks swappiness=0 and swap is in use)"
+                                : res->budget_exhausted ? " (time budget spent)"
+                                                        : "");
         if (r < 0) {
                 log_oom();
                 return;
@@ -256,20 +260,14 @@ static void log_stop(const Stop *s, DrainMode mode, const ReclaimResult *res, bo
 
         /* CGPERSIST_PEAK last: a NULL format ends the field list when the
          * peak is unknown. */
-        (void) log_struct(LOG_INFO,
-                          "MESSAGE_ID=" MESSAGE_ID_INSTANCE_DRAINED,
-                          "MESSAGE=%s", msg,
-                          "CGPERSIST_SERVICE=%s", s->unit,
-                          "CGPERSIST_INSTANCE=%s", s->invocation_id ?: "",
-                          "CGPERSIST_CGROUP=%s", s->cgroup,
-                          "CGPERSIST_MODE=%s", drain_mode_to_string(mode),
-                          "CGPERSIST_BYTES=%" PRIu64, s->drained,
-                          "CGPERSIST_BEFORE=%" PRIu64, s->charge,
+        (void) log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_INSTANCE_DRAINED, "MESSAGE=%s", msg,
+                          "CGPERSIST_SERVICE=%s", s->unit, "CGPERSIST_INSTANCE=%s", s->invocation_id ?: "",
+                          "CGPERSIST_CGROUP=%s", s->cgroup, "CGPERSIST_MODE=%s", drain_mode_to_string(mode),
+                          "CGPERSIST_BYTES=%" PRIu64, s->drained, "CGPERSIST_BEFORE=%" PRIu64, s->charge,
                           "CGPERSIST_AFTER=%" PRIu64, s->residual == UINT64_MAX ? s->charge : s->residual,
-                          "CGPERSIST_USEC=%" PRIu64, s->elapsed_usec,
-                          "CGPERSIST_SWAPPINESS_ARG=%d", s->swappiness_arg ? 1 : 0,
-                          s->peak != UINT64_MAX ? "CGPERSIST_PEAK=%" PRIu64 : NULL, s->peak,
-                          NULL);
+                          "CGPERSIST_USEC=%" PRIu64, s->elapsed_usec, "CGPERSIST_SWAPPINESS_ARG=%d",
+                          s->swappiness_arg ? 1 : 0,
+                          s->peak != UINT64_MAX ? "CGPERSIST_PEAK=%" PRIu64 : NULL, s->peak, NULL);
 }
 
 static void drain(void) {
@@ -288,11 +286,12 @@ static void drain(void) {
         int r;
 
         if (arg_cgroup)
-                r = cgroup_normalize(arg_cgroup, &cgroup);   /* checked in parse_argv */
+                r = cgroup_normalize(arg_cgroup, &cgroup); /* checked in parse_argv */
         else
                 r = own_cgroup(&cgroup);
         if (r < 0) {
-                log_warning_errno(r, "Failed to find the cgroup of the stopping service, nothing to drain: %m");
+                log_warning_errno(r,
+                                  "Failed to find the cgroup of the stopping service, nothing to drain: %m");
                 return;
         }
         unit = strrchr(cgroup, '/') + 1;
@@ -361,8 +360,8 @@ static void drain(void) {
                 return;
         r = write_record(&s);
         if (r < 0)
-                log_warning_errno(r, "Failed to leave the stop record of %s in %s, ignoring: %m",
-                                  unit, arg_record_dir);
+                log_warning_errno(r, "Failed to leave the stop record of %s in %s, ignoring: %m", unit,
+                                  arg_record_dir);
 }
 
 static void help(void) {
@@ -394,17 +393,16 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_INVOCATION_ID,
                 ARG_RECORD_DIR,
         };
-        static const struct option options[] = {
-                { "help",          no_argument,       NULL, 'h'               },
-                { "version",       no_argument,       NULL, ARG_VERSION       },
-                { "mode",          required_argument, NULL, ARG_MODE          },
-                { "budget",        required_argument, NULL, ARG_BUDGET        },
-                { "root",          required_argument, NULL, ARG_ROOT          },
-                { "cgroup",        required_argument, NULL, ARG_CGROUP        },
-                { "invocation-id", required_argument, NULL, ARG_INVOCATION_ID },
-                { "record-dir",    required_argument, NULL, ARG_RECORD_DIR    },
-                {}
-        };
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                                                 { "version", no_argument, NULL, ARG_VERSION },
+                                                 { "mode", required_argument, NULL, ARG_MODE },
+                                                 { "budget", required_argument, NULL, ARG_BUDGET },
+                                                 { "root", required_argument, NULL, ARG_ROOT },
+                                                 { "cgroup", required_argument, NULL, ARG_CGROUP },
+                                                 { "invocation-id", required_argument, NULL,
+                                                   ARG_INVOCATION_ID },
+                                                 { "record-dir", required_argument, NULL, ARG_RECORD_DIR },
+                                                 {} };
         int c, r;
 
         /* getopt prints its own message for unknown options; keep it. */
@@ -433,8 +431,10 @@ static int parse_argv(int argc, char *argv[]) {
                          * delays the stop, and systemd kills it at
                          * TimeoutStopSec= anyway. */
                         r = parse_duration_usec(optarg, &arg_budget_usec);
-                        if (r < 0 || arg_budget_usec == 0 || arg_budget_usec > POLICY_MAX_DRAIN_BUDGET_USEC) {
-                                log_error("Invalid --budget=%s: expected a duration above 0 and at most 5min, such as 2s or 500ms.",
+                        if (r < 0 || arg_budget_usec == 0 ||
+                            arg_budget_usec > POLICY_MAX_DRAIN_BUDGET_USEC) {
+                                log_error("Invalid --budget=%s: expected a duration above 0 and at most "
+                                          "5min, such as 2s or 500ms.",
                                           optarg);
                                 return -EINVAL;
                         }
@@ -451,7 +451,8 @@ static int parse_argv(int argc, char *argv[]) {
 
                         if (cgroup_normalize(optarg, &p) < 0) {
                                 log_error("Invalid --cgroup=%s: expected a cgroup path such as "
-                                          "/system.slice/web.service, without \".\" or \"..\".", optarg);
+                                          "/system.slice/web.service, without \".\" or \"..\".",
+                                          optarg);
                                 return -EINVAL;
                         }
                         arg_cgroup = optarg;
@@ -459,7 +460,8 @@ static int parse_argv(int argc, char *argv[]) {
                 }
                 case ARG_INVOCATION_ID:
                         if (!invocation_id_is_valid(optarg)) {
-                                log_error("Invalid --invocation-id=%s: expected 32 hexadecimal digits.", optarg);
+                                log_error("Invalid --invocation-id=%s: expected 32 hexadecimal digits.",
+                                          optarg);
                                 return -EINVAL;
                         }
                         arg_invocation_id = optarg;

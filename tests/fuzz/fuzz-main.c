@@ -32,7 +32,7 @@ static int run_file(const char *path) {
 }
 
 static int cmp_strp(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
+        return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 static int run_dir(const char *dir, unsigned *n) {

@@ -22,13 +22,15 @@ static char *fixture(void) {
                    "nr_subsys_memory 3\n"
                    "nr_dying_subsys_memory 4\n"
                    "nr_dying_subsys_cpu 0\n");
-        test_write(t, "system.slice/system-web.slice/memory.stat",
-                   "anon 8388608\nfile 67108864\nkernel_stack 100\npagetables 200\nslab 300\nshmem 16777216\n");
+        test_write(
+                t, "system.slice/system-web.slice/memory.stat",
+                "anon 8388608\nfile 67108864\nkernel_stack 100\npagetables 200\nslab 300\nshmem 16777216\n");
         test_write(t, "system.slice/system-web.slice/web.service/cgroup.procs", "1234\n1240\n");
         test_write(t, "system.slice/system-web.slice/web.service/cgroup.stat",
                    "nr_descendants 0\nnr_dying_descendants 0\n");
         test_write(t, "system.slice/system-web.slice/web.service/memory.current", "8388608\n");
-        test_write(t, "system.slice/system-web.slice/cgpersist-keeper@system-web.service/cgroup.procs", "77\n");
+        test_write(t, "system.slice/system-web.slice/cgpersist-keeper@system-web.service/cgroup.procs",
+                   "77\n");
         test_write(t, "system.slice/system-web.slice/zzz.service/cgroup.procs", "");
         test_write(t, "system.slice/system-web.slice/aaa.service/cgroup.procs", "");
         test_write(t, "system.slice/system-web.slice/bad/memory.current", "12abc\n");
@@ -197,7 +199,8 @@ TEST(read_u64) {
         CHECK_U64(v, 84000768);
         CHECK_INT(cgroupfs_read_u64(fs, web, "memory.max", &v), 0);
         CHECK_U64(v, UINT64_MAX);
-        CHECK_INT(cgroupfs_read_u64(fs, "/system.slice/system-web.slice/web.service", "memory.current", &v), 0);
+        CHECK_INT(cgroupfs_read_u64(fs, "/system.slice/system-web.slice/web.service", "memory.current", &v),
+                  0);
         CHECK_U64(v, 8388608);
 
         v = 4242;
@@ -222,7 +225,7 @@ TEST(read_memstat) {
         CHECK_U64(m.anon, 8388608);
         CHECK_U64(m.file, 67108864);
         CHECK_U64(m.shmem, 16777216);
-        CHECK_U64(m.kernel, 600);       /* no "kernel" key: derived */
+        CHECK_U64(m.kernel, 600); /* no "kernel" key: derived */
 
         m.anon = 1;
         CHECK_INT(cgroupfs_read_memstat(fs, "system.slice/system-web.slice/bad", &m), -EINVAL);
@@ -295,7 +298,8 @@ TEST(is_empty) {
         CHECK_INT(cgroupfs_is_empty(fs, "system.slice/system-web.slice"), 1);
         CHECK_INT(cgroupfs_is_empty(fs, "system.slice/system-web.slice/bad"), 1);
         CHECK_INT(cgroupfs_is_empty(fs, "system.slice/system-web.slice/web.service"), 0);
-        CHECK_INT(cgroupfs_is_empty(fs, "system.slice/system-web.slice/cgpersist-keeper@system-web.service"), 0);
+        CHECK_INT(cgroupfs_is_empty(fs, "system.slice/system-web.slice/cgpersist-keeper@system-web.service"),
+                  0);
         CHECK_INT(cgroupfs_is_empty(fs, "system.slice/gone.service"), -ENOENT);
         cgroupfs_free(fs);
 }

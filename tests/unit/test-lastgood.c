@@ -32,8 +32,8 @@ TEST(snapshot_reads_back_to_same_policy) {
         CHECK_INT(lastgood_load(dirs, &back, NULL), 0);
 
         CHECK_INT(config_policy_for(back, "web.service", &p), 1);
-        CHECK_U64(p.memory_max, 3ULL << 30);   /* the /run drop-in, read last, wins */
-        CHECK_U64(p.memory_high, 1ULL << 30);  /* [defaults] carried over */
+        CHECK_U64(p.memory_max, 3ULL << 30); /* the /run drop-in, read last, wins */
+        CHECK_U64(p.memory_high, 1ULL << 30); /* [defaults] carried over */
         CHECK_INT(config_policy_for(back, "other.service", &p), 0);
 
         free(text);

@@ -6,46 +6,44 @@
 #include "tests.h"
 
 /* Trimmed memory.stat of a 6.1 kernel: has "kernel". */
-static const char stat_61[] =
-        "anon 1048576\n"
-        "file 67108864\n"
-        "kernel 921600\n"
-        "kernel_stack 16384\n"
-        "pagetables 73728\n"
-        "sec_pagetables 0\n"
-        "percpu 2400\n"
-        "sock 4096\n"
-        "vmalloc 0\n"
-        "shmem 16777216\n"
-        "file_mapped 8192\n"
-        "file_dirty 12288\n"
-        "file_writeback 0\n"
-        "anon_thp 0\n"
-        "inactive_anon 1040384\n"
-        "active_anon 8192\n"
-        "inactive_file 50331648\n"
-        "active_file 16777216\n"
-        "unevictable 0\n"
-        "slab_reclaimable 512000\n"
-        "slab_unreclaimable 200000\n"
-        "slab 712000\n"
-        "workingset_refault_anon 0\n"
-        "pgfault 12345\n";
+static const char stat_61[] = "anon 1048576\n"
+                              "file 67108864\n"
+                              "kernel 921600\n"
+                              "kernel_stack 16384\n"
+                              "pagetables 73728\n"
+                              "sec_pagetables 0\n"
+                              "percpu 2400\n"
+                              "sock 4096\n"
+                              "vmalloc 0\n"
+                              "shmem 16777216\n"
+                              "file_mapped 8192\n"
+                              "file_dirty 12288\n"
+                              "file_writeback 0\n"
+                              "anon_thp 0\n"
+                              "inactive_anon 1040384\n"
+                              "active_anon 8192\n"
+                              "inactive_file 50331648\n"
+                              "active_file 16777216\n"
+                              "unevictable 0\n"
+                              "slab_reclaimable 512000\n"
+                              "slab_unreclaimable 200000\n"
+                              "slab 712000\n"
+                              "workingset_refault_anon 0\n"
+                              "pgfault 12345\n";
 
 /* memory.stat of a 5.10 kernel: no "kernel" line. */
-static const char stat_510[] =
-        "anon 100\n"
-        "file 200\n"
-        "kernel_stack 16384\n"
-        "percpu 0\n"
-        "sock 0\n"
-        "shmem 0\n"
-        "file_mapped 0\n"
-        "file_dirty 0\n"
-        "file_writeback 0\n"
-        "slab 700000\n"
-        "pagetables 73728\n"
-        "pgfault 1\n";
+static const char stat_510[] = "anon 100\n"
+                               "file 200\n"
+                               "kernel_stack 16384\n"
+                               "percpu 0\n"
+                               "sock 0\n"
+                               "shmem 0\n"
+                               "file_mapped 0\n"
+                               "file_dirty 0\n"
+                               "file_writeback 0\n"
+                               "slab 700000\n"
+                               "pagetables 73728\n"
+                               "pgfault 1\n";
 
 TEST(parse_61) {
         MemStat m;
@@ -53,7 +51,7 @@ TEST(parse_61) {
         CHECK_INT(memstat_parse(stat_61, &m), 0);
         CHECK_U64(m.anon, 1048576);
         CHECK_U64(m.file, 67108864);
-        CHECK_U64(m.kernel, 921600);    /* the kernel's own sum wins */
+        CHECK_U64(m.kernel, 921600); /* the kernel's own sum wins */
         CHECK_U64(m.kernel_stack, 16384);
         CHECK_U64(m.pagetables, 73728);
         CHECK_U64(m.slab, 712000);
@@ -120,7 +118,7 @@ TEST(parse_edges) {
         CHECK_INT(memstat_parse("", &m), 0);
         CHECK_U64(m.anon, 0);
         CHECK_U64(m.kernel, 0);
-        CHECK_INT(memstat_parse("anon 5", &m), 0);      /* no final newline */
+        CHECK_INT(memstat_parse("anon 5", &m), 0); /* no final newline */
         CHECK_U64(m.anon, 5);
         CHECK_INT(memstat_parse("anon 18446744073709551615\n", &m), 0);
         CHECK_U64(m.anon, UINT64_MAX);

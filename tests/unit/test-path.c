@@ -67,38 +67,40 @@ TEST(filename_safe) {
 TEST(utf8_valid) {
         CHECK(string_is_safe_utf8(""));
         CHECK(string_is_safe_utf8("plain ascii ~"));
-        CHECK(string_is_safe_utf8("\xc2\xa0"));             /* U+00A0 */
-        CHECK(string_is_safe_utf8("\xe2\x82\xac"));         /* U+20AC */
-        CHECK(string_is_safe_utf8("\xed\x9f\xbf"));         /* U+D7FF */
-        CHECK(string_is_safe_utf8("\xee\x80\x80"));         /* U+E000 */
-        CHECK(string_is_safe_utf8("\xf0\x9f\x98\x80"));     /* U+1F600 */
-        CHECK(string_is_safe_utf8("\xf4\x8f\xbf\xbf"));     /* U+10FFFF */
+        CHECK(string_is_safe_utf8("\xc2\xa0")); /* U+00A0 */
+        CHECK(string_is_safe_utf8("\xe2\x82\xac")); /* U+20AC */
+        CHECK(string_is_safe_utf8("\xed\x9f\xbf")); /* U+D7FF */
+        CHECK(string_is_safe_utf8("\xee\x80\x80")); /* U+E000 */
+        CHECK(string_is_safe_utf8("\xf0\x9f\x98\x80")); /* U+1F600 */
+        CHECK(string_is_safe_utf8("\xf4\x8f\xbf\xbf")); /* U+10FFFF */
 }
 
 TEST(utf8_overlong) {
-        CHECK(!string_is_safe_utf8("\xc0\xaf"));            /* '/' in 2 bytes */
+        CHECK(!string_is_safe_utf8("\xc0\xaf")); /* '/' in 2 bytes */
         CHECK(!string_is_safe_utf8("\xc1\xbf"));
-        CHECK(!string_is_safe_utf8("\xe0\x80\xaf"));        /* '/' in 3 bytes */
-        CHECK(!string_is_safe_utf8("\xe0\x9f\xbf"));        /* U+07FF in 3 */
-        CHECK(!string_is_safe_utf8("\xf0\x80\x80\xaf"));    /* '/' in 4 bytes */
-        CHECK(!string_is_safe_utf8("\xf0\x8f\xbf\xbf"));    /* U+FFFF in 4 */
-        CHECK(!string_is_safe_utf8("\xc0\x80"));            /* modified-UTF-8 NUL */
+        CHECK(!string_is_safe_utf8("\xe0\x80\xaf")); /* '/' in 3 bytes */
+        CHECK(!string_is_safe_utf8("\xe0\x9f\xbf")); /* U+07FF in 3 */
+        CHECK(!string_is_safe_utf8("\xf0\x80\x80\xaf")); /* '/' in 4 bytes */
+        CHECK(!string_is_safe_utf8("\xf0\x8f\xbf\xbf")); /* U+FFFF in 4 */
+        CHECK(!string_is_safe_utf8("\xc0\x80")); /* modified-UTF-8 NUL */
 }
 
 TEST(utf8_surrogates_and_range) {
-        CHECK(!string_is_safe_utf8("\xed\xa0\x80"));        /* U+D800 */
-        CHECK(!string_is_safe_utf8("\xed\xbf\xbf"));        /* U+DFFF */
-        CHECK(!string_is_safe_utf8("\xf4\x90\x80\x80"));    /* U+110000 */
-        CHECK(!string_is_safe_utf8("\xf8\x88\x80\x80\x80"));/* 5-byte form */
+        CHECK(!string_is_safe_utf8("\xed\xa0\x80")); /* U+D800 */
+        CHECK(!string_is_safe_utf8("\xed\xbf\xbf")); /* U+DFFF */
+        CHECK(!string_is_safe_utf8("\xf4\x90\x80\x80")); /* U+110000 */
+        CHECK(!string_is_safe_utf8("\xf8\x88\x80\x80\x80")); /* 5-byte form */
         CHECK(!string_is_safe_utf8("\xfe"));
-        CHECK(!string_is_safe_utf8("\x80"));                /* lone continuation */
+        CHECK(!string_is_safe_utf8("\x80")); /* lone continuation */
 }
 
 TEST(utf8_truncated) {
         CHECK(!string_is_safe_utf8("\xc3"));
         CHECK(!string_is_safe_utf8("a\xe2\x82"));
         CHECK(!string_is_safe_utf8("\xf0\x9f\x98"));
-        CHECK(!string_is_safe_utf8("\xe2" "a" "\xac"));
+        CHECK(!string_is_safe_utf8("\xe2"
+                                   "a"
+                                   "\xac"));
 }
 
 TEST(utf8_control) {
@@ -106,7 +108,7 @@ TEST(utf8_control) {
         CHECK(!string_is_safe_utf8("\n"));
         CHECK(!string_is_safe_utf8("\x1b[31m"));
         CHECK(!string_is_safe_utf8("\x7f"));
-        CHECK(!string_is_safe_utf8("\xc2\x85"));            /* U+0085 NEL */
-        CHECK(!string_is_safe_utf8("\xc2\x9b"));            /* U+009B CSI */
+        CHECK(!string_is_safe_utf8("\xc2\x85")); /* U+0085 NEL */
+        CHECK(!string_is_safe_utf8("\xc2\x9b")); /* U+009B CSI */
         CHECK(!string_is_safe_utf8(NULL));
 }

@@ -30,19 +30,19 @@ typedef struct SimMemcg {
         /* Charges, bytes. dirty is part of inactive_file and not reclaimable. */
         uint64_t inactive_file, active_file, dirty, anon, shmem, other;
 
-        bool has_swappiness;    /* 6.11+: takes "swappiness=0" */
-        bool swap;              /* a swap device is active */
-        uint64_t swap_max;      /* memory.swap.max */
+        bool has_swappiness; /* 6.11+: takes "swappiness=0" */
+        bool swap; /* a swap device is active */
+        uint64_t swap_max; /* memory.swap.max */
 
         uint64_t now, usec_per_write;
-        int fail_with;          /* every write fails with this errno */
-        unsigned eintr_left;    /* so many writes fail with EINTR first */
-        bool endless;           /* the page cache refills after every write */
+        int fail_with; /* every write fails with this errno */
+        unsigned eintr_left; /* so many writes fail with EINTR first */
+        bool endless; /* the page cache refills after every write */
 
         /* What happened. */
         unsigned writes, probes_rejected, plain_requests;
-        uint64_t swapped;       /* anon/shmem pushed to swap */
-        bool plain_over_file;   /* a plain request asked for more than the page cache */
+        uint64_t swapped; /* anon/shmem pushed to swap */
+        bool plain_over_file; /* a plain request asked for more than the page cache */
         char last[64];
 } SimMemcg;
 
@@ -152,7 +152,7 @@ static int sim_read_current(void *userdata, uint64_t *ret) {
 
 static int sim_read_memstat(void *userdata, MemStat *ret) {
         SimMemcg *s = userdata;
-        *ret = (MemStat) {
+        *ret = (MemStat){
                 .anon = s->anon,
                 .file = s->inactive_file + s->active_file + s->shmem,
                 .shmem = s->shmem,
@@ -184,7 +184,7 @@ static const ReclaimOps sim_ops = {
 
 /* The measured service: 73 MiB of page cache, 10 MiB anon. */
 static SimMemcg sim_service(bool new_kernel, bool swap) {
-        return (SimMemcg) {
+        return (SimMemcg){
                 .inactive_file = 60 * MiB,
                 .active_file = 13 * MiB,
                 .anon = 10 * MiB,
@@ -487,8 +487,11 @@ TEST(bad_arguments) {
 }
 
 TEST(reclaim_file_bytes_saturates) {
-        MemStat m = { .active_file = 10 * MiB, .inactive_file = 20 * MiB,
-                      .file_dirty = 3 * MiB, .file_writeback = 2 * MiB, .shmem = 50 * MiB };
+        MemStat m = { .active_file = 10 * MiB,
+                      .inactive_file = 20 * MiB,
+                      .file_dirty = 3 * MiB,
+                      .file_writeback = 2 * MiB,
+                      .shmem = 50 * MiB };
 
         CHECK_U64(reclaim_file_bytes(&m), 25 * MiB);
         m.file_dirty = 40 * MiB;
@@ -499,14 +502,13 @@ TEST(reclaim_file_bytes_saturates) {
 /* The real ops on a fixture tree: the "kernel" is a plain file that takes any
  * write and changes nothing, so the first step shows no progress. */
 
-static const char *fixture_stat =
-        "anon 10485760\n"
-        "file 76546048\n"
-        "shmem 0\n"
-        "file_dirty 0\n"
-        "file_writeback 0\n"
-        "active_file 13631488\n"
-        "inactive_file 62914560\n";
+static const char *fixture_stat = "anon 10485760\n"
+                                  "file 76546048\n"
+                                  "shmem 0\n"
+                                  "file_dirty 0\n"
+                                  "file_writeback 0\n"
+                                  "active_file 13631488\n"
+                                  "inactive_file 62914560\n";
 
 TEST(reclaim_cgroup_on_fixture_tree) {
         char *root = test_tmpdir();
@@ -675,9 +677,10 @@ TEST(drain_mode_none_writes_record) {
         CHECK(asprintf(&a_root, "--root=%s", croot) >= 0);
         CHECK(asprintf(&a_dir, "--record-dir=%s", dir) >= 0);
 
-        CHECK_INT(run_drain((char *[]) { a_root, (char *) "--cgroup=/system.slice/system-web.slice/web.service",
-                                         (char *) "--invocation-id=" INVOCATION, a_dir,
-                                         (char *) "--mode=none", NULL }), 0);
+        CHECK_INT(run_drain((char *[]){
+                          a_root, (char *) "--cgroup=/system.slice/system-web.slice/web.service",
+                          (char *) "--invocation-id=" INVOCATION, a_dir, (char *) "--mode=none", NULL }),
+                  0);
 
         text = read_record(dir);
         check_value(text, "unit", "web.service");
@@ -717,9 +720,10 @@ TEST(drain_without_peak_omits_it) {
         CHECK(asprintf(&a_dir, "--record-dir=%s", dir) >= 0);
 
         /* A cgroup path without the leading slash is the same cgroup. */
-        CHECK_INT(run_drain((char *[]) { a_root, (char *) "--cgroup=system.slice/system-web.slice/web.service",
-                                         (char *) "--invocation-id=" INVOCATION, a_dir,
-                                         (char *) "--mode=none", NULL }), 0);
+        CHECK_INT(run_drain((char *[]){
+                          a_root, (char *) "--cgroup=system.slice/system-web.slice/web.service",
+                          (char *) "--invocation-id=" INVOCATION, a_dir, (char *) "--mode=none", NULL }),
+                  0);
         text = read_record(dir);
         check_value(text, "peak", NULL);
         check_value(text, "charge", "77594624");
@@ -736,9 +740,10 @@ TEST(drain_mode_file_writes_memory_reclaim) {
         CHECK(asprintf(&a_root, "--root=%s", croot) >= 0);
         CHECK(asprintf(&a_dir, "--record-dir=%s", dir) >= 0);
 
-        CHECK_INT(run_drain((char *[]) { a_root, (char *) "--cgroup=/system.slice/system-web.slice/web.service",
-                                         (char *) "--invocation-id=" INVOCATION, a_dir,
-                                         (char *) "--budget=500ms", NULL }), 0);
+        CHECK_INT(run_drain((char *[]){
+                          a_root, (char *) "--cgroup=/system.slice/system-web.slice/web.service",
+                          (char *) "--invocation-id=" INVOCATION, a_dir, (char *) "--budget=500ms", NULL }),
+                  0);
         text = read_record(dir);
         /* The fixture "kernel" took the argument and freed nothing. */
         check_value(text, "swappiness_arg", "1");
@@ -759,24 +764,27 @@ TEST(drain_failures_still_exit_zero) {
         CHECK(asprintf(&a_dir, "--record-dir=%s/stops", root) >= 0);
 
         /* No such cgroup: logged, never a failure of the service. */
-        CHECK_INT(run_drain((char *[]) { a_root, (char *) "--cgroup=/system.slice/web.service",
-                                         (char *) "--invocation-id=" INVOCATION, a_dir, NULL }), 0);
+        CHECK_INT(run_drain((char *[]){ a_root, (char *) "--cgroup=/system.slice/web.service",
+                                        (char *) "--invocation-id=" INVOCATION, a_dir, NULL }),
+                  0);
         /* Not a service's cgroup. */
-        CHECK_INT(run_drain((char *[]) { a_root, (char *) "--cgroup=/user.slice",
-                                         (char *) "--invocation-id=" INVOCATION, a_dir, NULL }), 0);
+        CHECK_INT(run_drain((char *[]){ a_root, (char *) "--cgroup=/user.slice",
+                                        (char *) "--invocation-id=" INVOCATION, a_dir, NULL }),
+                  0);
 }
 
 TEST(drain_bad_arguments_exit_2) {
-        CHECK_INT(run_drain((char *[]) { (char *) "--mode=swap", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--budget=soon", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--budget=0", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--budget=6min", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--invocation-id=../../etc/passwd", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--invocation-id=0123456789abcdef0123456789abcde", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--cgroup=/system.slice/../web.service", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--record-dir=", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--no-such-option", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "extra", NULL }), 2);
-        CHECK_INT(run_drain((char *[]) { (char *) "--version", NULL }), 0);
-        CHECK_INT(run_drain((char *[]) { (char *) "--help", NULL }), 0);
+        CHECK_INT(run_drain((char *[]){ (char *) "--mode=swap", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--budget=soon", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--budget=0", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--budget=6min", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--invocation-id=../../etc/passwd", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--invocation-id=0123456789abcdef0123456789abcde", NULL }),
+                  2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--cgroup=/system.slice/../web.service", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--record-dir=", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--no-such-option", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "extra", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--version", NULL }), 0);
+        CHECK_INT(run_drain((char *[]){ (char *) "--help", NULL }), 0);
 }

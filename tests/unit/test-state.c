@@ -11,15 +11,15 @@
 
 static const char *const hostile[] = {
         "web.service",
-        "foo@a b.service",                      /* space */
-        "x=y%41 z%",                            /* our own escape characters */
+        "foo@a b.service", /* space */
+        "x=y%41 z%", /* our own escape characters */
         "tab\there\nnewline\rcr",
-        "\x01\x02\x7f\x80\xff\xfe",             /* controls, non-UTF-8 */
-        "caf\xc3\xa9 \xe2\x82\xac",             /* UTF-8 */
-        "system-a\\x2db.slice",                 /* systemd escaping */
+        "\x01\x02\x7f\x80\xff\xfe", /* controls, non-UTF-8 */
+        "caf\xc3\xa9 \xe2\x82\xac", /* UTF-8 */
+        "system-a\\x2db.slice", /* systemd escaping */
         "entity slice=evil service=x created=0 restarts=0 drained=0",
         "end",
-        "",                                     /* empty, not absent */
+        "", /* empty, not absent */
 };
 
 static State *make_state(void) {
@@ -214,8 +214,10 @@ TEST(parse_known_text) {
         const char *text =
                 "cgpersist-state 1\n"
                 "entity service=web.service slice=system-web.slice created=1 restarts=2 drained=3\n"
-                "instance unit=web.service cgroup_id=9 start=1 stop=2 peak=3 charge=4 drained=5 residual=6 result=exit-code invocation=ab\n"
-                "instance unit=foo%20bar%25.service cgroup_id=0 start=0 stop=0 peak=18446744073709551615 charge=0 drained=0 residual=0\n"
+                "instance unit=web.service cgroup_id=9 start=1 stop=2 peak=3 charge=4 drained=5 residual=6 "
+                "result=exit-code invocation=ab\n"
+                "instance unit=foo%20bar%25.service cgroup_id=0 start=0 stop=0 peak=18446744073709551615 "
+                "charge=0 drained=0 residual=0\n"
                 "entity slice=system-b.slice service= created=0 restarts=0 drained=0\n"
                 "end\n";
         State *s = NULL;
@@ -257,31 +259,33 @@ static void check_bad(const char *text, int want_r, unsigned want_line) {
 
 TEST(parse_corrupt) {
         check_bad("", -EBADMSG, 1);
-        check_bad("cgpersist-state 1", -EBADMSG, 1);            /* no newline */
-        check_bad(HDR, -EBADMSG, 1);                            /* no "end" */
-        check_bad(HDR ENT, -EBADMSG, 2);                        /* cut at a line */
+        check_bad("cgpersist-state 1", -EBADMSG, 1); /* no newline */
+        check_bad(HDR, -EBADMSG, 1); /* no "end" */
+        check_bad(HDR ENT, -EBADMSG, 2); /* cut at a line */
         check_bad(HDR ENT INS, -EBADMSG, 3);
         check_bad(HDR ENT "instance unit=u cgroup_id=0 sta", -EBADMSG, 3);
-        check_bad(HDR ENT INS "end", -EBADMSG, 4);              /* "end" without newline */
+        check_bad(HDR ENT INS "end", -EBADMSG, 4); /* "end" without newline */
         check_bad("garbage\n" ENT "end\n", -EBADMSG, 1);
         check_bad("cgpersist-state\nend\n", -EBADMSG, 1);
         check_bad("cgpersist-state 0\nend\n", -EBADMSG, 1);
         check_bad("cgpersist-state x\nend\n", -EBADMSG, 1);
         check_bad("cgpersist-state  1\nend\n", -EBADMSG, 1);
         check_bad("cgpersist-statex 1\nend\n", -EBADMSG, 1);
-        check_bad(HDR INS "end\n", -EBADMSG, 2);                /* instance before entity */
-        check_bad(HDR ENT ENT "end\n", -EBADMSG, 3);            /* duplicate entity */
-        check_bad(HDR ENT "end\n" ENT, -EBADMSG, 4);            /* data after end */
+        check_bad(HDR INS "end\n", -EBADMSG, 2); /* instance before entity */
+        check_bad(HDR ENT ENT "end\n", -EBADMSG, 3); /* duplicate entity */
+        check_bad(HDR ENT "end\n" ENT, -EBADMSG, 4); /* data after end */
         check_bad(HDR ENT "end\n\n", -EBADMSG, 4);
-        check_bad(HDR "\n" ENT "end\n", -EBADMSG, 2);           /* empty line */
-        check_bad(HDR "entity slice=a service=b created=0 restarts=0\nend\n", -EBADMSG, 2); /* missing field */
+        check_bad(HDR "\n" ENT "end\n", -EBADMSG, 2); /* empty line */
+        check_bad(HDR "entity slice=a service=b created=0 restarts=0\nend\n", -EBADMSG,
+                  2); /* missing field */
         check_bad(HDR "entity slice=a service=b created=0 restarts=0 drained=0 extra=1\nend\n", -EBADMSG, 2);
         check_bad(HDR "entity slice=a slice=a service=b created=0 restarts=0 drained=0\nend\n", -EBADMSG, 2);
         check_bad(HDR "entity slice=a service=b created=0 restarts=0 drained=0 \nend\n", -EBADMSG, 2);
         check_bad(HDR "entity slice=a  service=b created=0 restarts=0 drained=0\nend\n", -EBADMSG, 2);
         check_bad(HDR "entity slice= service=b created=0 restarts=0 drained=0\nend\n", -EBADMSG, 2);
         check_bad(HDR "entity slice=a service=b created=-1 restarts=0 drained=0\nend\n", -EBADMSG, 2);
-        check_bad(HDR "entity slice=a service=b created=18446744073709551616 restarts=0 drained=0\nend\n", -EBADMSG, 2);
+        check_bad(HDR "entity slice=a service=b created=18446744073709551616 restarts=0 drained=0\nend\n",
+                  -EBADMSG, 2);
         check_bad(HDR "entity slice=a service=b created= restarts=0 drained=0\nend\n", -EBADMSG, 2);
         check_bad(HDR "entity slice=a%2 service=b created=0 restarts=0 drained=0\nend\n", -EBADMSG, 2);
         check_bad(HDR "entity slice=a%zz service=b created=0 restarts=0 drained=0\nend\n", -EBADMSG, 2);
@@ -292,8 +296,11 @@ TEST(parse_corrupt) {
         check_bad(HDR "entity slice=a service=b created=0 restarts=0 drained=0\r\nend\n", -EBADMSG, 2);
         check_bad(HDR "entity =a service=b created=0 restarts=0 drained=0\nend\n", -EBADMSG, 2);
         check_bad(HDR "entityslice=a service=b created=0 restarts=0 drained=0\nend\n", -EBADMSG, 2);
-        check_bad(HDR ENT "instance unit= cgroup_id=0 start=0 stop=0 peak=0 charge=0 drained=0 residual=0\nend\n", -EBADMSG, 3);
-        check_bad(HDR ENT "instance unit=u start=0 stop=0 peak=0 charge=0 drained=0 residual=0\nend\n", -EBADMSG, 3);
+        check_bad(HDR ENT
+                  "instance unit= cgroup_id=0 start=0 stop=0 peak=0 charge=0 drained=0 residual=0\nend\n",
+                  -EBADMSG, 3);
+        check_bad(HDR ENT "instance unit=u start=0 stop=0 peak=0 charge=0 drained=0 residual=0\nend\n",
+                  -EBADMSG, 3);
         check_bad(HDR ENT INS "bogus x=1\nend\n", -EBADMSG, 4);
         check_bad(HDR ENT INS "END\n", -EBADMSG, 4);
 }
@@ -313,7 +320,9 @@ TEST(parse_bounds_history) {
         CHECK(f);
         fputs(HDR ENT, f);
         for (unsigned i = 0; i < STATE_HISTORY_MAX + 5; i++)
-                fprintf(f, "instance unit=u cgroup_id=%u start=0 stop=0 peak=0 charge=0 drained=0 residual=0\n", i);
+                fprintf(f,
+                        "instance unit=u cgroup_id=%u start=0 stop=0 peak=0 charge=0 drained=0 residual=0\n",
+                        i);
         fputs("end\n", f);
         fclose(f);
         CHECK_INT(state_parse(text, &s, NULL), 0);

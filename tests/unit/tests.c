@@ -19,11 +19,13 @@ void test_register(const char *name, test_fn fn) {
                 fprintf(stderr, "too many test cases\n");
                 abort();
         }
-        cases[n_cases++] = (struct test_case) { name, fn };
+        cases[n_cases++] = (struct test_case){ name, fn };
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) st; (void) flag; (void) ftw;
+        (void) st;
+        (void) flag;
+        (void) ftw;
         remove(path);
         return 0;
 }

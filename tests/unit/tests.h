@@ -20,48 +20,48 @@ struct test_case {
 extern jmp_buf test_jmp;
 extern int test_failed;
 
-#define TEST(name)                                                             \
-        static void test_##name(void);                                         \
-        __attribute__((constructor)) static void register_##name(void) {       \
-                test_register(#name, test_##name);                             \
-        }                                                                      \
+#define TEST(name) \
+        static void test_##name(void); \
+        __attribute__((constructor)) static void register_##name(void) { \
+                test_register(#name, test_##name); \
+        } \
         static void test_##name(void)
 
 void test_register(const char *name, test_fn fn);
 
-#define CHECK_FAIL(fmt, ...)                                                   \
-        do {                                                                   \
+#define CHECK_FAIL(fmt, ...) \
+        do { \
                 printf("#   %s:%d: " fmt "\n", __FILE__, __LINE__, ##__VA_ARGS__); \
-                test_failed = 1;                                               \
-                longjmp(test_jmp, 1);                                          \
+                test_failed = 1; \
+                longjmp(test_jmp, 1); \
         } while (0)
 
-#define CHECK(expr)                                                            \
-        do {                                                                   \
-                if (!(expr))                                                   \
-                        CHECK_FAIL("check failed: %s", #expr);                 \
+#define CHECK(expr) \
+        do { \
+                if (!(expr)) \
+                        CHECK_FAIL("check failed: %s", #expr); \
         } while (0)
 
-#define CHECK_INT(a, b)                                                        \
-        do {                                                                   \
-                long long _a = (long long) (a), _b = (long long) (b);          \
-                if (_a != _b)                                                  \
+#define CHECK_INT(a, b) \
+        do { \
+                long long _a = (long long) (a), _b = (long long) (b); \
+                if (_a != _b) \
                         CHECK_FAIL("%s == %lld, expected %s == %lld", #a, _a, #b, _b); \
         } while (0)
 
-#define CHECK_U64(a, b)                                                        \
-        do {                                                                   \
-                uint64_t _a = (uint64_t) (a), _b = (uint64_t) (b);             \
-                if (_a != _b)                                                  \
+#define CHECK_U64(a, b) \
+        do { \
+                uint64_t _a = (uint64_t) (a), _b = (uint64_t) (b); \
+                if (_a != _b) \
                         CHECK_FAIL("%s == %" PRIu64 ", expected %" PRIu64, #a, _a, _b); \
         } while (0)
 
-#define CHECK_STR(a, b)                                                        \
-        do {                                                                   \
-                const char *_a = (a), *_b = (b);                               \
-                if (!_a || !_b || strcmp(_a, _b) != 0)                         \
-                        CHECK_FAIL("%s == \"%s\", expected \"%s\"", #a,        \
-                                   _a ? _a : "(null)", _b ? _b : "(null)");    \
+#define CHECK_STR(a, b) \
+        do { \
+                const char *_a = (a), *_b = (b); \
+                if (!_a || !_b || strcmp(_a, _b) != 0) \
+                        CHECK_FAIL("%s == \"%s\", expected \"%s\"", #a, _a ? _a : "(null)", \
+                                   _b ? _b : "(null)"); \
         } while (0)
 
 /* A fresh temporary directory for fixture trees; removed at exit. */

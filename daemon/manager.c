@@ -144,6 +144,9 @@ static int on_save(sd_event_source *s, void *userdata) {
         log_debug("Saving state.");
         if (m->state_dirty)
                 manager_save_state(m);
+        /* Idle priority: a burst (signals of a thousand units) is over. Give
+         * the heap it grew back, or RSS stays at the burst's peak. */
+        (void) malloc_trim(0);
         return 0;
 }
 

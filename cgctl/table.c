@@ -17,6 +17,7 @@ struct Table {
         size_t n_columns;
         char **cells; /* row-major, the header first */
         size_t n_rows; /* header included */
+        size_t n_rows_allocated;
         bool *right;
 };
 
@@ -52,12 +53,18 @@ void table_set_right(Table *t, size_t column) {
 }
 
 int table_add_row(Table *t, const char *const *cells) {
-        char **c = realloc(t->cells, (t->n_rows + 1) * t->n_columns * sizeof *c);
+        char **c;
 
-        if (!c)
-                return -ENOMEM;
-        t->cells = c;
-        c += t->n_rows * t->n_columns;
+        if (t->n_rows == t->n_rows_allocated) {
+                size_t a = MAX(t->n_rows_allocated * 2, (size_t) 16);
+
+                c = realloc(t->cells, a * t->n_columns * sizeof *c);
+                if (!c)
+                        return -ENOMEM;
+                t->cells = c;
+                t->n_rows_allocated = a;
+        }
+        c = t->cells + t->n_rows * t->n_columns;
         for (size_t i = 0; i < t->n_columns; i++) {
                 c[i] = strdup(cells[i] ?: "-");
                 if (!c[i]) {

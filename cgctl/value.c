@@ -23,21 +23,28 @@ void value_done(Value *v) {
 }
 
 static int push(Value *parent, const char *key, Value *child) {
-        Value *items = realloc(parent->items, (parent->n + 1) * sizeof *items);
+        /* Doubling: a list of a thousand entities is a thousand pushes. */
+        if (parent->n == parent->n_allocated) {
+                size_t a = MAX(parent->n_allocated * 2, (size_t) 8);
+                Value *items = realloc(parent->items, a * sizeof *items);
 
-        if (!items)
-                return -ENOMEM;
-        parent->items = items;
-        if (parent->type == VALUE_OBJECT) {
-                char **keys = realloc(parent->keys, (parent->n + 1) * sizeof *keys);
-                if (!keys)
+                if (!items)
                         return -ENOMEM;
-                parent->keys = keys;
-                keys[parent->n] = strdup(key ?: "");
-                if (!keys[parent->n])
+                parent->items = items;
+                if (parent->type == VALUE_OBJECT) {
+                        char **keys = realloc(parent->keys, a * sizeof *keys);
+                        if (!keys)
+                                return -ENOMEM;
+                        parent->keys = keys;
+                }
+                parent->n_allocated = a;
+        }
+        if (parent->type == VALUE_OBJECT) {
+                parent->keys[parent->n] = strdup(key ?: "");
+                if (!parent->keys[parent->n])
                         return -ENOMEM;
         }
-        items[parent->n++] = *child;
+        parent->items[parent->n++] = *child;
         *child = (Value){};
         return 0;
 }

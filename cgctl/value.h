@@ -35,6 +35,7 @@ typedef struct Value {
         struct Value *items; /* array elements, object values */
         char **keys; /* object keys */
         size_t n;
+        size_t n_allocated; /* of items (and keys) */
 } Value;
 
 void value_done(Value *v);

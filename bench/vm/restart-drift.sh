@@ -1,0 +1,149 @@
+#!/bin/bash
+# Benchmark (numbers only, never pass/fail on time): the restart drift of
+# issue 5, three ways in one boot. A service reads a 64 MiB file from the ext4
+# disk and appends an 8 MiB log per instance (fsync), 6 instances, run
+#   stock  - plain systemd, the service in system.slice;
+#   slice  - a hand-written Slice=system-NAME.slice drop-in, no cgpersist;
+#   cgp    - configured in cgpersist (entity slice, stop hook drain=file).
+# Prints (lines "BENCH ..."): memory left in system.slice outside any live
+# cgroup, memory in the entity slice outside its live instance, the charge of
+# instance 1 and of instances 2..6, dying cgroups, each instance's time from
+# (re)start to having read its data and written its log, and the drain time
+# per GiB from the journal's drained events.
+# timeout: 900
+. "$CGTEST_LIB"
+
+CG=/sys/fs/cgroup
+MiB=$((1 << 20))
+DRAINED=5661e915c23348ddbeee96d9d057d056
+data=$CGTEST_DISK/drift-data
+conf=/etc/cgpersist/conf.d/50-bench-drift.conf
+modes="stock slice cgp"
+
+cleanup() {
+	local m
+	for m in $modes; do
+		systemctl stop cgbd$m.service 2>/dev/null || true
+		rm -rf /etc/systemd/system/cgbd$m.service /etc/systemd/system/cgbd$m.service.d
+		rm -f "$CGTEST_DISK/drift-log-$m"
+	done
+	systemctl stop system-cgbdslice.slice 2>/dev/null || true
+	rm -f $conf "$data"
+	systemctl daemon-reload
+}
+trap cleanup EXIT
+
+systemctl start cgpersistd.service
+
+unowned_in() { # CGROUP-DIR: its memory.current minus its live children's
+	local total sum=0 c
+	total=$(<"$1/memory.current")
+	for c in "$1"/*/memory.current; do sum=$((sum + $(<"$c"))); done
+	echo $((total - sum))
+}
+dying_in() { sed -n 's/^nr_dying_descendants //p' "$1/cgroup.stat"; }
+mib() { echo $((($1 + MiB / 2) / MiB)); }
+smib() { # signed
+	local v=$1 s=
+	((v < 0)) && { s=-; v=$((-v)); }
+	echo "$s$(mib $v)"
+}
+ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
+
+dd if=/dev/urandom of="$data" bs=1M count=64 status=none
+sync
+
+declare -A U_SYS U_ENT C1 C26 DY DYSYS READY
+for m in $modes; do
+	svc=cgbd$m.service
+	logf=$CGTEST_DISK/drift-log-$m
+	rm -f "$logf"
+	cat > /etc/systemd/system/$svc <<UNIT
+[Unit]
+# restarted faster than the default start limit (5 in 10 s) allows
+StartLimitIntervalSec=0
+[Service]
+Type=exec
+ExecStart=/bin/sh -c 'cat $data > /dev/null; dd if=/dev/zero of=$logf bs=1M count=8 oflag=append conv=notrunc,fsync status=none; exec sleep infinity'
+UNIT
+	ent=
+	case $m in
+	slice)
+		ent=system-cgbdslice.slice
+		mkdir -p /etc/systemd/system/$svc.d
+		printf '[Unit]\n# hand-written, no cgpersist\n[Service]\nSlice=%s\n' $ent > /etc/systemd/system/$svc.d/50-slice.conf
+		;;
+	cgp)
+		ent=system-cgbdcgp.slice
+		mkdir -p /etc/cgpersist/conf.d
+		printf '[service %s]\n' $svc > $conf
+		;;
+	esac
+	systemctl daemon-reload
+	[ $m = cgp ] && { wait_for -t 30 systemctl -q is-active $ent || fail "entity $ent not started"; }
+
+	# Start every way from the same state: no page cache of the data file.
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	sleep 1
+	u0=$(unowned_in $CG/system.slice)
+	dsys0=$(dying_in $CG/system.slice)
+	charges=() ready=()
+	for i in 1 2 3 4 5 6; do
+		t0=${EPOCHREALTIME/./}
+		if [ $i = 1 ]; then systemctl start $svc; else systemctl restart $svc; fi
+		want=$((i * 8 * MiB))
+		grown() { [ -f "$logf" ] && [ "$(stat -c %s "$logf")" -ge "$want" ]; }
+		wait_for -t 120 -i 0.05 grown || fail "$m: instance $i did not run"
+		ready+=("$(ms_since "$t0")")
+		cg=$CG$(systemctl show -P ControlGroup $svc)
+		charges+=("$(<"$cg/memory.current")")
+		log "$m: instance $i in ${cg#"$CG"}: charge $(mib "${charges[-1]}") MiB, ready in ${ready[-1]} ms"
+	done
+	sleep 5 # let dead cgroups with nothing left in them go
+	u1=$(unowned_in $CG/system.slice)
+	U_SYS[$m]=$(smib $((u1 - u0)))
+	DYSYS[$m]=$(($(dying_in $CG/system.slice) - dsys0))
+	if [ -n "$ent" ]; then
+		U_ENT[$m]=$(mib "$(unowned_in $CG/system.slice/$ent)")
+		DY[$m]=$(dying_in $CG/system.slice/$ent)
+	else
+		U_ENT[$m]=-
+		DY[$m]=${DYSYS[$m]}
+	fi
+	C1[$m]=$(mib "${charges[0]}")
+	l=
+	for i in 1 2 3 4 5; do l+="${l:+,}$(mib "${charges[i]}")"; done
+	C26[$m]=$l
+	l=
+	for i in 0 1 2 3 4 5; do l+="${l:+,}${ready[i]}"; done
+	READY[$m]=$l
+	log "$m: unowned in system.slice ${U_SYS[$m]} MiB, in entity ${U_ENT[$m]} MiB, dying ${DY[$m]} (system.slice +${DYSYS[$m]})"
+	systemctl stop $svc
+done
+
+# Drain cost, from the drained events of the cgp service (5 restarts + stop).
+ev() { journalctl -b -o export MESSAGE_ID=$DRAINED CGPERSIST_SERVICE=cgbdcgp.service; }
+bytes=0 usec=0 n=0 list=
+while read -r k v; do
+	case $k in
+	CGPERSIST_BYTES) bytes=$((bytes + v)); n=$((n + 1)) ;;
+	CGPERSIST_USEC) usec=$((usec + v)); list+="${list:+,}$((v / 1000))" ;;
+	esac
+done < <(ev | sed -n 's/^\(CGPERSIST_BYTES\|CGPERSIST_USEC\)=/\1 /p')
+
+echo "BENCH kernel=$(uname -r) systemd=$(systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p') release=$CGTEST_RELEASE"
+printf 'BENCH %-34s %10s %10s %10s\n' figure stock slice cgpersist
+row() { printf 'BENCH %-34s %10s %10s %10s\n' "$1" "$2" "$3" "$4"; }
+row "unowned_in_system.slice_MiB" "${U_SYS[stock]}" "${U_SYS[slice]}" "${U_SYS[cgp]}"
+row "unowned_in_entity_slice_MiB" "${U_ENT[stock]}" "${U_ENT[slice]}" "${U_ENT[cgp]}"
+row "charge_instance1_MiB" "${C1[stock]}" "${C1[slice]}" "${C1[cgp]}"
+row "charge_instances2..6_MiB" "${C26[stock]}" "${C26[slice]}" "${C26[cgp]}"
+row "dying_cgroups" "${DY[stock]}" "${DY[slice]}" "${DY[cgp]}"
+row "dying_added_in_system.slice" "${DYSYS[stock]}" "${DYSYS[slice]}" "${DYSYS[cgp]}"
+echo "BENCH ready_ms_instances1..6 stock=${READY[stock]} slice=${READY[slice]} cgp=${READY[cgp]}"
+if ((bytes >= MiB)); then
+	echo "BENCH drain events=$n bytes=$bytes usec=$usec per_event_ms=$list ms_per_GiB=$((usec * 1024 / (bytes / MiB) / 1000))"
+else
+	echo "BENCH drain events=$n bytes=0 usec=$usec (nothing drained)"
+fi

@@ -270,91 +270,83 @@ static int strv_push(char ***l, size_t *n, const char *s) {
         return 0;
 }
 
-int systemd_list_units(Manager *m, const char *pattern, char ***ret) {
+/* ListUnitsByPatterns and ListUnitFilesByPatterns: no state filter, one
+ * pattern; the reply is positioned inside its array. */
+static int call_by_pattern(Manager *m, const char *method, const char *pattern, const char *element,
+                           sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        char **l = NULL;
-        size_t n = 0;
         int r;
 
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER,
-                                           "ListUnitsByPatterns");
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, method);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(call, "as", 0);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(call, "as", 1, pattern);
+        r = sd_bus_message_append(call, "asas", 0, 1, pattern);
         if (r < 0)
                 return r;
         r = sd_bus_call(m->bus, call, 0, &error, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        r = sd_bus_message_enter_container(reply, 'a', element);
+        if (r < 0)
+                return r;
+        *ret_reply = TAKE_PTR(reply);
+        return 0;
+}
+
+int systemd_list_units(Manager *m, const char *pattern, char ***ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char **l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = call_by_pattern(m, "ListUnitsByPatterns", pattern, "(ssssssouso)", &reply);
         if (r < 0)
                 return r;
         for (;;) {
-                const char *name, *load;
-                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, &load, NULL, NULL, NULL, NULL,
+                const char *name;
+                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL,
                                         NULL, NULL, NULL);
-                if (r < 0)
-                        goto fail;
                 if (r == 0)
                         break;
-                r = strv_push(&l, &n, name);
-                if (r < 0)
-                        goto fail;
+                if (r >= 0)
+                        r = strv_push(&l, &n, name);
+                if (r < 0) {
+                        strv_free(l);
+                        return r;
+                }
         }
         *ret = l;
         return (int) n;
-fail:
-        strv_free(l);
-        return r;
 }
 
 int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char **l = NULL;
         size_t n = 0;
         int r;
 
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER,
-                                           "ListUnitFilesByPatterns");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(call, "as", 0);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(call, "as", 1, pattern);
-        if (r < 0)
-                return r;
-        r = sd_bus_call(m->bus, call, 0, &error, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+        r = call_by_pattern(m, "ListUnitFilesByPatterns", pattern, "(ss)", &reply);
         if (r < 0)
                 return r;
         for (;;) {
-                const char *path, *st;
+                const char *path, *st, *base;
                 r = sd_bus_message_read(reply, "(ss)", &path, &st);
-                if (r < 0)
-                        goto fail;
                 if (r == 0)
                         break;
-                const char *base = strrchr(path, '/');
-                base = base ? base + 1 : path;
-                if (streq(st, "masked"))
+                if (r >= 0 && streq(st, "masked"))
                         continue;
-                r = strv_push(&l, &n, base);
-                if (r < 0)
-                        goto fail;
+                if (r >= 0) {
+                        base = strrchr(path, '/');
+                        r = strv_push(&l, &n, base ? base + 1 : path);
+                }
+                if (r < 0) {
+                        strv_free(l);
+                        return r;
+                }
         }
         *ret = l;
         return (int) n;
-fail:
-        strv_free(l);
-        return r;
 }
 
 static int unit_job(Manager *m, const char *method, const char *unit) {
@@ -400,47 +392,6 @@ int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy
         return call_async(m, what, call);
 }
 
-int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,
-                         char **ret_cgroup, char **ret_result) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *path = NULL, *active = NULL, *cgroup = NULL, *result = NULL;
-        char inv[33] = "";
-        const void *id;
-        size_t sz;
-        int r;
-
-        r = unit_path(unit, &path);
-        if (r < 0)
-                return r;
-        r = get_string_property(m, path, SD_UNIT, "ActiveState", &active);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property(m->bus, SD_DEST, path, SD_UNIT, "InvocationID", &error, &reply, "ay");
-        if (r >= 0 && sd_bus_message_read_array(reply, 'y', &id, &sz) >= 0 && sz == 16) {
-                const uint8_t *b = id;
-                bool zero = true;
-                for (size_t i = 0; i < 16; i++) {
-                        snprintf(inv + 2 * i, 3, "%02x", b[i]);
-                        zero = zero && b[i] == 0;
-                }
-                if (zero)
-                        inv[0] = 0;
-        }
-        (void) get_string_property(m, path, SD_SERVICE, "ControlGroup", &cgroup);
-        (void) get_string_property(m, path, SD_SERVICE, "Result", &result);
-
-        if (ret_active_state)
-                *ret_active_state = TAKE_PTR(active);
-        if (ret_invocation_id)
-                *ret_invocation_id = inv[0] ? strdup(inv) : NULL;
-        if (ret_cgroup)
-                *ret_cgroup = isempty(cgroup) ? NULL : TAKE_PTR(cgroup);
-        if (ret_result)
-                *ret_result = TAKE_PTR(result);
-        return 0;
-}
-
 /* InvocationID as 32 hex characters, "" for none (all zero). */
 static int read_invocation_id(sd_bus_message *msg, char ret[static 33]) {
         const void *id;
@@ -461,6 +412,47 @@ static int read_invocation_id(sd_bus_message *msg, char ret[static 33]) {
                 if (zero)
                         ret[0] = 0;
         }
+        return 0;
+}
+
+/* Reads only what the caller asks for: at an instance start that is the
+ * cgroup alone, one round trip. */
+int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,
+                         char **ret_cgroup, char **ret_result) {
+        _cleanup_free_ char *path = NULL, *active = NULL, *cgroup = NULL, *result = NULL;
+        char inv[33] = "";
+        int r;
+
+        r = unit_path(unit, &path);
+        if (r < 0)
+                return r;
+        if (ret_active_state) {
+                r = get_string_property(m, path, SD_UNIT, "ActiveState", &active);
+                if (r < 0)
+                        return r;
+        }
+        if (ret_invocation_id) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+                r = sd_bus_get_property(m->bus, SD_DEST, path, SD_UNIT, "InvocationID", &error, &reply,
+                                        "ay");
+                if (r >= 0)
+                        (void) read_invocation_id(reply, inv);
+        }
+        if (ret_cgroup)
+                (void) get_string_property(m, path, SD_SERVICE, "ControlGroup", &cgroup);
+        if (ret_result)
+                (void) get_string_property(m, path, SD_SERVICE, "Result", &result);
+
+        if (ret_active_state)
+                *ret_active_state = TAKE_PTR(active);
+        if (ret_invocation_id)
+                *ret_invocation_id = inv[0] ? strdup(inv) : NULL;
+        if (ret_cgroup)
+                *ret_cgroup = isempty(cgroup) ? NULL : TAKE_PTR(cgroup);
+        if (ret_result)
+                *ret_result = TAKE_PTR(result);
         return 0;
 }
 

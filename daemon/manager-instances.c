@@ -11,13 +11,8 @@
 #include "manager.h"
 #include "path.h"
 #include "size.h"
+#include "timeutil.h"
 #include "unitname.h"
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static bool state_is_running(const char *s) {
         return streq(s, "active") || streq(s, "activating") || streq(s, "reloading") ||
@@ -42,7 +37,7 @@ static void instance_started(Manager *m, Tracked *t, const char *inv, const char
         InstanceRecord r = {
                 .unit = t->unit,
                 .invocation_id = (char *) inv,
-                .start_usec = now_usec(),
+                .start_usec = now_usec(CLOCK_REALTIME),
                 .peak = UINT64_MAX,
                 .charge_at_stop = UINT64_MAX,
                 .residual = UINT64_MAX,
@@ -96,7 +91,7 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                 /* The stop hook's record may have landed first and set the
                  * stop time already; this is still the one stop event. */
                 if (r->stop_usec == 0)
-                        r->stop_usec = now_usec();
+                        r->stop_usec = now_usec(CLOCK_REALTIME);
                 if (result && !r->result)
                         r->result = strdup(result);
                 m->state_dirty = true;

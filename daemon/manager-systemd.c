@@ -25,35 +25,6 @@ static int get_string_property(Manager *m, const char *path, const char *iface, 
         return r;
 }
 
-int systemd_unit_load_state(Manager *m, const char *unit, char **ret_load_state, char **ret_active_state) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *load = NULL, *active = NULL;
-        const char *path;
-        int r;
-
-        /* LoadUnit, not GetUnit: a unit nobody started yet is not loaded. */
-        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", &error, &reply, "s", unit);
-        if (r < 0) {
-                log_debug("LoadUnit(%s) failed: %s", unit, error.message ?: strerror(-r));
-                return r;
-        }
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        r = get_string_property(m, path, SD_UNIT, "LoadState", &load);
-        if (r < 0)
-                return r;
-        r = get_string_property(m, path, SD_UNIT, "ActiveState", &active);
-        if (r < 0)
-                return r;
-        if (ret_load_state)
-                *ret_load_state = TAKE_PTR(load);
-        if (ret_active_state)
-                *ret_active_state = TAKE_PTR(active);
-        return 0;
-}
-
 void unit_status_free_many(UnitStatus *u, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(u[i].name);
@@ -360,10 +331,6 @@ static int unit_job(Manager *m, const char *method, const char *unit) {
         return r;
 }
 
-int systemd_start_unit(Manager *m, const char *unit) {
-        return unit_job(m, "StartUnit", unit);
-}
-
 int systemd_stop_unit(Manager *m, const char *unit) {
         return unit_job(m, "StopUnit", unit);
 }
@@ -528,7 +495,7 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
         if (sd_bus_message_read(msg, "so", &unit, NULL) < 0)
                 return 0;
         /* Only a unit that had a live instance: reconcile itself loads
-         * (LoadUnit) the inactive units it tracks, PID 1 garbage-collects
+         * (ListUnitsByNames) the inactive units it tracks, PID 1 garbage-collects
          * them at once and says UnitRemoved, and a reconcile on that would
          * load them again, forever. Unit files that come or go are seen at
          * the daemon-reload that follows (Reloading). */

@@ -13,19 +13,8 @@
 #include "manager.h"
 #include "path.h"
 #include "size.h"
+#include "timeutil.h"
 #include "unitname.h"
-
-static uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static void tracked_done(Tracked *t) {
         free(t->unit);
@@ -549,7 +538,7 @@ static int ensure_entities(Manager *m) {
         for (size_t i = 0; i < m->n_desired; i++) {
                 const Desired *d = &m->desired[i];
                 if (!state_find(m->state, d->slice)) {
-                        r = state_add(m->state, d->slice, d->service, now_realtime_usec(), NULL);
+                        r = state_add(m->state, d->slice, d->service, now_usec(CLOCK_REALTIME), NULL);
                         if (r < 0)
                                 return r;
                         m->state_dirty = true;
@@ -626,20 +615,20 @@ static void refresh_instances(Manager *m) {
 }
 
 int manager_reconcile(Manager *m) {
-        uint64_t t0 = now_monotonic_usec(), t1, t2, t3;
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC), t1, t2, t3;
         int r;
 
         r = collect_desired(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to work out the configured entities: %m");
-        t1 = now_monotonic_usec();
+        t1 = now_usec(CLOCK_MONOTONIC);
 
         (void) ensure_entities(m);
-        t2 = now_monotonic_usec();
+        t2 = now_usec(CLOCK_MONOTONIC);
 
         /* Instances: pick up what runs now (start-up, new units). */
         refresh_instances(m);
-        t3 = now_monotonic_usec();
+        t3 = now_usec(CLOCK_MONOTONIC);
 
         /* Retire what is no longer wanted, but only on a configuration we
          * trust: a configuration that failed to load retires nothing. */
@@ -661,7 +650,8 @@ int manager_reconcile(Manager *m) {
 
         log_debug("Reconcile: configured units %" PRIu64 " ms, entities %" PRIu64 " ms, instances %" PRIu64
                   " ms, retire %" PRIu64 " ms.",
-                  (t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000, (now_monotonic_usec() - t3) / 1000);
+                  (t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000,
+                  (now_usec(CLOCK_MONOTONIC) - t3) / 1000);
         (void) sd_notifyf(false, "STATUS=Watching %zu entities, %zu units.", m->state->n_entities,
                           m->n_tracked);
         return 0;
@@ -774,13 +764,13 @@ int manager_start(Manager *m) {
                                   m->stops_dir);
 
         applied_load(m);
-        uint64_t t0 = now_monotonic_usec();
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
         r = manager_reconcile(m);
         if (r < 0)
                 return r;
         (void) manager_process_stop_records(m);
         log_info("Reconciled %zu entities and %zu units in %" PRIu64 " ms.", m->n_desired, m->n_tracked,
-                 (now_monotonic_usec() - t0) / 1000);
+                 (now_usec(CLOCK_MONOTONIC) - t0) / 1000);
         /* Start-up touched every unit once; give the peak back. */
         (void) malloc_trim(0);
 

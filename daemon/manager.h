@@ -106,11 +106,9 @@ int systemd_list_units_by_names(Manager *m, char *const *names, size_t n, UnitSt
 int systemd_start_unit_async(Manager *m, const char *unit);
 void systemd_async_drop(Manager *m);
 int systemd_subscribe(Manager *m);
-int systemd_unit_load_state(Manager *m, const char *unit, char **ret_load_state, char **ret_active_state);
 int systemd_unit_file_exists(Manager *m, const char *unit);
 int systemd_list_units(Manager *m, const char *pattern, char ***ret);
 int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret);
-int systemd_start_unit(Manager *m, const char *unit);
 int systemd_stop_unit(Manager *m, const char *unit);
 int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p);
 int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,

@@ -10,6 +10,7 @@
 
 #include "macro.h"
 #include "reclaim.h"
+#include "timeutil.h"
 
 /* mm/vmscan.c starts every reclaim pass at DEF_PRIORITY (12) and trims only
  * the page cache while the inactive file list holds at least
@@ -276,10 +277,7 @@ static int fs_read_swap_max(void *userdata, uint64_t *ret) {
 }
 
 static uint64_t fs_now_usec(void *userdata) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
+        return now_usec(CLOCK_MONOTONIC);
 }
 
 int reclaim_cgroup(const CgroupFs *fs, const char *cgpath, const ReclaimOptions *opts, ReclaimResult *ret) {

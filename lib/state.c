@@ -31,6 +31,7 @@
 #include "macro.h"
 #include "path.h"
 #include "state.h"
+#include "timeutil.h"
 
 #define STATE_MAGIC "cgpersist-state"
 #define STATE_FILE "state"
@@ -649,16 +650,8 @@ fail:
 
 /* ---- files ------------------------------------------------------------ */
 
-static uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-                return 0;
-        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
-}
-
 static int set_aside_corrupt(const char *dir, const char *path) {
-        uint64_t usec = now_realtime_usec();
+        uint64_t usec = now_usec(CLOCK_REALTIME);
         int r = -EEXIST;
 
         /* Never replace an earlier corrupt copy: it may be the interesting

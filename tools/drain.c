@@ -26,11 +26,11 @@
 #include "path.h"
 #include "reclaim.h"
 #include "size.h"
+#include "timeutil.h"
 #include "unitname.h"
 
 #define EXIT_BAD_ARGUMENTS 2
 #define DEFAULT_ROOT "/sys/fs/cgroup"
-#define USEC_PER_SEC UINT64_C(1000000)
 
 static DrainMode arg_mode = DRAIN_FILE;
 static uint64_t arg_budget_usec = POLICY_DEFAULT_DRAIN_BUDGET_USEC;
@@ -40,13 +40,6 @@ static const char *arg_invocation_id = NULL;
 static const char *arg_record_dir = CGPERSIST_RUNDIR "/stops";
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
-
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        (void) clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* systemd's invocation id: 128 bits as 32 hex digits. It becomes a file name,
  * so nothing else gets through. */

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Whom the resident pages of a file are charged to.
+ *
+ * Kernel interfaces (Documentation/admin-guide/mm/pagemap.rst, mincore(2),
+ * madvise(2)):
+ *  - mincore() on a MAP_SHARED file mapping reports the page cache state of
+ *    the file. Since 5.0 it does so only for callers that own the file or may
+ *    write it (root may); others see only pages they have mapped themselves.
+ *  - /proc/self/pagemap: one u64 per virtual page; bit 63 present, bits 0-54
+ *    the page frame number. Since 4.2 the PFN reads as 0 without
+ *    CAP_SYS_ADMIN (the present bit stays), so such pages are "unknown".
+ *  - /proc/kpagecgroup: one u64 per page frame, the inode number of the
+ *    closest online memcg the frame is charged to (0: not charged), which is
+ *    the cgroup id. Root only; reads must be 8-byte aligned.
+ *  - MADV_POPULATE_READ (5.14+) faults in a range without touching it from
+ *    user space and reports failures as errors instead of SIGBUS. Older
+ *    kernels give -EINVAL: then one byte per page is read.
+ *
+ * Only pages that mincore() reports resident are faulted in: a read fault
+ * on a tmpfs hole allocates a page and charges it to the caller, and one on
+ * an evicted page of a disk file reads it back, charged to the caller. So
+ * the scan never adds charges, except for a page evicted in the short gap
+ * between mincore() and the fault (then it is read back and charged to us).
+ * Mapping a page does not change its charge: the memcg of a page cache page
+ * is set when it is added to the cache.
+ *
+ * The file is mapped in bounded windows, so a huge file costs no more
+ * address space or buffers than PAGECHARGE_WINDOW. */
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "pagecharge.h"
+#include "path.h"
+
+#define PAGECHARGE_WINDOW (UINT64_C(64) * 1024 * 1024)
+
+/* kpagecgroup entries read in one go: frames of one file are often close to
+ * each other, so one 4 KiB read tends to answer several of them. */
+#define KPAGECGROUP_BATCH 512
+
+#define PM_PRESENT (UINT64_C(1) << 63)
+#define PM_PFN_MASK ((UINT64_C(1) << 55) - 1)
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+typedef struct FrameSlot {
+        uint64_t pfn;
+        size_t slot; /* index into the window's page array */
+} FrameSlot;
+
+typedef struct Scan {
+        const PageChargeOps *ops;
+        void *userdata;
+        uint64_t page_size;
+        bool no_populate; /* MADV_POPULATE_READ known to be missing */
+
+        unsigned char *vec; /* mincore() of one window */
+        uint64_t *pagemap; /* pagemap entries of one window */
+        FrameSlot *frames; /* visible frames of one window, sorted by pfn */
+        uint64_t *cgroups; /* cgroup id per frame */
+        uint64_t *batch; /* kpagecgroup read buffer */
+
+        PageCharge *by_cgroup; /* sorted by cgroup id while scanning */
+        size_t n_by_cgroup, allocated;
+} Scan;
+
+static void scan_done(Scan *s) {
+        free(s->vec);
+        free(s->pagemap);
+        free(s->frames);
+        free(s->cgroups);
+        free(s->batch);
+        free(s->by_cgroup);
+}
+
+static int charge_add(Scan *s, uint64_t cgroup_id, uint64_t pages) {
+        size_t lo = 0, hi = s->n_by_cgroup;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (s->by_cgroup[mid].cgroup_id == cgroup_id) {
+                        s->by_cgroup[mid].pages += pages;
+                        return 0;
+                }
+                if (s->by_cgroup[mid].cgroup_id < cgroup_id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+
+        if (s->n_by_cgroup == s->allocated) {
+                size_t na = MAX(s->allocated * 2, (size_t) 8);
+                PageCharge *n = realloc(s->by_cgroup, na * sizeof(PageCharge));
+
+                if (!n)
+                        return -ENOMEM;
+                s->by_cgroup = n;
+                s->allocated = na;
+        }
+        memmove(s->by_cgroup + lo + 1, s->by_cgroup + lo, (s->n_by_cgroup - lo) * sizeof(PageCharge));
+        s->by_cgroup[lo] = (PageCharge){ .cgroup_id = cgroup_id, .pages = pages };
+        s->n_by_cgroup++;
+        return 0;
+}
+
+/* Faults in pages [first, first+n) of the window at addr, all of them
+ * resident, so that pagemap shows their frames. */
+static void populate(Scan *s, uint8_t *addr, size_t first, size_t n) {
+        uint8_t *p = addr + first * s->page_size;
+
+        if (!s->no_populate) {
+                if (madvise(p, n * s->page_size, MADV_POPULATE_READ) >= 0)
+                        return;
+                /* EINVAL: a kernel before 5.14. Anything else (EFAULT when
+                 * the file shrank, ENOMEM, EINTR): leave the rest to pagemap,
+                 * which then shows the pages as unmapped. */
+                if (errno != EINVAL)
+                        return;
+                s->no_populate = true;
+        }
+
+        /* A file truncated right now would SIGBUS here; only on kernels
+         * without MADV_POPULATE_READ. */
+        for (size_t i = 0; i < n; i++)
+                (void) *(volatile uint8_t *) (p + i * s->page_size);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+static int cmp_frame(const void *a, const void *b) {
+        const FrameSlot *x = a, *y = b;
+
+        if (x->pfn != y->pfn)
+                return x->pfn < y->pfn ? -1 : 1;
+        return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/* Looks up the cgroup of n_frames frames (sorted by pfn) in batches of
+ * nearby frames, writing s->cgroups[i] for s->frames[i]. */
+static int lookup_cgroups(Scan *s, size_t n_frames) {
+        size_t i = 0;
+
+        while (i < n_frames) {
+                uint64_t start = s->frames[i].pfn;
+                size_t j = i + 1;
+                int r;
+
+                while (j < n_frames && s->frames[j].pfn - start < KPAGECGROUP_BATCH)
+                        j++;
+
+                r = s->ops->read_kpagecgroup(s->userdata, start, s->frames[j - 1].pfn - start + 1, s->batch);
+                if (r < 0)
+                        return r;
+
+                for (; i < j; i++)
+                        s->cgroups[i] = s->batch[s->frames[i].pfn - start];
+        }
+        return 0;
+}
+
+static int scan_window(Scan *s, int fd, uint64_t offset, size_t n_pages, PageCharges *c) {
+        size_t len = n_pages * s->page_size, n_frames = 0, i;
+        uint64_t vpn;
+        uint8_t *addr;
+        int r;
+
+        addr = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t) offset);
+        if (addr == MAP_FAILED)
+                return negative_errno();
+
+        /* No readahead on our faults: a resident page still marked
+         * PG_readahead would start async readahead of the pages after it,
+         * charged to us (filemap_fault() skips it for VM_RAND_READ). */
+        (void) madvise(addr, len, MADV_RANDOM);
+
+        if (mincore(addr, len, s->vec) < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+
+        /* Fault in each run of resident pages, nothing else. */
+        for (i = 0; i < n_pages;) {
+                size_t j;
+
+                if (!(s->vec[i] & 1)) {
+                        i++;
+                        continue;
+                }
+                for (j = i; j < n_pages && (s->vec[j] & 1); j++)
+                        c->resident++;
+                populate(s, addr, i, j - i);
+                i = j;
+        }
+
+        vpn = (uint64_t) (uintptr_t) addr / s->page_size;
+        r = s->ops->read_pagemap(s->userdata, vpn, n_pages, s->pagemap);
+        if (r < 0)
+                goto finish;
+        r = 0;
+
+        for (i = 0; i < n_pages; i++) {
+                uint64_t e = s->pagemap[i];
+
+                if (!(s->vec[i] & 1))
+                        continue;
+                if (!(e & PM_PRESENT))
+                        c->unmapped++;
+                else if ((e & PM_PFN_MASK) == 0)
+                        c->unknown++;
+                else
+                        s->frames[n_frames++] = (FrameSlot){ .pfn = e & PM_PFN_MASK, .slot = i };
+        }
+
+        if (n_frames == 0)
+                goto finish;
+
+        qsort(s->frames, n_frames, sizeof(FrameSlot), cmp_frame);
+        r = lookup_cgroups(s, n_frames);
+        if (r < 0)
+                goto finish;
+
+        /* Frames sorted by pfn give no order by cgroup: sort the ids and
+         * add each run once. */
+        qsort(s->cgroups, n_frames, sizeof(uint64_t), cmp_u64);
+        for (i = 0; i < n_frames;) {
+                size_t j = i + 1;
+
+                while (j < n_frames && s->cgroups[j] == s->cgroups[i])
+                        j++;
+                r = charge_add(s, s->cgroups[i], j - i);
+                if (r < 0)
+                        goto finish;
+                i = j;
+        }
+
+finish:
+        (void) munmap(addr, len);
+        return r;
+}
+
+static int cmp_charge(const void *a, const void *b) {
+        const PageCharge *x = a, *y = b;
+
+        if (x->pages != y->pages)
+                return x->pages > y->pages ? -1 : 1;
+        return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
+}
+
+int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, uint64_t window,
+                              PageCharges *ret) {
+        _cleanup_(scan_done) Scan s = { .ops = ops, .userdata = userdata };
+        PageCharges c = {};
+        uint64_t window_pages;
+        struct stat st;
+        long ps;
+        int r;
+
+        if (fd < 0 || !ops || !ops->read_pagemap || !ops->read_kpagecgroup || !ret)
+                return -EINVAL;
+
+        ps = sysconf(_SC_PAGESIZE);
+        if (ps <= 0)
+                return -EIO;
+        s.page_size = (uint64_t) ps;
+        if (window < s.page_size || window % s.page_size != 0)
+                return -EINVAL;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+
+        c.page_size = s.page_size;
+        c.file_pages = ((uint64_t) st.st_size + s.page_size - 1) / s.page_size;
+        if (c.file_pages == 0) {
+                *ret = c;
+                return 0;
+        }
+
+        window_pages = MIN(window / s.page_size, c.file_pages);
+        s.vec = malloc(window_pages);
+        s.pagemap = malloc(window_pages * sizeof(uint64_t));
+        s.frames = malloc(window_pages * sizeof(FrameSlot));
+        s.cgroups = malloc(window_pages * sizeof(uint64_t));
+        s.batch = malloc(KPAGECGROUP_BATCH * sizeof(uint64_t));
+        if (!s.vec || !s.pagemap || !s.frames || !s.cgroups || !s.batch)
+                return -ENOMEM;
+
+        for (uint64_t first = 0; first < c.file_pages; first += window_pages) {
+                size_t n = (size_t) MIN(window_pages, c.file_pages - first);
+
+                r = scan_window(&s, fd, first * s.page_size, n, &c);
+                if (r < 0)
+                        return r;
+        }
+
+        qsort(s.by_cgroup, s.n_by_cgroup, sizeof(PageCharge), cmp_charge);
+        c.by_cgroup = TAKE_PTR(s.by_cgroup);
+        c.n_by_cgroup = s.n_by_cgroup;
+        *ret = c;
+        return 0;
+}
+
+int pagecharge_fd_with(int fd, const PageChargeOps *ops, void *userdata, PageCharges *ret) {
+        return pagecharge_fd_with_window(fd, ops, userdata, PAGECHARGE_WINDOW, ret);
+}
+
+/* The real files. kpagecgroup is opened on first use: without
+ * CAP_SYS_ADMIN no frame is visible and it is never needed. */
+typedef struct ProcFiles {
+        const char *proc_root;
+        int pagemap_fd;
+        int kpagecgroup_fd;
+} ProcFiles;
+
+static int pread_u64s(int fd, uint64_t index, size_t n, uint64_t *out) {
+        uint8_t *p = (uint8_t *) out;
+        size_t left = n * sizeof(uint64_t);
+        uint64_t off;
+
+        if (index > (uint64_t) INT64_MAX / sizeof(uint64_t))
+                return -EOVERFLOW;
+        off = index * sizeof(uint64_t);
+
+        while (left > 0) {
+                ssize_t k = pread(fd, p, left, (off_t) off);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                /* Past the last frame, or a file that is not what it should
+                 * be: an answer cut short is no answer. */
+                if (k == 0)
+                        return -EIO;
+                p += k;
+                off += (uint64_t) k;
+                left -= (size_t) k;
+        }
+        return 0;
+}
+
+static int proc_read_pagemap(void *userdata, uint64_t vpn, size_t n, uint64_t *out) {
+        ProcFiles *f = userdata;
+
+        return pread_u64s(f->pagemap_fd, vpn, n, out);
+}
+
+static int proc_read_kpagecgroup(void *userdata, uint64_t pfn, size_t n, uint64_t *out) {
+        ProcFiles *f = userdata;
+
+        if (f->kpagecgroup_fd < 0) {
+                _cleanup_free_ char *p = path_join(f->proc_root, "kpagecgroup");
+
+                if (!p)
+                        return -ENOMEM;
+                f->kpagecgroup_fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (f->kpagecgroup_fd < 0)
+                        return negative_errno();
+        }
+        return pread_u64s(f->kpagecgroup_fd, pfn, n, out);
+}
+
+int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret) {
+        static const PageChargeOps ops = {
+                .read_pagemap = proc_read_pagemap,
+                .read_kpagecgroup = proc_read_kpagecgroup,
+        };
+        _cleanup_free_ char *p = NULL;
+        ProcFiles f = { .proc_root = proc_root, .pagemap_fd = -EBADF, .kpagecgroup_fd = -EBADF };
+        int r;
+
+        if (isempty(proc_root) || !ret)
+                return -EINVAL;
+
+        p = path_join(proc_root, "self", "pagemap");
+        if (!p)
+                return -ENOMEM;
+        f.pagemap_fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (f.pagemap_fd < 0)
+                return negative_errno();
+
+        r = pagecharge_fd_with(fd, &ops, &f, ret);
+
+        close(f.pagemap_fd);
+        if (f.kpagecgroup_fd >= 0)
+                close(f.kpagecgroup_fd);
+        return r;
+}
+
+uint64_t pagecharges_pages_of(const PageCharges *c, uint64_t cgroup_id) {
+        if (!c)
+                return 0;
+        for (size_t i = 0; i < c->n_by_cgroup; i++)
+                if (c->by_cgroup[i].cgroup_id == cgroup_id)
+                        return c->by_cgroup[i].pages;
+        return 0;
+}
+
+void pagecharges_done(PageCharges *c) {
+        if (!c)
+                return;
+        free(c->by_cgroup);
+        *c = (PageCharges){};
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "pagecharge.h"
+#include "path.h"
+#include "tests.h"
+
+/* A real temporary file gives mincore() something to report; fake pagemap
+ * and kpagecgroup readers stand in for the root-only /proc files. Each
+ * written page starts with MAGIC + its index, so the fake pagemap can tell
+ * which file page a virtual page holds (by reading it, once mincore() says
+ * it is resident, so the fake never faults anything in itself). */
+
+#define MAGIC UINT64_C(0xc6a2000000000000)
+#define PFN_BASE 5000
+#define PFN_STRIDE 3 /* frames of neighbouring pages are not adjacent */
+#define PM_PRESENT (UINT64_C(1) << 63)
+
+typedef struct Fake {
+        bool no_cap; /* PFNs read as 0 */
+        int64_t unmapped_index; /* this file page reads as not present; -1 none */
+        int pagemap_error;
+        int kpagecgroup_error;
+        unsigned pagemap_calls;
+        unsigned kpagecgroup_calls;
+        size_t kpagecgroup_max_n;
+} Fake;
+
+static uint64_t ps(void) {
+        return (uint64_t) sysconf(_SC_PAGESIZE);
+}
+
+/* The fixture's charges: pages 0-2 to cgroup 100, 3 and 5 to 200, 7 to
+ * nobody (0). */
+static uint64_t cgroup_of_index(uint64_t idx) {
+        if (idx <= 2)
+                return 100;
+        if (idx == 3 || idx == 5)
+                return 200;
+        if (idx == 7)
+                return 0;
+        return 300 + idx;
+}
+
+static int fake_pagemap(void *userdata, uint64_t vpn, size_t n, uint64_t *out) {
+        Fake *f = userdata;
+
+        f->pagemap_calls++;
+        if (f->pagemap_error)
+                return f->pagemap_error;
+
+        for (size_t i = 0; i < n; i++) {
+                void *addr = (void *) (uintptr_t) ((vpn + i) * ps());
+                unsigned char v = 0;
+                uint64_t idx;
+
+                out[i] = 0;
+                if (mincore(addr, ps(), &v) < 0 || !(v & 1))
+                        continue;
+                idx = *(volatile uint64_t *) addr;
+                if ((idx & ~UINT64_C(0xffff)) != MAGIC)
+                        continue;
+                idx &= 0xffff;
+                if ((int64_t) idx == f->unmapped_index)
+                        continue;
+                out[i] = PM_PRESENT | (f->no_cap ? 0 : PFN_BASE + idx * PFN_STRIDE);
+        }
+        return 0;
+}
+
+static int fake_kpagecgroup(void *userdata, uint64_t pfn, size_t n, uint64_t *out) {
+        Fake *f = userdata;
+
+        f->kpagecgroup_calls++;
+        f->kpagecgroup_max_n = MAX(f->kpagecgroup_max_n, n);
+        if (f->kpagecgroup_error)
+                return f->kpagecgroup_error;
+
+        for (size_t i = 0; i < n; i++) {
+                uint64_t p = pfn + i;
+
+                /* Frames between the file's belong to someone else. */
+                if (p < PFN_BASE || (p - PFN_BASE) % PFN_STRIDE != 0)
+                        out[i] = 999;
+                else
+                        out[i] = cgroup_of_index((p - PFN_BASE) / PFN_STRIDE);
+        }
+        return 0;
+}
+
+static const PageChargeOps fake_ops = {
+        .read_pagemap = fake_pagemap,
+        .read_kpagecgroup = fake_kpagecgroup,
+};
+
+static const int written[] = { 0, 1, 2, 3, 5, 7 };
+
+/* 8 pages, the last one partial, with holes at 4 and 6: holes are not
+ * resident, on tmpfs as on a disk file system. */
+static int fixture_fd(char **ret_path) {
+        char *t = test_tmpdir(), *p = path_join(t, "data");
+        uint8_t *page = calloc(1, ps());
+        int fd;
+
+        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || !page)
+                CHECK_FAIL("open %s", p);
+        CHECK_INT(ftruncate(fd, (off_t) (7 * ps() + 100)), 0);
+        for (size_t i = 0; i < ELEMENTSOF(written); i++) {
+                uint64_t tag = MAGIC | (uint64_t) written[i];
+                size_t len = written[i] == 7 ? 100 : ps();
+
+                memcpy(page, &tag, sizeof(tag));
+                CHECK_INT(pwrite(fd, page, len, (off_t) (written[i] * ps())), (ssize_t) len);
+        }
+        free(page);
+        if (ret_path)
+                *ret_path = p;
+        else
+                free(p);
+        return fd;
+}
+
+static void check_holes_untouched(int fd) {
+        unsigned char vec[8];
+        void *addr = mmap(NULL, 8 * ps(), PROT_READ, MAP_SHARED, fd, 0);
+
+        CHECK(addr != MAP_FAILED);
+        CHECK_INT(mincore(addr, 8 * ps(), vec), 0);
+        CHECK_INT(vec[4] & 1, 0);
+        CHECK_INT(vec[6] & 1, 0);
+        munmap(addr, 8 * ps());
+}
+
+static void check_fixture_result(const PageCharges *c) {
+        CHECK_U64(c->page_size, ps());
+        CHECK_U64(c->file_pages, 8);
+        CHECK_U64(c->resident, 6);
+        CHECK_U64(c->unknown, 0);
+        CHECK_U64(c->unmapped, 0);
+        CHECK_INT(c->n_by_cgroup, 3);
+        CHECK_U64(c->by_cgroup[0].cgroup_id, 100);
+        CHECK_U64(c->by_cgroup[0].pages, 3);
+        CHECK_U64(c->by_cgroup[1].cgroup_id, 200);
+        CHECK_U64(c->by_cgroup[1].pages, 2);
+        CHECK_U64(c->by_cgroup[2].cgroup_id, 0);
+        CHECK_U64(c->by_cgroup[2].pages, 1);
+        CHECK_U64(pagecharges_pages_of(c, 100), 3);
+        CHECK_U64(pagecharges_pages_of(c, 0), 1);
+        CHECK_U64(pagecharges_pages_of(c, 999), 0);
+}
+
+TEST(charges_by_cgroup) {
+        Fake f = { .unmapped_index = -1 };
+        PageCharges c = {};
+        int fd = fixture_fd(NULL);
+
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), 0);
+        check_fixture_result(&c);
+        /* One window, one pagemap read; the six frames lie within one
+         * kpagecgroup batch. */
+        CHECK_INT(f.pagemap_calls, 1);
+        CHECK_INT(f.kpagecgroup_calls, 1);
+        CHECK_U64(f.kpagecgroup_max_n, 7 * PFN_STRIDE + 1);
+        check_holes_untouched(fd);
+
+        pagecharges_done(&c);
+        CHECK(!c.by_cgroup);
+        CHECK_INT(c.n_by_cgroup, 0);
+        pagecharges_done(NULL);
+        CHECK_U64(pagecharges_pages_of(NULL, 0), 0);
+        close(fd);
+}
+
+TEST(small_windows) {
+        Fake f = { .unmapped_index = -1 };
+        PageCharges c = {};
+        int fd = fixture_fd(NULL);
+
+        /* 3 pages per window: windows 0-2, 3-5, 6-7 (the last one partial
+         * and ending in a partial page); per-window counts add up. */
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 3 * ps(), &c), 0);
+        check_fixture_result(&c);
+        CHECK_INT(f.pagemap_calls, 3);
+        check_holes_untouched(fd);
+        pagecharges_done(&c);
+
+        f = (Fake){ .unmapped_index = -1 };
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), &c), 0);
+        check_fixture_result(&c);
+        CHECK_INT(f.pagemap_calls, 8);
+        pagecharges_done(&c);
+
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps() + 1, &c), -EINVAL);
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 0, &c), -EINVAL);
+        close(fd);
+}
+
+TEST(no_cap_sys_admin) {
+        Fake f = { .no_cap = true, .unmapped_index = -1 };
+        PageCharges c = {};
+        int fd = fixture_fd(NULL);
+
+        /* Present, but no frame numbers: all resident pages are unknown and
+         * kpagecgroup is never asked. */
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), 0);
+        CHECK_U64(c.resident, 6);
+        CHECK_U64(c.unknown, 6);
+        CHECK_U64(c.unmapped, 0);
+        CHECK_INT(c.n_by_cgroup, 0);
+        CHECK(!c.by_cgroup);
+        CHECK_INT(f.kpagecgroup_calls, 0);
+        pagecharges_done(&c);
+        close(fd);
+}
+
+TEST(not_present) {
+        Fake f = { .unmapped_index = 5 };
+        PageCharges c = {};
+        int fd = fixture_fd(NULL);
+
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), 0);
+        CHECK_U64(c.resident, 6);
+        CHECK_U64(c.unmapped, 1);
+        CHECK_U64(pagecharges_pages_of(&c, 200), 1);
+        CHECK_U64(pagecharges_pages_of(&c, 100), 3);
+        pagecharges_done(&c);
+        close(fd);
+}
+
+TEST(reader_errors) {
+        Fake f = { .unmapped_index = -1, .pagemap_error = -EIO };
+        PageCharges c = { .resident = 4242 };
+        int fd = fixture_fd(NULL);
+
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), -EIO);
+        CHECK_U64(c.resident, 4242);
+
+        f = (Fake){ .unmapped_index = -1, .kpagecgroup_error = -EACCES };
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 2 * ps(), &c), -EACCES);
+        CHECK_U64(c.resident, 4242);
+        CHECK(!c.by_cgroup);
+        close(fd);
+}
+
+TEST(bad_files) {
+        Fake f = { .unmapped_index = -1 };
+        PageCharges c = { .resident = 4242 };
+        char *t = test_tmpdir(), *p = path_join(t, "empty"), *data = NULL;
+        PageChargeOps half = { .read_pagemap = fake_pagemap };
+        int fd, pipefd[2];
+
+        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        CHECK(fd >= 0);
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), 0);
+        CHECK_U64(c.page_size, ps());
+        CHECK_U64(c.file_pages, 0);
+        CHECK_U64(c.resident, 0);
+        CHECK_INT(c.n_by_cgroup, 0);
+        CHECK_INT(f.pagemap_calls, 0);
+        close(fd);
+
+        c.resident = 4242;
+        fd = open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), -EISDIR);
+        close(fd);
+
+        CHECK_INT(pipe(pipefd), 0);
+        CHECK_INT(pagecharge_fd_with(pipefd[0], &fake_ops, &f, &c), -EINVAL);
+        close(pipefd[0]);
+        close(pipefd[1]);
+
+        /* mmap() needs a readable fd. */
+        fd = fixture_fd(&data);
+        close(fd);
+        fd = open(data, O_WRONLY | O_CLOEXEC);
+        CHECK(fd >= 0);
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), -EACCES);
+        close(fd);
+
+        fd = open(data, O_RDONLY | O_CLOEXEC);
+        CHECK_INT(pagecharge_fd_with(-1, &fake_ops, &f, &c), -EINVAL);
+        CHECK_INT(pagecharge_fd_with(fd, NULL, &f, &c), -EINVAL);
+        CHECK_INT(pagecharge_fd_with(fd, &half, &f, &c), -EINVAL);
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, NULL), -EINVAL);
+        CHECK_U64(c.resident, 4242);
+        close(fd);
+        free(data);
+        free(p);
+}
+
+/* The /proc readers on a fixture root: a pagemap of zeros (sparse) shows
+ * every resident page as not present, and kpagecgroup is not needed. */
+TEST(proc_files) {
+        char *t = test_tmpdir(), *pm;
+        PageCharges c = {};
+        int fd, pmfd;
+
+        CHECK_INT(pagecharge_fd(0, "", &c), -EINVAL);
+        CHECK_INT(pagecharge_fd(0, t, &c), -ENOENT);
+
+        test_write(t, "self/pagemap", "");
+        pm = path_join(t, "self", "pagemap");
+        pmfd = open(pm, O_WRONLY | O_CLOEXEC);
+        CHECK(pmfd >= 0);
+        /* Covers every user-space virtual page number (47-bit addresses). */
+        CHECK_INT(ftruncate(pmfd, (off_t) ((UINT64_C(1) << 47) / ps() * 8)), 0);
+        close(pmfd);
+
+        fd = fixture_fd(NULL);
+        CHECK_INT(pagecharge_fd(fd, t, &c), 0);
+        CHECK_U64(c.resident, 6);
+        CHECK_U64(c.unmapped, 6);
+        CHECK_INT(c.n_by_cgroup, 0);
+
+        /* A pagemap cut short is an error, not a page without a frame. */
+        pmfd = open(pm, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        close(pmfd);
+        CHECK_INT(pagecharge_fd(fd, t, &c), -EIO);
+        close(fd);
+        free(pm);
+}

@@ -15,7 +15,7 @@ enum {
         CGCTL_EXIT_FAILURE = 1,
         CGCTL_EXIT_USAGE = 2, /* bad command line, invalid name */
         CGCTL_EXIT_NOT_RUNNING = 3, /* cgpersistd (or the system bus) is not there */
-        CGCTL_EXIT_DENIED = 4, /* the change requires root */
+        CGCTL_EXIT_DENIED = 4, /* the change (or reading page frames) requires root */
 };
 
 typedef enum JsonMode {
@@ -72,3 +72,5 @@ int cmd_disable(sd_bus *bus, const Args *a);
 int cmd_drain(sd_bus *bus, const Args *a);
 int cmd_retire(sd_bus *bus, const Args *a);
 int cmd_reload(sd_bus *bus, const Args *a);
+/* Local, bus is NULL (cmd-charges.c). */
+int cmd_charges(sd_bus *bus, const Args *a);

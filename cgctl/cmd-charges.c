@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgctl charges PATH...: whom the resident pages of files are charged to.
+ * Local, no daemon: lib/pagecharge reads mincore(), /proc/self/pagemap and
+ * /proc/kpagecgroup, which only root can read, and lib/cgroupid turns the
+ * ids into cgroup paths. */
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cgctl.h"
+#include "cgroupid.h"
+#include "json.h"
+#include "macro.h"
+#include "pagecharge.h"
+#include "path.h"
+#include "size.h"
+#include "table.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define PROC_ROOT "/proc"
+
+/* Bounded, so a hostile tree (a deep chain of directories) cannot exhaust
+ * file descriptors; real trees are far shallower. */
+#define WALK_DEPTH_MAX 256
+
+#define DENIED_MESSAGE \
+        "cgctl: Access denied: charges requires root (page frame numbers in /proc/self/pagemap need " \
+        "CAP_SYS_ADMIN, and /proc/kpagecgroup is readable by root only).\n"
+
+typedef struct CgroupName {
+        uint64_t id;
+        char *path; /* relative to CGROUP_ROOT, "" for the root; NULL: not found */
+} CgroupName;
+
+typedef struct Totals {
+        uint64_t files, pages, resident, unmapped, bytes;
+        PageCharge *by_cgroup;
+        size_t n_by_cgroup, allocated;
+} Totals;
+
+typedef struct Charges {
+        const Args *args;
+        CgroupName *names;
+        size_t n_names, allocated;
+        Totals totals;
+        JsonWriter *json;
+        bool denied;
+        bool failed;
+        bool printed; /* text: a file was printed, separate the next one */
+} Charges;
+
+static void charges_done(Charges *c) {
+        for (size_t i = 0; i < c->n_names; i++)
+                free(c->names[i].path);
+        free(c->names);
+        free(c->totals.by_cgroup);
+        json_writer_free(c->json);
+}
+
+/* The cgroup of an id, looked up once per id. NULL when the id is not
+ * found (the cgroup went away since the read). */
+static const char *cgroup_name(Charges *c, uint64_t id) {
+        char *p = NULL;
+
+        for (size_t i = 0; i < c->n_names; i++)
+                if (c->names[i].id == id)
+                        return c->names[i].path;
+
+        if (c->n_names == c->allocated) {
+                size_t na = MAX(c->allocated * 2, (size_t) 16);
+                CgroupName *n = realloc(c->names, na * sizeof(CgroupName));
+
+                if (!n)
+                        return NULL;
+                c->names = n;
+                c->allocated = na;
+        }
+        if (cgroup_id_to_path(CGROUP_ROOT, id, &p) < 0)
+                p = NULL;
+        c->names[c->n_names++] = (CgroupName){ .id = id, .path = p };
+        return p;
+}
+
+static const char *cgroup_label(char buf[static CGCTL_FMT_MAX], Charges *c, uint64_t id) {
+        const char *p;
+
+        if (id == 0)
+                return "(not charged)";
+        p = cgroup_name(c, id);
+        if (!p) {
+                /* Gone since, or not below CGROUP_ROOT (a cgroup v1 memory
+                 * hierarchy): the id at least tells the rows apart. */
+                snprintf(buf, CGCTL_FMT_MAX, "(unknown) id %" PRIu64, id);
+                return buf;
+        }
+        return isempty(p) ? "/" : p;
+}
+
+static int totals_add(Totals *t, uint64_t id, uint64_t pages) {
+        for (size_t i = 0; i < t->n_by_cgroup; i++)
+                if (t->by_cgroup[i].cgroup_id == id) {
+                        t->by_cgroup[i].pages += pages;
+                        return 0;
+                }
+        if (t->n_by_cgroup == t->allocated) {
+                size_t na = MAX(t->allocated * 2, (size_t) 16);
+                PageCharge *n = realloc(t->by_cgroup, na * sizeof(PageCharge));
+
+                if (!n)
+                        return -ENOMEM;
+                t->by_cgroup = n;
+                t->allocated = na;
+        }
+        t->by_cgroup[t->n_by_cgroup++] = (PageCharge){ .cgroup_id = id, .pages = pages };
+        return 0;
+}
+
+static int cmp_charge(const void *a, const void *b) {
+        const PageCharge *x = a, *y = b;
+
+        if (x->pages != y->pages)
+                return x->pages > y->pages ? -1 : 1;
+        return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
+}
+
+static void json_charges(Charges *c, const PageCharge *by, size_t n, uint64_t unmapped, uint64_t page_size) {
+        JsonWriter *w = c->json;
+
+        json_key(w, "charges");
+        json_begin_array(w);
+        for (size_t i = 0; i < n; i++) {
+                const char *p = by[i].cgroup_id != 0 ? cgroup_name(c, by[i].cgroup_id) : NULL;
+
+                json_begin_object(w);
+                json_key(w, "cgroup_id");
+                json_u64(w, by[i].cgroup_id);
+                if (p) {
+                        json_key(w, "cgroup");
+                        json_string(w, isempty(p) ? "/" : p);
+                }
+                json_key(w, "pages");
+                json_u64(w, by[i].pages);
+                json_key(w, "bytes");
+                json_u64(w, by[i].pages * page_size);
+                json_end_object(w);
+        }
+        json_end_array(w);
+        json_key(w, "unmapped");
+        json_u64(w, unmapped);
+}
+
+static const char *fmt_percent(char buf[static CGCTL_FMT_MAX], uint64_t part, uint64_t whole) {
+        if (whole == 0)
+                return "-";
+        snprintf(buf, CGCTL_FMT_MAX, "%.1f%%", (double) part * 100.0 / (double) whole);
+        return buf;
+}
+
+static int print_table(Charges *c, const PageCharge *by, size_t n, uint64_t unmapped, uint64_t resident,
+                       uint64_t page_size) {
+        static const char *const headers[] = { "CGROUP", "PAGES", "BYTES", "RESIDENT" };
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 1; i < ELEMENTSOF(headers); i++)
+                table_set_right(t, i);
+
+        for (size_t i = 0; i <= n; i++) {
+                char pages[CGCTL_FMT_MAX], bytes[CGCTL_FMT_MAX], pct[CGCTL_FMT_MAX], label[CGCTL_FMT_MAX];
+                uint64_t k = i < n ? by[i].pages : unmapped;
+
+                /* The last row: pages resident at mincore() but evicted before
+                 * their frame was read; only when there are any. */
+                if (i == n && unmapped == 0)
+                        break;
+
+                snprintf(pages, sizeof pages, "%" PRIu64, k);
+                const char *cells[] = {
+                        i < n ? cgroup_label(label, c, by[i].cgroup_id) : "(evicted meanwhile)",
+                        pages,
+                        format_bytes(bytes, sizeof bytes, k * page_size),
+                        fmt_percent(pct, k, resident),
+                };
+                r = table_add_row(t, cells);
+                if (r < 0)
+                        return r;
+        }
+        if (table_rows(t) == 0)
+                return 0;
+        return table_print(t, stdout, terminal_width());
+}
+
+static int report_file(Charges *c, const char *path, uint64_t size, const PageCharges *pc) {
+        Totals *t = &c->totals;
+        char b1[FORMAT_BYTES_MAX], b2[FORMAT_BYTES_MAX];
+        int r;
+
+        t->files++;
+        t->pages += pc->file_pages;
+        t->resident += pc->resident;
+        t->unmapped += pc->unmapped;
+        t->bytes += pc->resident * pc->page_size;
+        for (size_t i = 0; i < pc->n_by_cgroup; i++) {
+                r = totals_add(t, pc->by_cgroup[i].cgroup_id, pc->by_cgroup[i].pages);
+                if (r < 0)
+                        return r;
+        }
+
+        if (c->json) {
+                JsonWriter *w = c->json;
+
+                json_begin_object(w);
+                json_key(w, "path");
+                json_string(w, path);
+                json_key(w, "size");
+                json_u64(w, size);
+                json_key(w, "page_size");
+                json_u64(w, pc->page_size);
+                json_key(w, "pages");
+                json_u64(w, pc->file_pages);
+                json_key(w, "resident");
+                json_u64(w, pc->resident);
+                json_charges(c, pc->by_cgroup, pc->n_by_cgroup, pc->unmapped, pc->page_size);
+                json_end_object(w);
+                return 0;
+        }
+
+        printf("%s%s: %" PRIu64 " of %" PRIu64 " pages resident (%s of %s)\n", c->printed ? "\n" : "", path,
+               pc->resident, pc->file_pages, format_bytes(b1, sizeof b1, pc->resident * pc->page_size),
+               format_bytes(b2, sizeof b2, size));
+        c->printed = true;
+        return print_table(c, pc->by_cgroup, pc->n_by_cgroup, pc->unmapped, pc->resident, pc->page_size);
+}
+
+/* One regular file, opened relative to dfd. Failures are printed and set
+ * c->failed, or c->denied when only root could tell; returns -ENOMEM only,
+ * which ends everything. */
+static int charge_file(Charges *c, int dfd, const char *name, const char *path) {
+        _cleanup_(pagecharges_done) PageCharges pc = {};
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        /* O_NONBLOCK: a FIFO swapped in since the check must not block us. */
+        fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0) {
+                fprintf(stderr, "cgctl: Failed to open %s: %s\n", path, strerror(errno));
+                c->failed = true;
+                return 0;
+        }
+        if (fstat(fd, &st) < 0) {
+                fprintf(stderr, "cgctl: Failed to stat %s: %s\n", path, strerror(errno));
+                c->failed = true;
+                return 0;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                fprintf(stderr, "cgctl: %s: not a regular file or directory.\n", path);
+                c->failed = true;
+                return 0;
+        }
+
+        r = pagecharge_fd(fd, PROC_ROOT, &pc);
+        /* -EACCES/-EPERM from kpagecgroup; frames that read as 0 without
+         * CAP_SYS_ADMIN (pc.unknown): only root can tell. */
+        if (r == -EACCES || r == -EPERM || (r >= 0 && pc.unknown > 0)) {
+                c->denied = true;
+                return 0;
+        }
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to read the page charges of %s: %s\n", path, strerror(-r));
+                c->failed = true;
+                return 0;
+        }
+
+        return report_file(c, path, (uint64_t) st.st_size, &pc);
+}
+
+/* Every regular file below the directory dfd (path: how to name it), in
+ * name order, not following symlinks nor crossing into other mounts. */
+static int charge_dir(Charges *c, int dfd, const char *path, dev_t dev, unsigned depth) {
+        struct dirent **names = NULL;
+        int n, r = 0;
+
+        if (depth > WALK_DEPTH_MAX) {
+                fprintf(stderr, "cgctl: %s: more than %d directories deep, not descending.\n", path,
+                        WALK_DEPTH_MAX);
+                c->failed = true;
+                return 0;
+        }
+
+        n = scandirat(dfd, ".", &names, NULL, alphasort);
+        if (n < 0) {
+                r = negative_errno();
+                fprintf(stderr, "cgctl: Failed to list %s: %s\n", path, strerror(-r));
+                c->failed = true;
+                return 0;
+        }
+
+        for (int i = 0; i < n && !c->denied; i++) {
+                _cleanup_free_ char *child = NULL;
+                const char *name = names[i]->d_name;
+                struct stat st;
+                int q;
+
+                if (streq(name, ".") || streq(name, ".."))
+                        continue;
+                child = path_join(path, name);
+                if (!child) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue; /* gone meanwhile */
+
+                if (S_ISREG(st.st_mode)) {
+                        q = charge_file(c, dfd, name, child);
+                        if (q < 0) {
+                                r = q;
+                                break;
+                        }
+                } else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+                        int cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                        if (cfd < 0) {
+                                fprintf(stderr, "cgctl: Failed to open %s: %s\n", child, strerror(errno));
+                                c->failed = true;
+                                continue;
+                        }
+                        q = charge_dir(c, cfd, child, dev, depth + 1);
+                        close(cfd);
+                        if (q < 0) {
+                                r = q;
+                                break;
+                        }
+                }
+                /* Symlinks, devices, FIFOs, sockets and other mounts: not
+                 * this file system's pages, or not pages at all. */
+        }
+
+        for (int i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return r;
+}
+
+static int charge_operand(Charges *c, const char *path) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        if (stat(path, &st) < 0) {
+                r = negative_errno();
+                fprintf(stderr, "cgctl: Failed to stat %s: %s\n", path, strerror(-r));
+                c->failed = true;
+                return 0;
+        }
+        if (S_ISREG(st.st_mode)) {
+                /* The operand was named: follow it if it is a symlink. */
+                _cleanup_free_ char *real = realpath(path, NULL);
+
+                return charge_file(c, AT_FDCWD, real ?: path, path);
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                fprintf(stderr, "cgctl: %s: not a regular file or directory.\n", path);
+                c->failed = true;
+                return 0;
+        }
+
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                r = negative_errno();
+                fprintf(stderr, "cgctl: Failed to open %s: %s\n", path, strerror(-r));
+                c->failed = true;
+                return 0;
+        }
+        return charge_dir(c, fd, path, st.st_dev, 0);
+}
+
+/* Before any work: without read access to kpagecgroup nothing can be told,
+ * and mincore() would even undercount residency for files we do not own. */
+static int check_access(void) {
+        _cleanup_close_ int fd = open(PROC_ROOT "/kpagecgroup", O_RDONLY | O_CLOEXEC);
+
+        if (fd >= 0)
+                return 0;
+        if (errno == EACCES || errno == EPERM) {
+                fputs(DENIED_MESSAGE, stderr);
+                return CGCTL_EXIT_DENIED;
+        }
+        if (errno == ENOENT) {
+                fprintf(stderr,
+                        "cgctl: This kernel has no " PROC_ROOT "/kpagecgroup (it needs "
+                        "CONFIG_MEMCG and CONFIG_PROC_PAGE_MONITOR).\n");
+                return CGCTL_EXIT_FAILURE;
+        }
+        fprintf(stderr, "cgctl: Failed to open " PROC_ROOT "/kpagecgroup: %s\n", strerror(errno));
+        return CGCTL_EXIT_FAILURE;
+}
+
+int cmd_charges(sd_bus *bus, const Args *a) {
+        _cleanup_(charges_done) Charges c = { .args = a };
+        _cleanup_free_ char *text = NULL;
+        Totals *t = &c.totals;
+        int r;
+
+        (void) bus;
+
+        r = check_access();
+        if (r != 0)
+                return r;
+
+        if (a->json) {
+                r = json_writer_new(a->json == JSON_PRETTY_MODE ? JSON_PRETTY : 0, &c.json);
+                if (r < 0)
+                        goto oom;
+                json_begin_object(c.json);
+                json_key(c.json, "files");
+                json_begin_array(c.json);
+        }
+
+        for (size_t i = 0; i < a->n_names && !c.denied; i++) {
+                r = charge_operand(&c, a->names[i]);
+                if (r < 0)
+                        goto oom;
+        }
+
+        if (c.denied) {
+                fputs(DENIED_MESSAGE, stderr);
+                return CGCTL_EXIT_DENIED;
+        }
+
+        qsort(t->by_cgroup, t->n_by_cgroup, sizeof(PageCharge), cmp_charge);
+
+        if (c.json) {
+                uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+
+                json_end_array(c.json);
+                json_key(c.json, "total");
+                json_begin_object(c.json);
+                json_key(c.json, "files");
+                json_u64(c.json, t->files);
+                json_key(c.json, "pages");
+                json_u64(c.json, t->pages);
+                json_key(c.json, "resident");
+                json_u64(c.json, t->resident);
+                json_charges(&c, t->by_cgroup, t->n_by_cgroup, t->unmapped, page_size);
+                json_end_object(c.json);
+                json_end_object(c.json);
+                r = json_writer_finish(c.json, &text);
+                if (r < 0) {
+                        fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
+                        return CGCTL_EXIT_FAILURE;
+                }
+                fputs(text, stdout);
+                if (a->json != JSON_PRETTY_MODE)
+                        fputc('\n', stdout);
+        } else if (t->files > 1 || (t->files == 1 && a->n_names > 1)) {
+                char b[FORMAT_BYTES_MAX];
+                uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+
+                printf("\nTotal: %" PRIu64 " files, %" PRIu64 " of %" PRIu64 " pages resident (%s)\n",
+                       t->files, t->resident, t->pages, format_bytes(b, sizeof b, t->bytes));
+                r = print_table(&c, t->by_cgroup, t->n_by_cgroup, t->unmapped, t->resident, page_size);
+                if (r < 0)
+                        goto oom;
+        } else if (t->files == 0 && !c.failed)
+                printf("No regular files.\n");
+
+        return c.failed ? CGCTL_EXIT_FAILURE : CGCTL_EXIT_OK;
+
+oom:
+        fprintf(stderr, "cgctl: %s\n", strerror(-r));
+        return CGCTL_EXIT_FAILURE;
+}

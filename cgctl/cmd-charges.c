@@ -50,6 +50,7 @@ typedef struct Charges {
         bool denied;
         bool failed;
         bool printed; /* text: a file was printed, separate the next one */
+        bool walked; /* an operand was a directory */
 } Charges;
 
 static void charges_done(Charges *c) {
@@ -195,7 +196,10 @@ static int print_table(Charges *c, const PageCharge *by, size_t n, uint64_t unma
         return table_print(t, stdout, terminal_width());
 }
 
-static int report_file(Charges *c, const char *path, uint64_t size, const PageCharges *pc) {
+/* operand: named on the command line; files found below a directory are
+ * listed in text only when they have resident pages (all count in the
+ * totals), or a walk of a big tree would be mostly "0 of N". */
+static int report_file(Charges *c, const char *path, uint64_t size, const PageCharges *pc, bool operand) {
         Totals *t = &c->totals;
         char b1[FORMAT_BYTES_MAX], b2[FORMAT_BYTES_MAX];
         int r;
@@ -230,6 +234,8 @@ static int report_file(Charges *c, const char *path, uint64_t size, const PageCh
                 return 0;
         }
 
+        if (!operand && pc->resident == 0)
+                return 0;
         printf("%s%s: %" PRIu64 " of %" PRIu64 " pages resident (%s of %s)\n", c->printed ? "\n" : "", path,
                pc->resident, pc->file_pages, format_bytes(b1, sizeof b1, pc->resident * pc->page_size),
                format_bytes(b2, sizeof b2, size));
@@ -265,9 +271,10 @@ static int charge_file(Charges *c, int dfd, const char *name, const char *path) 
         }
 
         r = pagecharge_fd(fd, PROC_ROOT, &pc);
-        /* -EACCES/-EPERM from kpagecgroup; frames that read as 0 without
-         * CAP_SYS_ADMIN (pc.unknown): only root can tell. */
-        if (r == -EACCES || r == -EPERM || (r >= 0 && pc.unknown > 0)) {
+        /* Frames that read as 0 without CAP_SYS_ADMIN: only root can tell.
+         * (check_access() has opened kpagecgroup already, so an -EACCES
+         * here is this file's own: a file system that refuses mmap().) */
+        if (r >= 0 && pc.unknown > 0) {
                 c->denied = true;
                 return 0;
         }
@@ -279,7 +286,7 @@ static int charge_file(Charges *c, int dfd, const char *name, const char *path) 
                 return 0;
         }
 
-        return report_file(c, path, (uint64_t) st.st_size, &pc);
+        return report_file(c, path, (uint64_t) st.st_size, &pc, dfd == AT_FDCWD);
 }
 
 /* Every regular file below the directory dfd (path: how to name it), in
@@ -380,6 +387,7 @@ static int charge_operand(Charges *c, const char *path) {
                 c->failed = true;
                 return 0;
         }
+        c->walked = true;
         return charge_dir(c, fd, path, st.st_dev, 0);
 }
 
@@ -436,7 +444,8 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 return CGCTL_EXIT_DENIED;
         }
 
-        qsort(t->by_cgroup, t->n_by_cgroup, sizeof(PageCharge), cmp_charge);
+        if (t->n_by_cgroup > 1)
+                qsort(t->by_cgroup, t->n_by_cgroup, sizeof(PageCharge), cmp_charge);
 
         if (c.json) {
                 uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
@@ -461,12 +470,13 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 fputs(text, stdout);
                 if (a->json != JSON_PRETTY_MODE)
                         fputc('\n', stdout);
-        } else if (t->files > 1 || (t->files == 1 && a->n_names > 1)) {
+        } else if (t->files > 1 || (t->files == 1 && c.walked)) {
                 char b[FORMAT_BYTES_MAX];
                 uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
 
-                printf("\nTotal: %" PRIu64 " files, %" PRIu64 " of %" PRIu64 " pages resident (%s)\n",
-                       t->files, t->resident, t->pages, format_bytes(b, sizeof b, t->bytes));
+                printf("\nTotal: %" PRIu64 " file%s, %" PRIu64 " of %" PRIu64 " pages resident (%s)\n",
+                       t->files, t->files == 1 ? "" : "s", t->resident, t->pages,
+                       format_bytes(b, sizeof b, t->bytes));
                 r = print_table(&c, t->by_cgroup, t->n_by_cgroup, t->unmapped, t->resident, page_size);
                 if (r < 0)
                         goto oom;

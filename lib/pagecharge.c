@@ -307,7 +307,8 @@ int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, 
                         return r;
         }
 
-        qsort(s.by_cgroup, s.n_by_cgroup, sizeof(PageCharge), cmp_charge);
+        if (s.n_by_cgroup > 1) /* by_cgroup is NULL when empty: no qsort(NULL, 0) */
+                qsort(s.by_cgroup, s.n_by_cgroup, sizeof(PageCharge), cmp_charge);
         c.by_cgroup = TAKE_PTR(s.by_cgroup);
         c.n_by_cgroup = s.n_by_cgroup;
         *ret = c;

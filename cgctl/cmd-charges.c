@@ -196,6 +196,16 @@ static int print_table(Charges *c, const PageCharge *by, size_t n, uint64_t unma
         return table_print(t, stdout, terminal_width());
 }
 
+/* File names are anyone's: control characters (an escape sequence, a
+ * newline that fakes a line of output) are shown as \xNN. */
+static void print_path(const char *path) {
+        for (const unsigned char *p = (const unsigned char *) path; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || *p == '\\')
+                        printf("\\x%02x", *p);
+                else
+                        putchar(*p);
+}
+
 /* operand: named on the command line; files found below a directory are
  * listed in text only when they have resident pages (all count in the
  * totals), or a walk of a big tree would be mostly "0 of N". */
@@ -236,9 +246,11 @@ static int report_file(Charges *c, const char *path, uint64_t size, const PageCh
 
         if (!operand && pc->resident == 0)
                 return 0;
-        printf("%s%s: %" PRIu64 " of %" PRIu64 " pages resident (%s of %s)\n", c->printed ? "\n" : "", path,
-               pc->resident, pc->file_pages, format_bytes(b1, sizeof b1, pc->resident * pc->page_size),
-               format_bytes(b2, sizeof b2, size));
+        if (c->printed)
+                putchar('\n');
+        print_path(path);
+        printf(": %" PRIu64 " of %" PRIu64 " pages resident (%s of %s)\n", pc->resident, pc->file_pages,
+               format_bytes(b1, sizeof b1, pc->resident * pc->page_size), format_bytes(b2, sizeof b2, size));
         c->printed = true;
         return print_table(c, pc->by_cgroup, pc->n_by_cgroup, pc->unmapped, pc->resident, pc->page_size);
 }

@@ -73,6 +73,9 @@ check_owner() { # FILE CGROUP WHAT
 }
 
 # --- while the services run ---------------------------------------------------
+t0=${EPOCHREALTIME/./}
+cgctl charges "$dir/data" >/dev/null
+log "cgctl charges of 16 MiB, all resident: $(((${EPOCHREALTIME/./} - t0) / 1000)) ms (a number, not a check)"
 check_owner "$dir/data" "$slice/$reader" "reader alive"
 check_owner "$mnt/file" "$slice/$writer" "writer alive"
 check_owner "$mnt/sparse" "$slice/$writer" "writer alive"

@@ -12,6 +12,14 @@
  *  - /proc/kpagecgroup: one u64 per page frame, the inode number of the
  *    closest online memcg the frame is charged to (0: not charged), which is
  *    the cgroup id. Root only; reads must be 8-byte aligned.
+ *  - /proc/kpageflags: one u64 of KPF_* flags per page frame; root only.
+ *    On 6.1 page_cgroup_ino() reads the memcg of the struct page itself,
+ *    which only the head page of a compound page carries: the tail pages of
+ *    a tmpfs huge page (or of any large folio) read as charged to nobody.
+ *    Seen in a bookworm VM: 2044 of 2048 pages of an 8 MiB file on a
+ *    huge=always tmpfs read 0. So a frame that reads 0 and is a compound
+ *    tail is given the cgroup of its head (newer kernels answer the
+ *    folio's cgroup for every page and never get here).
  *  - MADV_POPULATE_READ (5.14+) faults in a range without touching it from
  *    user space and reports failures as errors instead of SIGBUS. Older
  *    kernels give -EINVAL: then one byte per page is read.
@@ -41,6 +49,12 @@
 /* kpagecgroup entries read in one go: frames of one file are often close to
  * each other, so one 4 KiB read tends to answer several of them. */
 #define KPAGECGROUP_BATCH 512
+
+#define KPF_COMPOUND_HEAD (UINT64_C(1) << 15)
+#define KPF_COMPOUND_TAIL (UINT64_C(1) << 16)
+/* Compound pages are naturally aligned; the largest (1 GiB hugetlb on x86)
+ * is order 18. */
+#define COMPOUND_ORDER_MAX 18
 
 #define PM_PRESENT (UINT64_C(1) << 63)
 #define PM_PFN_MASK ((UINT64_C(1) << 55) - 1)
@@ -169,6 +183,83 @@ static int lookup_cgroups(Scan *s, size_t n_frames) {
         return 0;
 }
 
+static int read_one(int (*read)(void *, uint64_t, size_t, uint64_t *), void *userdata, uint64_t pfn,
+                    uint64_t *ret) {
+        return read(userdata, pfn, 1, ret);
+}
+
+/* The head of the compound page that the tail frame pfn belongs to: the
+ * first aligned frame below it that is a compound head. */
+static int find_head(Scan *s, uint64_t pfn, uint64_t *ret_head, unsigned *ret_order) {
+        uint64_t last = pfn;
+
+        for (unsigned order = 1; order <= COMPOUND_ORDER_MAX; order++) {
+                uint64_t cand = pfn & ~((UINT64_C(1) << order) - 1), flags;
+                int r;
+
+                if (cand == last)
+                        continue;
+                last = cand;
+                r = read_one(s->ops->read_kpageflags, s->userdata, cand, &flags);
+                if (r < 0)
+                        return r;
+                if (flags & KPF_COMPOUND_HEAD) {
+                        *ret_head = cand;
+                        *ret_order = order;
+                        return 1;
+                }
+                if (!(flags & KPF_COMPOUND_TAIL))
+                        return 0; /* split or freed meanwhile */
+        }
+        return 0;
+}
+
+/* Frames that read as not charged but are tails of a compound page get
+ * their head's cgroup (see the header comment). Frames are sorted, so the
+ * tails of one head come in a row and the head is looked up once. */
+static int resolve_tails(Scan *s, size_t n_frames) {
+        uint64_t head = 0, head_end = 0, head_cgroup = 0;
+
+        if (!s->ops->read_kpageflags)
+                return 0;
+
+        for (size_t i = 0; i < n_frames; i++) {
+                uint64_t pfn = s->frames[i].pfn, flags;
+                unsigned order = 0;
+                int r;
+
+                if (s->cgroups[i] != 0)
+                        continue;
+                if (pfn > head && pfn < head_end) {
+                        s->cgroups[i] = head_cgroup;
+                        continue;
+                }
+
+                r = read_one(s->ops->read_kpageflags, s->userdata, pfn, &flags);
+                if (r < 0)
+                        return r;
+                if (!(flags & KPF_COMPOUND_TAIL))
+                        continue;
+
+                r = find_head(s, pfn, &head, &order);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        head_end = 0;
+                        continue;
+                }
+                r = read_one(s->ops->read_kpagecgroup, s->userdata, head, &head_cgroup);
+                if (r < 0)
+                        return r;
+                /* At least up to pfn; maybe the compound page is larger, then
+                 * a later tail looks its head up again, with a range twice
+                 * as large: a few dozen reads for a 2 MiB page. */
+                head_end = head + (UINT64_C(1) << order);
+                s->cgroups[i] = head_cgroup;
+        }
+        return 0;
+}
+
 static int scan_window(Scan *s, int fd, uint64_t offset, size_t n_pages, PageCharges *c) {
         size_t len = n_pages * s->page_size, n_frames = 0, i;
         uint64_t vpn;
@@ -227,6 +318,9 @@ static int scan_window(Scan *s, int fd, uint64_t offset, size_t n_pages, PageCha
 
         qsort(s->frames, n_frames, sizeof(FrameSlot), cmp_frame);
         r = lookup_cgroups(s, n_frames);
+        if (r < 0)
+                goto finish;
+        r = resolve_tails(s, n_frames);
         if (r < 0)
                 goto finish;
 
@@ -325,6 +419,7 @@ typedef struct ProcFiles {
         const char *proc_root;
         int pagemap_fd;
         int kpagecgroup_fd;
+        int kpageflags_fd;
 } ProcFiles;
 
 static int pread_u64s(int fd, uint64_t index, size_t n, uint64_t *out) {
@@ -361,28 +456,53 @@ static int proc_read_pagemap(void *userdata, uint64_t vpn, size_t n, uint64_t *o
         return pread_u64s(f->pagemap_fd, vpn, n, out);
 }
 
+static int open_lazily(const char *proc_root, const char *name, int *fd) {
+        _cleanup_free_ char *p = NULL;
+
+        if (*fd >= 0)
+                return 0;
+        p = path_join(proc_root, name);
+        if (!p)
+                return -ENOMEM;
+        *fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (*fd < 0)
+                return negative_errno();
+        return 0;
+}
+
 static int proc_read_kpagecgroup(void *userdata, uint64_t pfn, size_t n, uint64_t *out) {
         ProcFiles *f = userdata;
+        int r;
 
-        if (f->kpagecgroup_fd < 0) {
-                _cleanup_free_ char *p = path_join(f->proc_root, "kpagecgroup");
-
-                if (!p)
-                        return -ENOMEM;
-                f->kpagecgroup_fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (f->kpagecgroup_fd < 0)
-                        return negative_errno();
-        }
+        r = open_lazily(f->proc_root, "kpagecgroup", &f->kpagecgroup_fd);
+        if (r < 0)
+                return r;
         return pread_u64s(f->kpagecgroup_fd, pfn, n, out);
+}
+
+static int proc_read_kpageflags(void *userdata, uint64_t pfn, size_t n, uint64_t *out) {
+        ProcFiles *f = userdata;
+        int r;
+
+        r = open_lazily(f->proc_root, "kpageflags", &f->kpageflags_fd);
+        if (r < 0)
+                return r;
+        return pread_u64s(f->kpageflags_fd, pfn, n, out);
 }
 
 int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret) {
         static const PageChargeOps ops = {
                 .read_pagemap = proc_read_pagemap,
                 .read_kpagecgroup = proc_read_kpagecgroup,
+                .read_kpageflags = proc_read_kpageflags,
         };
         _cleanup_free_ char *p = NULL;
-        ProcFiles f = { .proc_root = proc_root, .pagemap_fd = -EBADF, .kpagecgroup_fd = -EBADF };
+        ProcFiles f = {
+                .proc_root = proc_root,
+                .pagemap_fd = -EBADF,
+                .kpagecgroup_fd = -EBADF,
+                .kpageflags_fd = -EBADF,
+        };
         int r;
 
         if (isempty(proc_root) || !ret)
@@ -400,6 +520,8 @@ int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret) {
         close(f.pagemap_fd);
         if (f.kpagecgroup_fd >= 0)
                 close(f.kpagecgroup_fd);
+        if (f.kpageflags_fd >= 0)
+                close(f.kpageflags_fd);
         return r;
 }
 

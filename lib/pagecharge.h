@@ -13,6 +13,11 @@ typedef struct PageChargeOps {
          * /proc/kpagecgroup at page frame pfn. 0 or negative errno. */
         int (*read_pagemap)(void *userdata, uint64_t vpn, size_t n, uint64_t *out);
         int (*read_kpagecgroup)(void *userdata, uint64_t pfn, size_t n, uint64_t *out);
+        /* Added after the first version, optional (NULL is fine): /proc/kpageflags at pfn.
+         * Some kernels (6.1) report the cgroup of a large folio (a tmpfs
+         * huge page, a large page cache folio) on its head page only and 0
+         * on the others; with this the others are given their head's. */
+        int (*read_kpageflags)(void *userdata, uint64_t pfn, size_t n, uint64_t *out);
 } PageChargeOps;
 
 typedef struct PageCharge {
@@ -33,7 +38,8 @@ typedef struct PageCharges {
         uint64_t unmapped;
 } PageCharges;
 
-/* proc_root: normally "/proc"; reads <proc_root>/self/pagemap and <proc_root>/kpagecgroup.
+/* proc_root: normally "/proc"; reads <proc_root>/self/pagemap and <proc_root>/kpagecgroup
+ * (and <proc_root>/kpageflags for the pages of large folios, see above).
  * kpagecgroup is opened only once a frame number is visible, so without
  * CAP_SYS_ADMIN the call succeeds with every resident page counted as
  * unknown; with CAP_SYS_ADMIN but no read access to kpagecgroup it fails

@@ -20,12 +20,18 @@
 #define PFN_BASE 5000
 #define PFN_STRIDE 3 /* frames of neighbouring pages are not adjacent */
 #define PM_PRESENT (UINT64_C(1) << 63)
+#define HUGE_BASE 8192 /* aligned: a compound page of order 3 */
+#define KPF_COMPOUND_HEAD (UINT64_C(1) << 15)
+#define KPF_COMPOUND_TAIL (UINT64_C(1) << 16)
 
 typedef struct Fake {
         bool no_cap; /* PFNs read as 0 */
+        bool huge; /* the file in one order-3 compound page, cgroup on the head only */
         int64_t unmapped_index; /* this file page reads as not present; -1 none */
         int pagemap_error;
         int kpagecgroup_error;
+        int kpageflags_error;
+        unsigned kpageflags_calls;
         unsigned pagemap_calls;
         unsigned kpagecgroup_calls;
         size_t kpagecgroup_max_n;
@@ -68,7 +74,10 @@ static int fake_pagemap(void *userdata, uint64_t vpn, size_t n, uint64_t *out) {
                 idx &= 0xffff;
                 if ((int64_t) idx == f->unmapped_index)
                         continue;
-                out[i] = PM_PRESENT | (f->no_cap ? 0 : PFN_BASE + idx * PFN_STRIDE);
+                out[i] = PM_PRESENT |
+                        (f->no_cap         ? 0
+                                 : f->huge ? HUGE_BASE + idx
+                                           : PFN_BASE + idx * PFN_STRIDE);
         }
         return 0;
 }
@@ -84,6 +93,11 @@ static int fake_kpagecgroup(void *userdata, uint64_t pfn, size_t n, uint64_t *ou
         for (size_t i = 0; i < n; i++) {
                 uint64_t p = pfn + i;
 
+                /* As 6.1 reports a compound page: its cgroup on the head. */
+                if (f->huge) {
+                        out[i] = p == HUGE_BASE ? 100 : 0;
+                        continue;
+                }
                 /* Frames between the file's belong to someone else. */
                 if (p < PFN_BASE || (p - PFN_BASE) % PFN_STRIDE != 0)
                         out[i] = 999;
@@ -93,7 +107,32 @@ static int fake_kpagecgroup(void *userdata, uint64_t pfn, size_t n, uint64_t *ou
         return 0;
 }
 
+static int fake_kpageflags(void *userdata, uint64_t pfn, size_t n, uint64_t *out) {
+        Fake *f = userdata;
+
+        f->kpageflags_calls++;
+        if (f->kpageflags_error)
+                return f->kpageflags_error;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t p = pfn + i;
+
+                out[i] = 0;
+                if (f->huge && p == HUGE_BASE)
+                        out[i] = KPF_COMPOUND_HEAD;
+                else if (f->huge && p > HUGE_BASE && p < HUGE_BASE + 8)
+                        out[i] = KPF_COMPOUND_TAIL;
+        }
+        return 0;
+}
+
 static const PageChargeOps fake_ops = {
+        .read_pagemap = fake_pagemap,
+        .read_kpagecgroup = fake_kpagecgroup,
+        .read_kpageflags = fake_kpageflags,
+};
+
+/* As the first version of the API had it. */
+static const PageChargeOps fake_ops_no_flags = {
         .read_pagemap = fake_pagemap,
         .read_kpagecgroup = fake_kpagecgroup,
 };
@@ -324,4 +363,42 @@ TEST(proc_files) {
         CHECK_INT(pagecharge_fd(fd, t, &c), -EIO);
         close(fd);
         free(pm);
+}
+
+/* Pages of a compound page whose cgroup the kernel reports on the head
+ * only: the tails get the head's cgroup, looked up once. */
+TEST(compound_tails) {
+        Fake f = { .huge = true, .unmapped_index = -1 };
+        PageCharges c = {};
+        int fd = fixture_fd(NULL);
+
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), 0);
+        CHECK_U64(c.resident, 6);
+        CHECK_INT(c.n_by_cgroup, 1);
+        CHECK_U64(pagecharges_pages_of(&c, 100), 6);
+        /* Frames 8192 (head), 8193, 8194, 8195, 8197, 8199. Each tail
+         * outside the range known to belong to the head reads its own flags
+         * and the aligned candidates below it: 8193 (8192: range to 8194),
+         * 8194 (8192: to 8196), 8195 known, 8197 (8196, 8192: to 8200),
+         * 8199 known. */
+        CHECK_INT(f.kpageflags_calls, 7);
+        pagecharges_done(&c);
+
+        /* Page by page (windows of one page): the head is found again in
+         * each window, same answer. */
+        f = (Fake){ .huge = true, .unmapped_index = -1 };
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), &c), 0);
+        CHECK_U64(pagecharges_pages_of(&c, 100), 6);
+        pagecharges_done(&c);
+
+        /* Without kpageflags: the tails read as not charged. */
+        f = (Fake){ .huge = true, .unmapped_index = -1 };
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops_no_flags, &f, &c), 0);
+        CHECK_U64(pagecharges_pages_of(&c, 100), 1);
+        CHECK_U64(pagecharges_pages_of(&c, 0), 5);
+        pagecharges_done(&c);
+
+        f = (Fake){ .huge = true, .unmapped_index = -1, .kpageflags_error = -EIO };
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), -EIO);
+        close(fd);
 }

@@ -13,11 +13,13 @@ reader=cgtcharge-reader.service
 writer=cgtcharge-writer.service
 dir=$CGTEST_DISK/cgt-charges
 mnt=$CGTEST_TMP/tmpfs
+huge=$CGTEST_TMP/huge
 
 cleanup() {
 	systemctl stop "$reader" "$writer" 2>/dev/null || true
 	systemctl reset-failed "$reader" "$writer" 2>/dev/null || true
 	umount "$mnt" 2>/dev/null || true
+	umount "$huge" 2>/dev/null || true
 	systemctl stop "$slice" 2>/dev/null || true
 	rm -f /etc/systemd/system/"$slice"
 	rm -rf "$dir"
@@ -42,12 +44,23 @@ mount -t tmpfs -o size=64M,mode=0755 cgtcharge "$mnt"
 # A sparse tmpfs file: 4 MiB written, then a 4 MiB hole that a careless scan
 # would fill (a read fault on a tmpfs hole allocates a page).
 truncate -s 8M "$mnt/sparse"
+# tmpfs huge pages, where the kernel has them: 6.1 reports the cgroup of a
+# compound page on its head page only.
+mkdir -p "$huge"
+has_huge=no
+if [[ -e /sys/kernel/mm/transparent_hugepage/shmem_enabled ]] &&
+	mount -t tmpfs -o size=64M,huge=always cgtchargehuge "$huge"; then
+	has_huge=yes
+fi
+shmem_huge_kb() { awk '/^ShmemHugePages:/ { print $2 }' /proc/meminfo; }
+huge_before=$(shmem_huge_kb)
 
 systemd-run --quiet --unit="$reader" -p Slice="$slice" -p Type=exec \
 	/bin/sh -c "cat '$dir/data' '$dir/small' >/dev/null; exec sleep infinity"
 systemd-run --quiet --unit="$writer" -p Slice="$slice" -p Type=exec \
 	/bin/sh -c "dd if=/dev/urandom of='$mnt/file' bs=1M count=8 status=none &&
 		dd if=/dev/urandom of='$mnt/sparse' bs=1M count=4 conv=notrunc status=none &&
+		{ [ $has_huge = no ] || dd if=/dev/urandom of='$huge/file' bs=1M count=8 status=none; } &&
 		touch '$mnt/done'; exec sleep infinity"
 
 resident_all() { # FILE: every page of it is resident
@@ -79,6 +92,15 @@ log "cgctl charges of 16 MiB, all resident: $(((${EPOCHREALTIME/./} - t0) / 1000
 check_owner "$dir/data" "$slice/$reader" "reader alive"
 check_owner "$mnt/file" "$slice/$writer" "writer alive"
 check_owner "$mnt/sparse" "$slice/$writer" "writer alive"
+
+if [[ $has_huge == yes ]]; then
+	huge_kb=$(($(shmem_huge_kb) - huge_before))
+	log "tmpfs huge pages of the writer: $huge_kb kB"
+	assert_ge "$huge_kb" 2048 "tmpfs huge pages in use (ShmemHugePages grew, kB)"
+	check_owner "$huge/file" "$slice/$writer" "writer alive, huge pages"
+else
+	log "no tmpfs huge pages on this kernel: not checked"
+fi
 
 # The scan faulted in no hole: half of the sparse file is still not there.
 j=$(cgctl --json charges "$mnt/sparse")
@@ -122,6 +144,7 @@ wait_for -t 20 bash -c "[[ ! -d /sys/fs/cgroup/$slice/$reader && ! -d /sys/fs/cg
 	fail "the services' cgroups are still there"
 check_owner "$dir/data" "$slice" "reader gone"
 check_owner "$mnt/file" "$slice" "writer gone"
+[[ $has_huge == no ]] || check_owner "$huge/file" "$slice" "writer gone, huge pages"
 
 # --- errors ---------------------------------------------------------------------
 rc=0

@@ -26,7 +26,13 @@
 # * Environment: CGTEST_CASE (name), CGTEST_TMP (an empty scratch directory,
 #   also the working directory, removed afterwards), CGTEST_DISK (/srv/disk:
 #   ext4 on a virtio disk, for real page cache), CGTEST_RELEASE (bookworm or
-#   trixie), CGTEST_LIB (this file).
+#   trixie), CGTEST_LIB (this file), CGTEST_BOOT (1, then 2, 3... in the
+#   boots after the case called cgtest_reboot).
+# * Reboots: `cgtest_reboot` reboots the guest (orderly, or `--hard`: at once,
+#   nothing synced, as after a power loss) and the case runs again from the
+#   top in the next boot with CGTEST_BOOT one higher. Only $CGTEST_DISK
+#   survives (the root is an initramfs): keep there what the next boot needs,
+#   and set up again what the case put in /etc.
 # * Cases run one after another in the same boot, in name order: leave the
 #   system as you found it (stop the units you started, remove your unit
 #   files and drop-ins, `systemctl daemon-reload`). Start long-running
@@ -143,4 +149,31 @@ unit_cgroup() {
 	cg=$(systemctl show -P ControlGroup "$1")
 	[[ -n $cg ]] || return 1
 	echo "/sys/fs/cgroup$cg"
+}
+
+# cgtest_reboot [--hard]: reboot the guest and run this case again in the
+# next boot with CGTEST_BOOT+1 (see "Reboots" above). Never returns.
+cgtest_reboot() {
+	local hard=0 secs
+	[[ ${1:-} == --hard ]] && hard=1
+	[[ -n ${CGTEST_STATE:-} && -f $CGTEST_STATE ]] ||
+		fail "cgtest_reboot: the runner's state file is missing (is $CGTEST_DISK mounted?)"
+	secs=$(( (${EPOCHREALTIME/./} - CGTEST_CASE_START) / 1000000 + ${CGTEST_RESUME_SECS:-0} ))
+	sed -e "s/^resume_boot=.*/resume_boot=$((CGTEST_BOOT + 1))/" \
+		-e "s/^resume_secs=.*/resume_secs=$secs/" \
+		"$CGTEST_STATE" >"$CGTEST_DISK/.cgtest-resume.tmp"
+	sync "$CGTEST_DISK/.cgtest-resume.tmp"
+	mv -f "$CGTEST_DISK/.cgtest-resume.tmp" "$CGTEST_DISK/.cgtest-resume"
+	sync -f "$CGTEST_DISK"
+	echo "CGTEST-REBOOT $CGTEST_CASE boot=$((CGTEST_BOOT + 1))$( ((hard)) && echo ' hard')"
+	trap - ERR EXIT
+	if ((hard)); then
+		echo 1 >/proc/sys/kernel/sysrq
+		echo b >/proc/sysrq-trigger
+	else
+		touch /run/cgtest-rebooting
+		# (not "systemctl reboot": that goes through logind, which the image masks)
+		systemctl --no-block --job-mode=replace-irreversibly start reboot.target
+	fi
+	sleep infinity
 }

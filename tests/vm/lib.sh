@@ -154,7 +154,7 @@ unit_cgroup() {
 # cgtest_reboot [--hard]: reboot the guest and run this case again in the
 # next boot with CGTEST_BOOT+1 (see "Reboots" above). Never returns.
 cgtest_reboot() {
-	local hard=0 secs
+	local hard=0 secs msg
 	[[ ${1:-} == --hard ]] && hard=1
 	[[ -n ${CGTEST_STATE:-} && -f $CGTEST_STATE ]] ||
 		fail "cgtest_reboot: the runner's state file is missing (is $CGTEST_DISK mounted?)"
@@ -165,9 +165,14 @@ cgtest_reboot() {
 	sync "$CGTEST_DISK/.cgtest-resume.tmp"
 	mv -f "$CGTEST_DISK/.cgtest-resume.tmp" "$CGTEST_DISK/.cgtest-resume"
 	sync -f "$CGTEST_DISK"
-	echo "CGTEST-REBOOT $CGTEST_CASE boot=$((CGTEST_BOOT + 1))$( ((hard)) && echo ' hard')"
+	# The host boots again only when it sees this marker. Straight to the
+	# console too: a hard reset could beat the runner's pipe to it.
+	msg="CGTEST-REBOOT $CGTEST_CASE boot=$((CGTEST_BOOT + 1))$( ((hard)) && echo ' hard')"
+	echo "$msg"
+	echo "$msg" >/dev/console
 	trap - ERR EXIT
 	if ((hard)); then
+		sleep 1
 		echo 1 >/proc/sys/kernel/sysrq
 		echo b >/proc/sysrq-trigger
 	else

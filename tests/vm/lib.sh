@@ -167,7 +167,8 @@ cgtest_reboot() {
 	sync -f "$CGTEST_DISK"
 	# The host boots again only when it sees this marker. Straight to the
 	# console too: a hard reset could beat the runner's pipe to it.
-	msg="CGTEST-REBOOT $CGTEST_CASE boot=$((CGTEST_BOOT + 1))$( ((hard)) && echo ' hard')"
+	msg="CGTEST-REBOOT $CGTEST_CASE boot=$((CGTEST_BOOT + 1))"
+	((hard == 0)) || msg+=" hard"
 	echo "$msg"
 	echo "$msg" >/dev/console
 	trap - ERR EXIT

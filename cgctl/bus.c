@@ -149,17 +149,11 @@ int cgctl_check_names(const Args *a, unsigned kinds) {
         return 0;
 }
 
-int cgctl_print_json(const Args *a, const Value *v) {
+int cgctl_finish_json(const Args *a, JsonWriter *w) {
         _cleanup_free_ char *text = NULL;
-        JsonWriter *w = NULL;
         int r;
 
-        r = json_writer_new(a->json == JSON_PRETTY_MODE ? JSON_PRETTY : 0, &w);
-        if (r >= 0) {
-                value_to_json(v, w);
-                r = json_writer_finish(w, &text);
-        }
-        json_writer_free(w);
+        r = json_writer_finish(w, &text);
         if (r < 0) {
                 fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;
@@ -168,6 +162,21 @@ int cgctl_print_json(const Args *a, const Value *v) {
         if (a->json != JSON_PRETTY_MODE)
                 fputc('\n', stdout);
         return 0;
+}
+
+int cgctl_print_json(const Args *a, const Value *v) {
+        JsonWriter *w = NULL;
+        int r;
+
+        r = json_writer_new(a->json == JSON_PRETTY_MODE ? JSON_PRETTY : 0, &w);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
+        value_to_json(v, w);
+        r = cgctl_finish_json(a, w);
+        json_writer_free(w);
+        return r;
 }
 
 const char *fmt_size(char buf[static CGCTL_FMT_MAX], const Value *object, const char *key) {

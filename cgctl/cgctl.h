@@ -55,6 +55,9 @@ int cgctl_check_names(const Args *a, unsigned kinds);
 
 /* Prints v as JSON on stdout. */
 int cgctl_print_json(const Args *a, const Value *v);
+/* Finishes w and prints it on stdout (w stays the caller's to free). 0, or
+ * CGCTL_EXIT_FAILURE after saying why. */
+int cgctl_finish_json(const Args *a, JsonWriter *w);
 
 /* Formatting for tables: "-" for missing values. */
 #define CGCTL_FMT_MAX 64

@@ -37,8 +37,7 @@ typedef struct CgroupName {
 
 typedef struct Totals {
         uint64_t files, pages, resident, unmapped, bytes;
-        PageCharge *by_cgroup;
-        size_t n_by_cgroup, allocated;
+        ChargeTally by_cgroup;
 } Totals;
 
 typedef struct Charges {
@@ -57,7 +56,7 @@ static void charges_done(Charges *c) {
         for (size_t i = 0; i < c->n_names; i++)
                 free(c->names[i].path);
         free(c->names);
-        free(c->totals.by_cgroup);
+        charge_tally_done(&c->totals.by_cgroup);
         json_writer_free(c->json);
 }
 
@@ -98,33 +97,6 @@ static const char *cgroup_label(char buf[static CGCTL_FMT_MAX], Charges *c, uint
                 return buf;
         }
         return isempty(p) ? "/" : p;
-}
-
-static int totals_add(Totals *t, uint64_t id, uint64_t pages) {
-        for (size_t i = 0; i < t->n_by_cgroup; i++)
-                if (t->by_cgroup[i].cgroup_id == id) {
-                        t->by_cgroup[i].pages += pages;
-                        return 0;
-                }
-        if (t->n_by_cgroup == t->allocated) {
-                size_t na = MAX(t->allocated * 2, (size_t) 16);
-                PageCharge *n = realloc(t->by_cgroup, na * sizeof(PageCharge));
-
-                if (!n)
-                        return -ENOMEM;
-                t->by_cgroup = n;
-                t->allocated = na;
-        }
-        t->by_cgroup[t->n_by_cgroup++] = (PageCharge){ .cgroup_id = id, .pages = pages };
-        return 0;
-}
-
-static int cmp_charge(const void *a, const void *b) {
-        const PageCharge *x = a, *y = b;
-
-        if (x->pages != y->pages)
-                return x->pages > y->pages ? -1 : 1;
-        return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
 static void json_charges(Charges *c, const PageCharge *by, size_t n, uint64_t unmapped, uint64_t page_size) {
@@ -220,7 +192,7 @@ static int report_file(Charges *c, const char *path, uint64_t size, const PageCh
         t->unmapped += pc->unmapped;
         t->bytes += pc->resident * pc->page_size;
         for (size_t i = 0; i < pc->n_by_cgroup; i++) {
-                r = totals_add(t, pc->by_cgroup[i].cgroup_id, pc->by_cgroup[i].pages);
+                r = charge_tally_add(&t->by_cgroup, pc->by_cgroup[i].cgroup_id, pc->by_cgroup[i].pages);
                 if (r < 0)
                         return r;
         }
@@ -426,7 +398,6 @@ static int check_access(void) {
 
 int cmd_charges(sd_bus *bus, const Args *a) {
         _cleanup_(charges_done) Charges c = { .args = a };
-        _cleanup_free_ char *text = NULL;
         Totals *t = &c.totals;
         int r;
 
@@ -456,8 +427,7 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 return CGCTL_EXIT_DENIED;
         }
 
-        if (t->n_by_cgroup > 1)
-                qsort(t->by_cgroup, t->n_by_cgroup, sizeof(PageCharge), cmp_charge);
+        charge_tally_sort_by_pages(&t->by_cgroup);
 
         if (c.json) {
                 uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
@@ -471,17 +441,12 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 json_u64(c.json, t->pages);
                 json_key(c.json, "resident");
                 json_u64(c.json, t->resident);
-                json_charges(&c, t->by_cgroup, t->n_by_cgroup, t->unmapped, page_size);
+                json_charges(&c, t->by_cgroup.v, t->by_cgroup.n, t->unmapped, page_size);
                 json_end_object(c.json);
                 json_end_object(c.json);
-                r = json_writer_finish(c.json, &text);
-                if (r < 0) {
-                        fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
-                        return CGCTL_EXIT_FAILURE;
-                }
-                fputs(text, stdout);
-                if (a->json != JSON_PRETTY_MODE)
-                        fputc('\n', stdout);
+                r = cgctl_finish_json(a, c.json);
+                if (r != 0)
+                        return r;
         } else if (t->files > 1 || (t->files == 1 && c.walked)) {
                 char b[FORMAT_BYTES_MAX];
                 uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
@@ -489,7 +454,7 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 printf("\nTotal: %" PRIu64 " file%s, %" PRIu64 " of %" PRIu64 " pages resident (%s)\n",
                        t->files, t->files == 1 ? "" : "s", t->resident, t->pages,
                        format_bytes(b, sizeof b, t->bytes));
-                r = print_table(&c, t->by_cgroup, t->n_by_cgroup, t->unmapped, t->resident, page_size);
+                r = print_table(&c, t->by_cgroup.v, t->by_cgroup.n, t->unmapped, t->resident, page_size);
                 if (r < 0)
                         goto oom;
         } else if (t->files == 0 && !c.failed)

@@ -80,8 +80,7 @@ typedef struct Scan {
         uint64_t *cgroups; /* cgroup id per frame */
         uint64_t *batch; /* kpagecgroup read buffer */
 
-        PageCharge *by_cgroup; /* sorted by cgroup id while scanning */
-        size_t n_by_cgroup, allocated;
+        ChargeTally tally;
 } Scan;
 
 static void scan_done(Scan *s) {
@@ -90,38 +89,7 @@ static void scan_done(Scan *s) {
         free(s->frames);
         free(s->cgroups);
         free(s->batch);
-        free(s->by_cgroup);
-}
-
-static int charge_add(Scan *s, uint64_t cgroup_id, uint64_t pages) {
-        size_t lo = 0, hi = s->n_by_cgroup;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (s->by_cgroup[mid].cgroup_id == cgroup_id) {
-                        s->by_cgroup[mid].pages += pages;
-                        return 0;
-                }
-                if (s->by_cgroup[mid].cgroup_id < cgroup_id)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-
-        if (s->n_by_cgroup == s->allocated) {
-                size_t na = MAX(s->allocated * 2, (size_t) 8);
-                PageCharge *n = realloc(s->by_cgroup, na * sizeof(PageCharge));
-
-                if (!n)
-                        return -ENOMEM;
-                s->by_cgroup = n;
-                s->allocated = na;
-        }
-        memmove(s->by_cgroup + lo + 1, s->by_cgroup + lo, (s->n_by_cgroup - lo) * sizeof(PageCharge));
-        s->by_cgroup[lo] = (PageCharge){ .cgroup_id = cgroup_id, .pages = pages };
-        s->n_by_cgroup++;
-        return 0;
+        charge_tally_done(&s->tally);
 }
 
 /* Faults in pages [first, first+n) of the window at addr, all of them
@@ -332,7 +300,7 @@ static int scan_window(Scan *s, int fd, uint64_t offset, size_t n_pages, PageCha
 
                 while (j < n_frames && s->cgroups[j] == s->cgroups[i])
                         j++;
-                r = charge_add(s, s->cgroups[i], j - i);
+                r = charge_tally_add(&s->tally, s->cgroups[i], j - i);
                 if (r < 0)
                         goto finish;
                 i = j;
@@ -341,14 +309,6 @@ static int scan_window(Scan *s, int fd, uint64_t offset, size_t n_pages, PageCha
 finish:
         (void) munmap(addr, len);
         return r;
-}
-
-static int cmp_charge(const void *a, const void *b) {
-        const PageCharge *x = a, *y = b;
-
-        if (x->pages != y->pages)
-                return x->pages > y->pages ? -1 : 1;
-        return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
 int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, uint64_t window,
@@ -401,10 +361,9 @@ int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, 
                         return r;
         }
 
-        if (s.n_by_cgroup > 1) /* by_cgroup is NULL when empty: no qsort(NULL, 0) */
-                qsort(s.by_cgroup, s.n_by_cgroup, sizeof(PageCharge), cmp_charge);
-        c.by_cgroup = TAKE_PTR(s.by_cgroup);
-        c.n_by_cgroup = s.n_by_cgroup;
+        charge_tally_sort_by_pages(&s.tally);
+        c.n_by_cgroup = s.tally.n;
+        c.by_cgroup = TAKE_PTR(s.tally.v);
         *ret = c;
         return 0;
 }
@@ -539,4 +498,55 @@ void pagecharges_done(PageCharges *c) {
                 return;
         free(c->by_cgroup);
         *c = (PageCharges){};
+}
+
+/* ---- tallies ------------------------------------------------------------ */
+
+int charge_tally_add(ChargeTally *t, uint64_t cgroup_id, uint64_t pages) {
+        size_t lo = 0, hi = t->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (t->v[mid].cgroup_id == cgroup_id) {
+                        t->v[mid].pages += pages;
+                        return 0;
+                }
+                if (t->v[mid].cgroup_id < cgroup_id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+
+        if (t->n == t->allocated) {
+                size_t na = MAX(t->allocated * 2, (size_t) 8);
+                PageCharge *n = realloc(t->v, na * sizeof(PageCharge));
+
+                if (!n)
+                        return -ENOMEM;
+                t->v = n;
+                t->allocated = na;
+        }
+        memmove(t->v + lo + 1, t->v + lo, (t->n - lo) * sizeof(PageCharge));
+        t->v[lo] = (PageCharge){ .cgroup_id = cgroup_id, .pages = pages };
+        t->n++;
+        return 0;
+}
+
+static int cmp_charge(const void *a, const void *b) {
+        const PageCharge *x = a, *y = b;
+
+        if (x->pages != y->pages)
+                return x->pages > y->pages ? -1 : 1;
+        return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
+}
+
+void charge_tally_sort_by_pages(ChargeTally *t) {
+        if (t->n > 1) /* v is NULL when empty: no qsort(NULL, 0) */
+                qsort(t->v, t->n, sizeof(PageCharge), cmp_charge);
+}
+
+void charge_tally_done(ChargeTally *t) {
+        free(t->v);
+        *t = (ChargeTally){};
 }

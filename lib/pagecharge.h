@@ -62,3 +62,17 @@ uint64_t pagecharges_pages_of(const PageCharges *c, uint64_t cgroup_id);
 
 /* Frees by_cgroup and zeroes *c; NULL is fine. */
 void pagecharges_done(PageCharges *c);
+
+/* A tally of pages per cgroup id, kept sorted by id while it grows: the
+ * scan's own, and a caller's totals over many files. */
+typedef struct ChargeTally {
+        PageCharge *v;
+        size_t n, allocated;
+} ChargeTally;
+
+/* Adds pages to cgroup_id's entry (made if new). 0 or -ENOMEM. */
+int charge_tally_add(ChargeTally *t, uint64_t cgroup_id, uint64_t pages);
+/* Sorts by pages, most first (ties by id); the tally stays usable for
+ * reading only. */
+void charge_tally_sort_by_pages(ChargeTally *t);
+void charge_tally_done(ChargeTally *t);

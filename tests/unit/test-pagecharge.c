@@ -402,3 +402,32 @@ TEST(compound_tails) {
         CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), -EIO);
         close(fd);
 }
+
+TEST(charge_tally_adds_sorts_and_frees) {
+        ChargeTally t = {};
+        const uint64_t ids[] = { 30, 10, 20, 10, 30, 30, 0 };
+
+        /* Kept sorted by id while it grows, repeated ids summed. */
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++)
+                CHECK_INT(charge_tally_add(&t, ids[i], 1 + i), 0);
+        CHECK_U64(t.n, 4);
+        CHECK_U64(t.v[0].cgroup_id, 0);
+        CHECK_U64(t.v[1].cgroup_id, 10);
+        CHECK_U64(t.v[1].pages, 2 + 4);
+        CHECK_U64(t.v[3].cgroup_id, 30);
+        CHECK_U64(t.v[3].pages, 1 + 5 + 6);
+
+        /* Most pages first (30: 12, 0: 7), ties by id (10 and 20: 6). */
+        CHECK_INT(charge_tally_add(&t, 20, 3), 0);
+        charge_tally_sort_by_pages(&t);
+        CHECK_U64(t.v[0].cgroup_id, 30);
+        CHECK_U64(t.v[1].cgroup_id, 0);
+        CHECK_U64(t.v[1].pages, 7);
+        CHECK_U64(t.v[2].cgroup_id, 10);
+        CHECK_U64(t.v[3].cgroup_id, 20);
+        CHECK_U64(t.v[3].pages, 6);
+
+        charge_tally_done(&t);
+        CHECK(t.v == NULL && t.n == 0);
+        charge_tally_sort_by_pages(&t); /* empty: nothing to sort, no qsort(NULL) */
+}

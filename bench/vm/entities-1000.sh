@@ -38,6 +38,21 @@ log "entities active: $active"
 rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
 
+# What the RSS is made of: per mapping (library, [heap], anonymous
+# mappings such as malloc arenas and thread stacks), Rss and the part of it
+# private to the daemon, in KiB.
+memory_breakdown() {
+	awk '
+	/^[0-9a-f]+-[0-9a-f]+ / { name = $6 ? $6 : "[anon]"; sub(".*/", "", name); next }
+	/^Rss:/ { rss[name] += $2 }
+	/^Private_(Clean|Dirty):/ { priv[name] += $2 }
+	/^Anonymous:/ { anon[name] += $2 }
+	END { for (n in rss) if (rss[n] > 0) printf "BENCH-SMAPS %-28s rss=%5d private=%5d anon=%5d\n", n, rss[n], priv[n], anon[n] }
+	' /proc/$pid/smaps | sort -t= -k2 -nr
+	awk '/^(Rss|Pss|Shared_Clean|Private_Clean|Private_Dirty|Anonymous):/{printf "BENCH-ROLLUP %s %s kB\n", $1, $2}' /proc/$pid/smaps_rollup
+	echo "BENCH-ROLLUP threads $(ls /proc/$pid/task | wc -l)"
+}
+
 # Idle wake-ups: after READY=1 the limits of every entity still go out
 # (48 calls in flight at a time) and their signals come back: let that
 # settle, then count context switches and CPU over 60 s with nothing
@@ -77,6 +92,8 @@ median=$(printf '%s\n' "${delays[@]}" | sort -n | sed -n "$(((${#delays[@]} + 1)
 journalctl -b -o short-monotonic --no-pager -u cgpersistd.service |
 	grep -E 'Reconciled|Received|Starting|Started cgpersistd|Stopping|Stopped cgpersistd|Configuration loaded' |
 	sed 's/^/BENCH-LOG /' | tail -n 12
+memory_breakdown
+echo "BENCH rss_at_end_kib=$(awk '/VmRSS/{print $2}' /proc/$pid/status)"
 echo "BENCH services=$N"
 echo "BENCH startup_to_ready_s=$ready"
 echo "BENCH rss_kib=$rss peak_rss_kib=$hwm"

@@ -25,80 +25,76 @@ static int get_string_property(Manager *m, const char *path, const char *iface, 
         return r;
 }
 
-void unit_status_free_many(UnitStatus *u, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(u[i].name);
-                free(u[i].load);
-                free(u[i].active);
-        }
-        free(u);
+void loaded_units_done(LoadedUnits *l) {
+        sd_bus_message_unref(l->reply);
+        free(l->units);
+        *l = (LoadedUnits){};
 }
 
-/* One round trip for many units: ListUnitsByNames loads those not loaded yet
- * and answers for all of them, where LoadUnit and two property reads per unit
- * cost three. With a thousand services that is the difference between
- * seconds and minutes under emulation. */
-int systemd_list_units_by_names(Manager *m, char *const *names, size_t n, UnitStatus **ret, size_t *ret_n) {
+static int loaded_unit_cmp(const void *a, const void *b) {
+        return strcmp(((const LoadedUnit *) a)->name, ((const LoadedUnit *) b)->name);
+}
+
+static int loaded_unit_cmp_key(const void *key, const void *item) {
+        return strcmp(key, ((const LoadedUnit *) item)->name);
+}
+
+const LoadedUnit *loaded_units_find(const LoadedUnits *l, const char *name) {
+        if (!l || l->n == 0)
+                return NULL;
+        return bsearch(name, l->units, l->n, sizeof *l->units, loaded_unit_cmp_key);
+}
+
+/* The services and slices PID 1 holds in memory, in one call. Unlike
+ * ListUnitsByNames, which loads every unit it is asked about (and PID 1 then
+ * garbage-collects the inactive ones again, a UnitNew and a UnitRemoved
+ * signal each), this only reads what is loaded: a unit that is not loaded is
+ * not running, and whether its file exists is read from the unit
+ * directories (lib/unitfiles). The strings point into the kept reply. */
+int systemd_list_loaded(Manager *m, LoadedUnits *ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        UnitStatus *l = NULL;
-        size_t k = 0;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_(loaded_units_done) LoadedUnits l = {};
+        size_t allocated = 0;
         int r;
 
-        if (n == 0) {
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "asas", 0, 2, "*.service", "*.slice");
+        if (r < 0)
+                return r;
+        r = sd_bus_call(m->bus, call, 0, &error, &l.reply);
+        if (r < 0) {
+                log_debug("ListUnitsByPatterns failed: %s", error.message ?: strerror(-r));
+                return r;
         }
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByNames");
+        r = sd_bus_message_enter_container(l.reply, 'a', "(ssssssouso)");
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(call, 'a', "s");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_append(call, "s", names[i]);
+        for (;;) {
+                LoadedUnit u;
+                r = sd_bus_message_read(l.reply, "(ssssssouso)", &u.name, NULL, &u.load, &u.active, NULL,
+                                        NULL, NULL, NULL, NULL, NULL);
                 if (r < 0)
                         return r;
-        }
-        r = sd_bus_message_close_container(call);
-        if (r < 0)
-                return r;
-        r = sd_bus_call(m->bus, call, 0, &error, &reply);
-        if (r < 0) {
-                log_debug("ListUnitsByNames failed: %s", error.message ?: strerror(-r));
-                return r;
-        }
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
-        if (r < 0)
-                return r;
-        l = calloc(n, sizeof *l);
-        if (!l)
-                return -ENOMEM;
-        for (;;) {
-                const char *name, *load, *active;
-                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, &load, &active, NULL, NULL, NULL,
-                                        NULL, NULL, NULL);
-                if (r < 0)
-                        goto fail;
                 if (r == 0)
                         break;
-                if (k >= n)
-                        continue;
-                l[k] = (UnitStatus){ .name = strdup(name), .load = strdup(load), .active = strdup(active) };
-                if (!l[k].name || !l[k].load || !l[k].active) {
-                        k++;
-                        r = -ENOMEM;
-                        goto fail;
+                if (l.n == allocated) {
+                        size_t a = MAX(allocated * 2, (size_t) 256);
+                        LoadedUnit *x = realloc(l.units, a * sizeof *x);
+                        if (!x)
+                                return -ENOMEM;
+                        l.units = x;
+                        allocated = a;
                 }
-                k++;
+                l.units[l.n++] = u;
         }
+        if (l.n > 0)
+                qsort(l.units, l.n, sizeof *l.units, loaded_unit_cmp);
         *ret = l;
-        *ret_n = k;
+        l = (LoadedUnits){};
         return 0;
-fail:
-        unit_status_free_many(l, k);
-        return r;
 }
 
 /* Jobs and properties whose outcome only needs logging go out
@@ -211,113 +207,6 @@ int systemd_start_unit_async(Manager *m, const char *unit) {
         if (asprintf(&what, "Starting %s", unit) < 0)
                 return -ENOMEM;
         return call_async(m, what, call);
-}
-
-int systemd_unit_file_exists(Manager *m, const char *unit) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnitFileState", &error, &reply, "s",
-                               unit);
-        if (r < 0) {
-                if (sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit") ||
-                    sd_bus_error_has_name(&error, SD_BUS_ERROR_FILE_NOT_FOUND) || r == -ENOENT)
-                        return 0;
-                return r;
-        }
-        return 1;
-}
-
-static int strv_push(char ***l, size_t *n, const char *s) {
-        char **x = realloc(*l, (*n + 2) * sizeof(char *));
-        if (!x)
-                return -ENOMEM;
-        *l = x;
-        x[*n] = strdup(s);
-        if (!x[*n])
-                return -ENOMEM;
-        x[++*n] = NULL;
-        return 0;
-}
-
-/* ListUnitsByPatterns and ListUnitFilesByPatterns: no state filter, one
- * pattern; the reply is positioned inside its array. */
-static int call_by_pattern(Manager *m, const char *method, const char *pattern, const char *element,
-                           sd_bus_message **ret_reply) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, method);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(call, "asas", 0, 1, pattern);
-        if (r < 0)
-                return r;
-        r = sd_bus_call(m->bus, call, 0, &error, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(reply, 'a', element);
-        if (r < 0)
-                return r;
-        *ret_reply = TAKE_PTR(reply);
-        return 0;
-}
-
-int systemd_list_units(Manager *m, const char *pattern, char ***ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        char **l = NULL;
-        size_t n = 0;
-        int r;
-
-        r = call_by_pattern(m, "ListUnitsByPatterns", pattern, "(ssssssouso)", &reply);
-        if (r < 0)
-                return r;
-        for (;;) {
-                const char *name;
-                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL,
-                                        NULL, NULL, NULL);
-                if (r == 0)
-                        break;
-                if (r >= 0)
-                        r = strv_push(&l, &n, name);
-                if (r < 0) {
-                        strv_free(l);
-                        return r;
-                }
-        }
-        *ret = l;
-        return (int) n;
-}
-
-int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        char **l = NULL;
-        size_t n = 0;
-        int r;
-
-        r = call_by_pattern(m, "ListUnitFilesByPatterns", pattern, "(ss)", &reply);
-        if (r < 0)
-                return r;
-        for (;;) {
-                const char *path, *st, *base;
-                r = sd_bus_message_read(reply, "(ss)", &path, &st);
-                if (r == 0)
-                        break;
-                if (r >= 0 && streq(st, "masked"))
-                        continue;
-                if (r >= 0) {
-                        base = strrchr(path, '/');
-                        r = strv_push(&l, &n, base ? base + 1 : path);
-                }
-                if (r < 0) {
-                        strv_free(l);
-                        return r;
-                }
-        }
-        *ret = l;
-        return (int) n;
 }
 
 static int unit_job(Manager *m, const char *method, const char *unit) {

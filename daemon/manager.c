@@ -14,6 +14,7 @@
 #include "path.h"
 #include "size.h"
 #include "timeutil.h"
+#include "unitfiles.h"
 #include "unitname.h"
 
 static void tracked_done(Tracked *t) {
@@ -30,7 +31,7 @@ static void desired_clear(Manager *m) {
         }
         free(m->desired);
         m->desired = NULL;
-        m->n_desired = 0;
+        m->n_desired = m->n_desired_allocated = 0;
 }
 
 Manager *manager_free(Manager *m) {
@@ -98,18 +99,60 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         return 0;
 }
 
+/* Tracked units are kept sorted by unit name and desired entities by slice:
+ * every signal of PID 1 looks its unit up, and a reconcile of a thousand
+ * services looks up each of them. Returns the index where key is or would
+ * go; *found says which. */
+static size_t tracked_search(Manager *m, const char *unit, bool *found) {
+        size_t lo = 0, hi = m->n_tracked;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(m->tracked[mid].unit, unit);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
+static size_t desired_search(Manager *m, const char *slice, bool *found) {
+        size_t lo = 0, hi = m->n_desired;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(m->desired[mid].slice, slice);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
 Tracked *manager_find_tracked(Manager *m, const char *unit) {
-        for (size_t i = 0; i < m->n_tracked; i++)
-                if (streq(m->tracked[i].unit, unit))
-                        return &m->tracked[i];
-        return NULL;
+        bool found;
+        size_t i = tracked_search(m, unit, &found);
+
+        return found ? &m->tracked[i] : NULL;
 }
 
 const Desired *manager_find_desired(Manager *m, const char *slice) {
-        for (size_t i = 0; i < m->n_desired; i++)
-                if (streq(m->desired[i].slice, slice))
-                        return &m->desired[i];
-        return NULL;
+        bool found;
+        size_t i = desired_search(m, slice, &found);
+
+        return found ? &m->desired[i] : NULL;
 }
 
 void manager_save_state(Manager *m) {
@@ -239,50 +282,70 @@ int manager_reload_config(Manager *m) {
         return 0;
 }
 
-static int desired_add(Manager *m, const char *slice, const char *service, const ServicePolicy *p) {
-        Desired *n;
+/* Grows an array geometrically: a reconcile adds a thousand entries one by
+ * one. */
+static int grow(void **items, size_t *allocated, size_t need, size_t size) {
+        void *x;
+        size_t a;
 
-        if (manager_find_desired(m, slice))
-                return 0; /* a template family, or several units sharing an entity */
-        n = realloc(m->desired, (m->n_desired + 1) * sizeof *n);
-        if (!n)
+        if (need <= *allocated)
+                return 0;
+        a = MAX(need, *allocated * 2);
+        x = realloc(*items, a * size);
+        if (!x)
                 return -ENOMEM;
-        m->desired = n;
-        n = &m->desired[m->n_desired];
-        *n = (Desired){ .slice = strdup(slice), .service = strdup(service), .policy = *p };
-        if (!n->slice || !n->service) {
-                free(n->slice);
-                free(n->service);
+        *items = x;
+        *allocated = a;
+        return 0;
+}
+
+static int desired_add(Manager *m, const char *slice, const char *service, const ServicePolicy *p) {
+        bool found;
+        size_t i = desired_search(m, slice, &found);
+        Desired d;
+
+        if (found)
+                return 0; /* a template family, or several units sharing an entity */
+        if (grow((void **) &m->desired, &m->n_desired_allocated, m->n_desired + 1, sizeof d) < 0)
+                return -ENOMEM;
+        d = (Desired){ .slice = strdup(slice), .service = strdup(service), .policy = *p };
+        if (!d.slice || !d.service) {
+                free(d.slice);
+                free(d.service);
                 return -ENOMEM;
         }
+        memmove(&m->desired[i + 1], &m->desired[i], (m->n_desired - i) * sizeof d);
+        m->desired[i] = d;
         m->n_desired++;
         return 1;
 }
 
 static int tracked_add(Manager *m, const char *unit, const char *slice) {
-        Tracked *t = manager_find_tracked(m, unit);
+        bool found;
+        size_t i = tracked_search(m, unit, &found);
+        Tracked t;
 
-        if (t) {
-                t->seen = true;
-                if (!streq(t->slice, slice)) {
-                        char *s = strdup(slice);
-                        if (!s)
+        if (found) {
+                Tracked *e = &m->tracked[i];
+                e->seen = true;
+                if (!streq(e->slice, slice)) {
+                        char *x = strdup(slice);
+                        if (!x)
                                 return -ENOMEM;
-                        free(t->slice);
-                        t->slice = s;
+                        free(e->slice);
+                        e->slice = x;
                 }
                 return 0;
         }
-        t = realloc(m->tracked, (m->n_tracked + 1) * sizeof *t);
-        if (!t)
+        if (grow((void **) &m->tracked, &m->n_tracked_allocated, m->n_tracked + 1, sizeof t) < 0)
                 return -ENOMEM;
-        m->tracked = t;
-        t = &m->tracked[m->n_tracked];
-        *t = (Tracked){ .unit = strdup(unit), .slice = strdup(slice), .seen = true };
-        if (!t->unit || !t->slice) {
-                tracked_done(t);
+        t = (Tracked){ .unit = strdup(unit), .slice = strdup(slice), .seen = true };
+        if (!t.unit || !t.slice) {
+                tracked_done(&t);
                 return -ENOMEM;
         }
+        memmove(&m->tracked[i + 1], &m->tracked[i], (m->n_tracked - i) * sizeof t);
+        m->tracked[i] = t;
         m->n_tracked++;
         return 1;
 }
@@ -326,38 +389,52 @@ static int consider_unit(Manager *m, const char *unit, bool track) {
         return 0;
 }
 
-/* Services named exactly in the configuration, asked about in one call. */
-static int collect_exact(Manager *m) {
-        _cleanup_free_ char **names = NULL;
-        UnitStatus *st = NULL;
-        size_t n = 0, n_st = 0;
-        int r;
+/* What a reconcile knows of the system: the units PID 1 has loaded (one
+ * call) and the unit files on disk (read here, no D-Bus). Neither is kept
+ * after the reconcile. */
+typedef struct Survey {
+        LoadedUnits loaded;
+        UnitFiles files;
+} Survey;
 
-        names = calloc(m->config->n_services + 1, sizeof(char *));
-        if (!names)
-                return -ENOMEM;
-        for (size_t i = 0; i < m->config->n_services; i++) {
-                const char *pat = m->config->services[i].pattern;
-                if (!unit_pattern_is_glob(pat) && !unit_name_is_template(pat))
-                        names[n++] = m->config->services[i].pattern;
-        }
-        r = systemd_list_units_by_names(m, names, n, &st, &n_st);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to look up the configured services: %m");
-        for (size_t i = 0; i < n_st; i++) {
-                /* A unit whose file is gone but which still runs stays
-                 * "not-found" and active: keep it until it stops. */
-                if (!streq(st[i].load, "loaded") && streq(st[i].active, "inactive"))
-                        continue;
-                r = consider_unit(m, st[i].name, true);
-                if (r < 0)
-                        break;
-        }
-        unit_status_free_many(st, n_st);
-        return r < 0 ? r : 0;
+static void survey_done(Survey *s) {
+        loaded_units_done(&s->loaded);
+        unit_files_done(&s->files);
 }
 
-static int collect_desired(Manager *m) {
+static int survey(Manager *m, Survey *ret) {
+        _cleanup_(survey_done) Survey s = {};
+        int r;
+
+        r = systemd_list_loaded(m, &s.loaded);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to list the units systemd has loaded: %m");
+        /* An unreadable unit directory: the units from the others still
+         * count, and one whose file is there but unread is only missed if
+         * PID 1 has not loaded it either. */
+        r = unit_files_scan(m->root, &s.files);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                log_warning_errno(r, "Failed to read a unit directory below %s, ignoring: %m", m->root);
+        *ret = s;
+        s = (Survey){};
+        return 0;
+}
+
+/* A unit PID 1 has loaded: its word counts (a unit whose file is gone but
+ * which still runs stays "not-found" and active: keep it until it stops).
+ * Otherwise the unit files say whether it could be loaded. */
+static bool unit_exists(const Survey *sv, const char *unit) {
+        const LoadedUnit *u = loaded_units_find(&sv->loaded, unit);
+
+        if (u)
+                return streq(u->load, "loaded") || !streq(u->active, "inactive");
+        return unit_files_exist(&sv->files, unit);
+}
+
+static int collect_desired(Manager *m, const Survey *sv) {
+        bool globs;
         int r;
 
         desired_clear(m);
@@ -366,71 +443,57 @@ static int collect_desired(Manager *m) {
 
         if (!m->config)
                 return 0;
+        globs = config_has_globs(m->config);
 
-        r = collect_exact(m);
-        if (r < 0)
-                return r;
-
+        /* Services named in the configuration, and templates: whether they
+         * exist, from PID 1 if loaded, from the unit files if not. */
         for (size_t i = 0; i < m->config->n_services; i++) {
                 const char *pat = m->config->services[i].pattern;
 
-                if (!unit_pattern_is_glob(pat) && !unit_name_is_template(pat))
-                        continue; /* in one batch below */
-
-                /* Templates and globs: the unit files that exist, plus the
-                 * units systemd has loaded (instances). */
-                _cleanup_free_ char *inst_pattern = NULL;
-                const char *list_pattern = pat;
-                if (unit_name_is_template(pat)) {
-                        /* "foo@.service" -> "foo@*.service" */
-                        const char *at = strchr(pat, '@');
-                        if (asprintf(&inst_pattern, "%.*s@*.service", (int) (at - pat), pat) < 0)
-                                return -ENOMEM;
-                        list_pattern = inst_pattern;
-                        r = systemd_unit_file_exists(m, pat);
-                        if (r > 0) {
-                                r = consider_unit(m, pat, false);
-                                if (r < 0)
-                                        return r;
-                        }
-                } else {
-                        char **files = NULL;
-                        r = systemd_list_unit_files(m, pat, &files);
-                        if (r < 0)
-                                log_warning_errno(r, "Failed to list unit files matching %s: %m", pat);
-                        for (char **f = files; f && *f; f++) {
-                                r = consider_unit(m, *f, !unit_name_is_template(*f));
-                                if (r < 0) {
-                                        strv_free(files);
-                                        return r;
-                                }
-                        }
-                        strv_free(files);
-                }
-
-                char **units = NULL;
-                r = systemd_list_units(m, list_pattern, &units);
+                if (unit_pattern_is_glob(pat) || !unit_exists(sv, pat))
+                        continue;
+                r = consider_unit(m, pat, !unit_name_is_template(pat));
                 if (r < 0)
-                        log_warning_errno(r, "Failed to list units matching %s: %m", list_pattern);
-                for (char **u = units; u && *u; u++) {
-                        r = consider_unit(m, *u, true);
-                        if (r < 0) {
-                                strv_free(units);
-                                return r;
-                        }
-                }
-                strv_free(units);
+                        return r;
         }
 
-        /* Units no longer covered are forgotten (their entity may retire). */
-        for (size_t i = 0; i < m->n_tracked;) {
-                if (m->tracked[i].seen) {
-                        i++;
+        /* Loaded units: instances of configured templates, units a glob
+         * matches (consider_unit() passes over what is not configured). */
+        for (size_t i = 0; i < sv->loaded.n; i++) {
+                const char *u = sv->loaded.units[i].name;
+
+                if (!unit_name_is_valid_service(u) || (!globs && !unit_name_is_instance(u)))
+                        continue;
+                if (!unit_exists(sv, u))
+                        continue;
+                r = consider_unit(m, u, true);
+                if (r < 0)
+                        return r;
+        }
+
+        /* Unit files a glob matches, loaded or not. */
+        if (globs)
+                for (size_t i = 0; i < sv->files.n; i++) {
+                        const UnitFile *f = &sv->files.items[i];
+
+                        if (f->masked || loaded_units_find(&sv->loaded, f->name))
+                                continue; /* masked, or decided above */
+                        r = consider_unit(m, f->name, !unit_name_is_template(f->name));
+                        if (r < 0)
+                                return r;
+                }
+
+        /* Units no longer covered are forgotten (their entity may retire).
+         * Compacted in place: the array stays sorted. */
+        size_t k = 0;
+        for (size_t i = 0; i < m->n_tracked; i++) {
+                if (!m->tracked[i].seen) {
+                        tracked_done(&m->tracked[i]);
                         continue;
                 }
-                tracked_done(&m->tracked[i]);
-                m->tracked[i] = m->tracked[--m->n_tracked];
+                m->tracked[k++] = m->tracked[i];
         }
+        m->n_tracked = k;
         return 0;
 }
 
@@ -526,32 +589,21 @@ static void apply_limits(Manager *m, const Desired *d) {
         a->max = p->memory_max;
 }
 
-static int ensure_entities(Manager *m) {
-        _cleanup_free_ char **slices = NULL;
-        UnitStatus *st = NULL;
-        size_t n_st = 0;
+static int ensure_entities(Manager *m, const Survey *sv) {
         int r;
 
-        slices = calloc(m->n_desired + 1, sizeof(char *));
-        if (!slices)
-                return -ENOMEM;
         for (size_t i = 0; i < m->n_desired; i++) {
                 const Desired *d = &m->desired[i];
+                const LoadedUnit *u;
+
                 if (!state_find(m->state, d->slice)) {
                         r = state_add(m->state, d->slice, d->service, now_usec(CLOCK_REALTIME), NULL);
                         if (r < 0)
                                 return r;
                         m->state_dirty = true;
                 }
-                slices[i] = d->slice;
-        }
-
-        r = systemd_list_units_by_names(m, slices, m->n_desired, &st, &n_st);
-        if (r < 0)
-                return log_error_errno(r, "Failed to look up the entity slices: %m");
-        for (size_t i = 0; i < n_st; i++) {
-                const Desired *d = manager_find_desired(m, st[i].name);
-                if (!d || streq(st[i].active, "active") || streq(st[i].active, "activating"))
+                u = loaded_units_find(&sv->loaded, d->slice);
+                if (u && (streq(u->active, "active") || streq(u->active, "activating")))
                         continue;
                 r = systemd_start_unit_async(m, d->slice);
                 if (r < 0) {
@@ -562,7 +614,6 @@ static int ensure_entities(Manager *m) {
                            d->slice, "CGPERSIST_SERVICE=%s", d->service, "MESSAGE=Started entity %s for %s.",
                            d->slice, d->service, NULL);
         }
-        unit_status_free_many(st, n_st);
 
         for (size_t i = 0; i < m->n_desired; i++)
                 apply_limits(m, &m->desired[i]);
@@ -586,48 +637,49 @@ static bool unit_has_open_instance(Manager *m, const Tracked *t) {
         return false;
 }
 
-static void refresh_instances(Manager *m) {
-        _cleanup_free_ char **units = NULL;
-        UnitStatus *st = NULL;
-        size_t n_st = 0;
+static bool active_is_running(const char *active) {
+        return !streq(active, "inactive") && !streq(active, "failed");
+}
 
-        units = calloc(m->n_tracked + 1, sizeof(char *));
-        if (!units)
-                return (void) log_oom();
-        for (size_t i = 0; i < m->n_tracked; i++)
-                units[i] = m->tracked[i].unit;
-        if (systemd_list_units_by_names(m, units, m->n_tracked, &st, &n_st) < 0) {
-                for (size_t i = 0; i < m->n_tracked; i++)
-                        manager_unit_changed(m, m->tracked[i].unit);
-                return;
-        }
-        for (size_t i = 0; i < n_st; i++) {
-                Tracked *t = manager_find_tracked(m, st[i].name);
-                if (!t)
-                        continue;
+static void refresh_instances(Manager *m, const Survey *sv) {
+        for (size_t i = 0; i < m->n_tracked; i++) {
+                Tracked *t = &m->tracked[i];
+                const LoadedUnit *u = loaded_units_find(&sv->loaded, t->unit);
+                bool running = u && active_is_running(u->active);
+
                 /* Running with an instance we follow already: signals keep
-                 * it current. Otherwise read it in full. */
-                bool running = !streq(st[i].active, "inactive") && !streq(st[i].active, "failed");
-                if ((running && !t->invocation_id) || (!running && unit_has_open_instance(m, t)))
+                 * it current. Otherwise read it in full, from PID 1 if it
+                 * has the unit loaded; a unit it has not loaded is not
+                 * running, and asking would load it. */
+                if (running && !t->invocation_id)
                         manager_unit_changed(m, t->unit);
+                else if (!running && unit_has_open_instance(m, t)) {
+                        if (u)
+                                manager_unit_changed(m, t->unit);
+                        else
+                                manager_unit_state(m, t, "inactive", NULL, NULL);
+                }
         }
-        unit_status_free_many(st, n_st);
 }
 
 int manager_reconcile(Manager *m) {
+        _cleanup_(survey_done) Survey sv = {};
         uint64_t t0 = now_usec(CLOCK_MONOTONIC), t1, t2, t3;
         int r;
 
-        r = collect_desired(m);
+        r = survey(m, &sv);
+        if (r < 0)
+                return r;
+        r = collect_desired(m, &sv);
         if (r < 0)
                 return log_error_errno(r, "Failed to work out the configured entities: %m");
         t1 = now_usec(CLOCK_MONOTONIC);
 
-        (void) ensure_entities(m);
+        (void) ensure_entities(m, &sv);
         t2 = now_usec(CLOCK_MONOTONIC);
 
         /* Instances: pick up what runs now (start-up, new units). */
-        refresh_instances(m);
+        refresh_instances(m, &sv);
         t3 = now_usec(CLOCK_MONOTONIC);
 
         /* Retire what is no longer wanted, but only on a configuration we

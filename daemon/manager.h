@@ -54,10 +54,10 @@ typedef struct Manager {
         State *state;
         CgroupFs *cgfs;
 
-        Tracked *tracked;
-        size_t n_tracked;
-        Desired *desired;
-        size_t n_desired;
+        Tracked *tracked; /* sorted by unit */
+        size_t n_tracked, n_tracked_allocated;
+        Desired *desired; /* sorted by slice */
+        size_t n_desired, n_desired_allocated;
 
         struct Applied {
                 char *slice;
@@ -98,17 +98,20 @@ Tracked *manager_find_tracked(Manager *m, const char *unit);
 const Desired *manager_find_desired(Manager *m, const char *slice);
 
 /* manager-systemd.c: calls to PID 1 */
-typedef struct UnitStatus {
-        char *name, *load, *active;
-} UnitStatus;
-void unit_status_free_many(UnitStatus *u, size_t n);
-int systemd_list_units_by_names(Manager *m, char *const *names, size_t n, UnitStatus **ret, size_t *ret_n);
+typedef struct LoadedUnit {
+        const char *name, *load, *active;
+} LoadedUnit;
+typedef struct LoadedUnits {
+        sd_bus_message *reply; /* the strings point into it */
+        LoadedUnit *units; /* sorted by name */
+        size_t n;
+} LoadedUnits;
+int systemd_list_loaded(Manager *m, LoadedUnits *ret);
+const LoadedUnit *loaded_units_find(const LoadedUnits *l, const char *name);
+void loaded_units_done(LoadedUnits *l);
 int systemd_start_unit_async(Manager *m, const char *unit);
 void systemd_async_drop(Manager *m);
 int systemd_subscribe(Manager *m);
-int systemd_unit_file_exists(Manager *m, const char *unit);
-int systemd_list_units(Manager *m, const char *pattern, char ***ret);
-int systemd_list_unit_files(Manager *m, const char *pattern, char ***ret);
 int systemd_stop_unit(Manager *m, const char *unit);
 int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p);
 int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,

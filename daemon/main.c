@@ -8,6 +8,7 @@
 #include "build-config.h"
 #include "log.h"
 #include "manager.h"
+#include "memory.h"
 
 static void help(void) {
         printf("Usage: cgpersistd [OPTIONS]\n\n"
@@ -46,6 +47,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int c, r;
 
+        memory_setup();
         log_set_ident("cgpersistd");
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)

@@ -58,7 +58,8 @@ int systemd_list_loaded(Manager *m, LoadedUnits *ret) {
         size_t allocated = 0;
         int r;
 
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER,
+                                           "ListUnitsByPatterns");
         if (r < 0)
                 return r;
         r = sd_bus_message_append(call, "asas", 0, 2, "*.service", "*.slice");

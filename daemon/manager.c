@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
+#include "memory.h"
 #include "path.h"
 #include "size.h"
 #include "timeutil.h"
@@ -90,6 +91,7 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         r = cgroupfs_new(opts->cgroup_root, true, &m->cgfs);
         if (r < 0)
                 return r;
+        memory_release_libcgroup_table();
 
         r = sd_event_default(&m->event);
         if (r < 0)

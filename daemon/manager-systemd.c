@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Everything the daemon asks of PID 1 over org.freedesktop.systemd1. Calls are
- * synchronous with a short timeout: PID 1 answers these from memory. */
+ * synchronous with a short timeout: PID 1 answers these from memory. A reconcile
+ * names no unit that PID 1 has not loaded, except to start it: asking about
+ * one loads it, and PID 1 garbage-collects it again right after. */
 
 #include "log.h"
 #include "manager.h"
@@ -384,11 +386,11 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
 
         if (sd_bus_message_read(msg, "so", &unit, NULL) < 0)
                 return 0;
-        /* Only a unit that had a live instance: reconcile itself loads
-         * (ListUnitsByNames) the inactive units it tracks, PID 1 garbage-collects
-         * them at once and says UnitRemoved, and a reconcile on that would
-         * load them again, forever. Unit files that come or go are seen at
-         * the daemon-reload that follows (Reloading). */
+        /* Only a unit that had a live instance: PID 1 garbage-collects every
+         * inactive unit it loaded (a systemctl status, a cgctl query) and
+         * says UnitRemoved; a reconcile for each would be a storm. Unit files
+         * that come or go are seen at the daemon-reload that follows
+         * (Reloading). */
         t = manager_find_tracked(m, unit);
         if (t && t->invocation_id)
                 manager_queue_reconcile(m);

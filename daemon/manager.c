@@ -499,11 +499,50 @@ static int collect_desired(Manager *m, const Survey *sv) {
         return 0;
 }
 
+/* Sorted by slice, like the desired entities it is looked up for. */
+static size_t applied_search(Manager *m, const char *slice, bool *found) {
+        size_t lo = 0, hi = m->n_applied;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(m->applied[mid].slice, slice);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
 static struct Applied *applied_find(Manager *m, const char *slice) {
-        for (size_t i = 0; i < m->n_applied; i++)
-                if (streq(m->applied[i].slice, slice))
-                        return &m->applied[i];
-        return NULL;
+        bool found;
+        size_t i = applied_search(m, slice, &found);
+
+        return found ? &m->applied[i] : NULL;
+}
+
+/* A new entry with no limits recorded yet, or NULL (out of memory). */
+static struct Applied *applied_add(Manager *m, const char *slice) {
+        bool found;
+        size_t i = applied_search(m, slice, &found);
+        char *s;
+
+        if (found)
+                return &m->applied[i];
+        if (grow((void **) &m->applied, &m->n_applied_allocated, m->n_applied + 1, sizeof *m->applied) < 0)
+                return NULL;
+        s = strdup(slice);
+        if (!s)
+                return NULL;
+        memmove(&m->applied[i + 1], &m->applied[i], (m->n_applied - i) * sizeof *m->applied);
+        m->applied[i] = (struct Applied){ .slice = s };
+        m->n_applied++;
+        return &m->applied[i];
 }
 
 /* What was sent is kept in /run/cgpersist/applied: runtime, like the
@@ -528,15 +567,12 @@ static void applied_load(Manager *m) {
                 if (sscanf(line, "%255s %" SCNu64 " %" SCNu64 " %" SCNu64, slice, &low, &high, &max) != 4 ||
                     !slice_name_is_valid(slice) || applied_find(m, slice))
                         continue;
-                n = realloc(m->applied, (m->n_applied + 1) * sizeof *n);
+                n = applied_add(m, slice);
                 if (!n)
                         return;
-                m->applied = n;
-                n = &m->applied[m->n_applied];
-                *n = (struct Applied){ .slice = strdup(slice), .low = low, .high = high, .max = max };
-                if (!n->slice)
-                        return;
-                m->n_applied++;
+                n->low = low;
+                n->high = high;
+                n->max = max;
         }
 }
 
@@ -574,17 +610,9 @@ static void apply_limits(Manager *m, const Desired *d) {
                 return;
         }
         if (!a) {
-                struct Applied *n = realloc(m->applied, (m->n_applied + 1) * sizeof *n);
-                char *slice = strdup(d->slice);
-                if (!n || !slice) {
-                        free(slice);
-                        if (n)
-                                m->applied = n;
+                a = applied_add(m, d->slice);
+                if (!a)
                         return;
-                }
-                m->applied = n;
-                a = &m->applied[m->n_applied++];
-                a->slice = slice;
         }
         a->low = p->memory_low;
         a->high = p->memory_high;
@@ -702,10 +730,14 @@ int manager_reconcile(Manager *m) {
         if (m->state_dirty)
                 manager_queue_save(m);
 
+        m->reconcile_usec[0] = t1 - t0;
+        m->reconcile_usec[1] = t2 - t1;
+        m->reconcile_usec[2] = t3 - t2;
+        m->reconcile_usec[3] = now_usec(CLOCK_MONOTONIC) - t3;
         log_debug("Reconcile: configured units %" PRIu64 " ms, entities %" PRIu64 " ms, instances %" PRIu64
                   " ms, retire %" PRIu64 " ms.",
-                  (t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000,
-                  (now_usec(CLOCK_MONOTONIC) - t3) / 1000);
+                  m->reconcile_usec[0] / 1000, m->reconcile_usec[1] / 1000, m->reconcile_usec[2] / 1000,
+                  m->reconcile_usec[3] / 1000);
         (void) sd_notifyf(false, "STATUS=Watching %zu entities, %zu units.", m->state->n_entities,
                           m->n_tracked);
         return 0;
@@ -823,8 +855,11 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
         (void) manager_process_stop_records(m);
-        log_info("Reconciled %zu entities and %zu units in %" PRIu64 " ms.", m->n_desired, m->n_tracked,
-                 (now_usec(CLOCK_MONOTONIC) - t0) / 1000);
+        log_info("Reconciled %zu entities and %zu units in %" PRIu64 " ms (configured units %" PRIu64
+                 " ms, entities %" PRIu64 " ms, instances %" PRIu64 " ms, retire %" PRIu64 " ms).",
+                 m->n_desired, m->n_tracked, (now_usec(CLOCK_MONOTONIC) - t0) / 1000,
+                 m->reconcile_usec[0] / 1000, m->reconcile_usec[1] / 1000, m->reconcile_usec[2] / 1000,
+                 m->reconcile_usec[3] / 1000);
         /* Start-up touched every unit once; give the peak back. */
         (void) malloc_trim(0);
 

@@ -62,8 +62,8 @@ typedef struct Manager {
         struct Applied {
                 char *slice;
                 uint64_t low, high, max;
-        } * applied; /* limits sent to systemd by this process */
-        size_t n_applied;
+        } * applied; /* limits sent to systemd, sorted by slice */
+        size_t n_applied, n_applied_allocated;
         bool applied_dirty;
         void **async_queue; /* manager-systemd.c: calls waiting to go out */
         size_t async_head, n_async_queue;
@@ -71,6 +71,7 @@ typedef struct Manager {
         char **retiring; /* slices with a retire job under way */
         size_t n_retiring;
         bool state_dirty;
+        uint64_t reconcile_usec[4]; /* the last reconcile's phases, for the start-up log */
 } Manager;
 
 typedef struct ManagerOptions {

@@ -26,15 +26,25 @@ t1=$EPOCHREALTIME
 log "daemon-reload with $N configured services (generator included): $(echo "$t1 - $t0" | bc 2>/dev/null || awk "BEGIN{print $t1-$t0}") s"
 
 # Start-up: systemctl restart returns when the new daemon sent READY=1
-# (Type=notify), after it reconciled all N entities.
+# (Type=notify). Cold: no entity exists yet, the daemon asks PID 1 to start
+# N slices (the jobs run on after READY=1). Warm: a restart of the daemon
+# once those are active, the common case.
+n_active() { systemctl list-units --state=active --no-legend 'system-cgb*.slice' | wc -l; }
+t0=$EPOCHREALTIME
 systemctl restart cgpersistd.service
+t1=$EPOCHREALTIME
+cold=$(awk "BEGIN{printf \"%.2f\", $t1-$t0}")
+log "entities active at READY=1 (cold): $(n_active)"
+all_active() { [ "$(n_active)" -ge "$N" ]; }
+wait_for -t 600 all_active || log "only $(n_active) of $N entities active after 600 s"
+t2=$EPOCHREALTIME
+log "all entities active $(awk "BEGIN{printf \"%.1f\", $t2-$t1}") s after READY=1"
 t0=$EPOCHREALTIME
 systemctl restart cgpersistd.service
 t1=$EPOCHREALTIME
 pid=$(systemctl show -P MainPID cgpersistd.service)
 ready=$(awk "BEGIN{printf \"%.2f\", $t1-$t0}")
-active=$(systemctl list-units --state=active --no-legend 'system-cgb\x2d*.slice' 'system-cgb*.slice' | wc -l)
-log "entities active: $active"
+log "entities active (warm): $(n_active)"
 rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
 
@@ -42,6 +52,7 @@ hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
 # mappings such as malloc arenas and thread stacks), Rss and the part of it
 # private to the daemon, in KiB.
 memory_breakdown() {
+	echo "BENCH-SMAPS --- $1"
 	awk '
 	/^[0-9a-f]+-[0-9a-f]+ / { name = $6 ? $6 : "[anon]"; sub(".*/", "", name); next }
 	/^Rss:/ { rss[name] += $2 }
@@ -49,9 +60,19 @@ memory_breakdown() {
 	/^Anonymous:/ { anon[name] += $2 }
 	END { for (n in rss) if (rss[n] > 0) printf "BENCH-SMAPS %-28s rss=%5d private=%5d anon=%5d\n", n, rss[n], priv[n], anon[n] }
 	' /proc/$pid/smaps | sort -t= -k2 -nr
+	# Each anonymous mapping on its own: malloc's mmapped chunks, .bss,
+	# thread stacks.
+	awk '
+	/^[0-9a-f]+-[0-9a-f]+ / { name = $6; next }
+	/^Size:/ { size = $2 }
+	/^Rss:/ && name == "" && $2 >= 16 { printf "BENCH-ANON size=%6d rss=%5d\n", size, $2 }
+	' /proc/$pid/smaps
+	grep -E '^(RssAnon|RssFile|VmData)' /proc/$pid/status | sed 's/^/BENCH-STATUS /'
+
 	awk '/^(Rss|Pss|Shared_Clean|Private_Clean|Private_Dirty|Anonymous):/{printf "BENCH-ROLLUP %s %s kB\n", $1, $2}' /proc/$pid/smaps_rollup
 	echo "BENCH-ROLLUP threads $(ls /proc/$pid/task | wc -l)"
 }
+at_ready=$(memory_breakdown "at READY=1 (warm)")
 
 # Idle wake-ups: after READY=1 the limits of every entity still go out
 # (48 calls in flight at a time) and their signals come back: let that
@@ -92,10 +113,11 @@ median=$(printf '%s\n' "${delays[@]}" | sort -n | sed -n "$(((${#delays[@]} + 1)
 journalctl -b -o short-monotonic --no-pager -u cgpersistd.service |
 	grep -E 'Reconciled|Received|Starting|Started cgpersistd|Stopping|Stopped cgpersistd|Configuration loaded' |
 	sed 's/^/BENCH-LOG /' | tail -n 12
-memory_breakdown
+echo "$at_ready"
+memory_breakdown "at the end (after the idle minute and 10 stops)"
 echo "BENCH rss_at_end_kib=$(awk '/VmRSS/{print $2}' /proc/$pid/status)"
 echo "BENCH services=$N"
-echo "BENCH startup_to_ready_s=$ready"
+echo "BENCH startup_to_ready_s=$ready cold_startup_to_ready_s=$cold"
 echo "BENCH rss_kib=$rss peak_rss_kib=$hwm"
 echo "BENCH settle_after_ready_s=$settle"
 echo "BENCH idle_context_switches_per_min=$idle idle_cpu_ms_per_min=$idle_cpu_ms"

@@ -107,6 +107,11 @@ int systemd_list_loaded(Manager *m, LoadedUnits *ret) {
  * ASYNC_INFLIGHT_MAX are out at once; the rest wait in a queue that replies
  * drain. */
 #define ASYNC_INFLIGHT_MAX 48
+/* PID 1 answers each call after the jobs and signals queued before it: at a
+ * cold start of a thousand entities under emulation that was more than
+ * sd-bus's default 25 s, and a call given up on is a slice never started.
+ * The window above bounds the wait, not this timeout. */
+#define ASYNC_TIMEOUT_USEC (UINT64_C(600) * 1000000)
 
 typedef struct AsyncCall {
         Manager *manager;
@@ -141,7 +146,7 @@ static int async_send(Manager *m, AsyncCall *c) {
         sd_bus_slot *slot = NULL;
         int r;
 
-        r = sd_bus_call_async(m->bus, &slot, c->msg, on_async_reply, c, 0);
+        r = sd_bus_call_async(m->bus, &slot, c->msg, on_async_reply, c, ASYNC_TIMEOUT_USEC);
         if (r < 0) {
                 log_warning_errno(r, "%s failed: %m", c->what);
                 async_call_free(c);

@@ -2,7 +2,7 @@
 # Benchmark (numbers only, never pass/fail on time): cgpersistd with 1000
 # configured services. Prints start-up time to READY=1, RSS, idle wake-ups
 # per minute and the delay from an instance stopping to its history record.
-# timeout: 900
+# timeout: 1500
 . "$CGTEST_LIB"
 
 N=${BENCH_SERVICES:-1000}

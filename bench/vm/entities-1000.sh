@@ -7,14 +7,17 @@
 
 N=${BENCH_SERVICES:-1000}
 conf=/etc/cgpersist/conf.d/50-bench.conf
+# A slow start-up is a number to print, not a failure: no start timeout.
+timeout_dropin=/run/systemd/system/cgpersistd.service.d/50-bench-timeout.conf
 cleanup() {
 	systemctl stop 'cgb-*.service' 2>/dev/null || true
-	rm -f /etc/systemd/system/cgb-*.service $conf
+	rm -f /etc/systemd/system/cgb-*.service $conf $timeout_dropin
 	systemctl daemon-reload
 }
 trap cleanup EXIT
 
-mkdir -p /etc/cgpersist/conf.d
+mkdir -p /etc/cgpersist/conf.d ${timeout_dropin%/*}
+printf '[Service]\nTimeoutStartSec=infinity\n' > $timeout_dropin
 : > $conf
 for i in $(seq 1 "$N"); do
 	printf '[Service]\nExecStart=/bin/sleep infinity\n' > /etc/systemd/system/cgb-$i.service

@@ -30,7 +30,7 @@ static bool exec_path_is_plain(const char *p) {
 }
 
 int dropin_render(const char *unit, const ServicePolicy *policy, const char *libexecdir, char **ret) {
-        _cleanup_free_ char *derived = NULL;
+        _cleanup_free_ char *derived = NULL, *keeper = NULL, *keeper_deps = NULL;
         char budget[FORMAT_DURATION_MAX];
         const char *slice, *mode;
         char *text;
@@ -57,6 +57,25 @@ int dropin_render(const char *unit, const ServicePolicy *policy, const char *lib
                 slice = derived;
         }
 
+        /* A service with persistent tmpfs data needs its entity's keeper:
+         * Wants= so that it is started (its failure must not keep the
+         * service from running: the data is then simply charged to the
+         * instance, as without cgpersist), After= so that the mounts are in
+         * place before the service looks at them, and on every restart the
+         * next instance starts only after the stop hook (--rehome) had the
+         * keeper take over what the last one wrote. */
+        if (policy->n_tmpfs > 0) {
+                r = unit_name_keeper(slice, &keeper);
+                if (r < 0)
+                        return r;
+                if (asprintf(&keeper_deps,
+                             "# Its persistent tmpfs data is owned by the entity's keeper.\n"
+                             "Wants=%s\n"
+                             "After=%s\n",
+                             keeper, keeper) < 0)
+                        return -ENOMEM;
+        }
+
         l = strlen(libexecdir);
         while (l > 1 && libexecdir[l - 1] == '/')
                 l--;
@@ -77,12 +96,14 @@ int dropin_render(const char *unit, const ServicePolicy *policy, const char *lib
                      "\n"
                      "[Unit]\n"
                      "# %s is placed in the persistent cgpersist entity %s.\n"
+                     "%s"
                      "\n"
                      "[Service]\n"
                      "Slice=%s\n"
-                     "ExecStopPost=-+%.*s/" DRAIN_HOOK_NAME " --mode=%s --budget=%s\n",
-                     unit, slice, slice, (int) l, libexecdir, mode,
-                     format_duration(budget, sizeof(budget), policy->drain_budget_usec)) < 0)
+                     "ExecStopPost=-+%.*s/" DRAIN_HOOK_NAME " --mode=%s --budget=%s%s\n",
+                     unit, slice, strempty(keeper_deps), slice, (int) l, libexecdir, mode,
+                     format_duration(budget, sizeof(budget), policy->drain_budget_usec),
+                     keeper ? " --rehome" : "") < 0)
                 return -ENOMEM;
 
         *ret = text;

@@ -21,20 +21,9 @@
 #include "macro.h"
 #include "path.h"
 #include "unitname.h"
+#include "unitscan.h"
 
 #define PROGRAM "cgpersist-generator"
-
-/* Where systemd looks for unit files, most important first (the order does
- * not matter here: only the names are collected). */
-/* clang-format off */
-static const char *const unit_dirs[] = {
-        "etc/systemd/system",
-        "run/systemd/system",
-        "usr/local/lib/systemd/system",
-        "lib/systemd/system",
-        "usr/lib/systemd/system",
-};
-/* clang-format on */
 
 static int log_fd = -EBADF;
 
@@ -79,96 +68,8 @@ static void log_diags(const ConfigDiags *d) {
         }
 }
 
-typedef struct NameList {
-        char **names;
-        size_t n;
-} NameList;
-
-static void name_list_done(NameList *l) {
-        for (size_t i = 0; i < l->n; i++)
-                free(l->names[i]);
-        free(l->names);
-        *l = (NameList){};
-}
-
-static int name_list_add(NameList *l, const char *name) {
-        char **n, *s;
-
-        s = strdup(name);
-        if (!s)
-                return -ENOMEM;
-        n = realloc(l->names, (l->n + 1) * sizeof(char *));
-        if (!n) {
-                free(s);
-                return -ENOMEM;
-        }
-        l->names = n;
-        l->names[l->n++] = s;
-        return 0;
-}
-
-static int strcmp_ptr(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Only names are read, no unit file is opened: a glob needs to know which
- * services exist, nothing more, and this runs on every boot. */
-static int scan_unit_dir(const Config *c, const char *dir, NameList *l) {
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-
-        d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : negative_errno();
-
-        while ((de = readdir(d))) {
-                if (de->d_type != DT_REG && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
-                        continue;
-                if (dropin_unit_must_skip(de->d_name))
-                        continue;
-
-                for (size_t i = 0; i < c->n_services; i++) {
-                        const char *p = c->services[i].pattern;
-
-                        if (unit_pattern_is_glob(p) && unit_pattern_match(p, de->d_name)) {
-                                if (name_list_add(l, de->d_name) < 0)
-                                        return -ENOMEM;
-                                break;
-                        }
-                }
-        }
-        return 0;
-}
-
-static int collect_names(const Config *c, const char *root, NameList *l) {
-        int r;
-
-        /* Names and templates from the configuration need no unit file: a
-         * drop-in for a unit that does not exist is simply never used, and
-         * one for foo@.service applies to all of foo's instances. */
-        for (size_t i = 0; i < c->n_services; i++)
-                if (!unit_pattern_is_glob(c->services[i].pattern)) {
-                        r = name_list_add(l, c->services[i].pattern);
-                        if (r < 0)
-                                return r;
-                }
-
-        if (config_has_globs(c))
-                for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++) {
-                        _cleanup_free_ char *dir = path_join(root, unit_dirs[i]);
-
-                        if (!dir)
-                                return -ENOMEM;
-                        r = scan_unit_dir(c, dir, l);
-                        if (r == -ENOMEM)
-                                return r;
-                        if (r < 0)
-                                log_msg(LOG_WARNING, "Failed to read %s, ignoring: %s", dir, strerror(-r));
-                }
-
-        if (l->n > 0)
-                qsort(l->names, l->n, sizeof(char *), strcmp_ptr);
-        return 0;
+static void warn_unit_dir(const char *dir, int error, void *userdata) {
+        log_msg(LOG_WARNING, "Failed to read %s, ignoring: %s", dir, strerror(-error));
 }
 
 static int write_dropin(const char *normal_dir, const char *unit, const ServicePolicy *p) {
@@ -207,7 +108,7 @@ static bool template_is_managed(const Config *c, const char *unit) {
 
 static int run(const char *normal_dir, const char *root) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(name_list_done) NameList names = {};
+        _cleanup_(unit_names_done) UnitNames names = {};
         ConfigDiags diags = {};
         unsigned placed = 0;
         int r;
@@ -234,7 +135,7 @@ static int run(const char *normal_dir, const char *root) {
                         strerror(-r), used);
         }
 
-        r = collect_names(c, root, &names);
+        r = config_unit_names(c, root, warn_unit_dir, NULL, &names);
         if (r < 0) {
                 log_msg(LOG_ERR, "Failed to collect configured services: %s", strerror(-r));
                 return 0;
@@ -243,9 +144,6 @@ static int run(const char *normal_dir, const char *root) {
         for (size_t i = 0; i < names.n; i++) {
                 const char *unit = names.names[i];
                 ServicePolicy p;
-
-                if (i > 0 && streq(unit, names.names[i - 1]))
-                        continue;
 
                 if (dropin_unit_must_skip(unit)) {
                         /* Only reached for names the configuration spells out;

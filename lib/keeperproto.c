@@ -159,12 +159,12 @@ int keeper_reply_format(const KeeperReply *r, const char *text, char **ret) {
                         if ((unsigned char) *c < ' ' || *c == 0x7f)
                                 *c = '?';
                 return asprintf(ret, "ERROR %d %s\n", r->error < 0 ? -r->error : r->error, t) < 0 ? -ENOMEM
-                                                                                                     : 0;
+                                                                                                  : 0;
         }
         return asprintf(ret,
                         "OK files=%" PRIu64 " moved=%" PRIu64 " failed=%" PRIu64 " bytes=%" PRIu64
                         " usec=%" PRIu64 "\n",
                         r->files, r->moved, r->failed, r->bytes, r->usec) < 0
-                       ? -ENOMEM
-                       : 0;
+                ? -ENOMEM
+                : 0;
 }

@@ -86,7 +86,8 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
                 if (s->holder_comm && !(comm = escape(s->holder_comm)))
                         return -ENOMEM;
                 r = asprintf(&why, "open by PID %ld%s%s%s%s%s", s->holder_pid, comm || unit ? " (" : "",
-                             strempty(comm), comm && unit ? ", " : "", strempty(unit), comm || unit ? ")" : "");
+                             strempty(comm), comm && unit ? ", " : "", strempty(unit),
+                             comm || unit ? ")" : "");
                 if (r < 0)
                         why = NULL;
                 break;
@@ -107,7 +108,8 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
                         why = NULL;
                 break;
         case REHOME_VERIFY_FAILED:
-                r = asprintf(&why, "verify failed: %" PRIu64 " of %" PRIu64 " pages of the copy charged elsewhere",
+                r = asprintf(&why,
+                             "verify failed: %" PRIu64 " of %" PRIu64 " pages of the copy charged elsewhere",
                              s->elsewhere, s->resident);
                 if (r < 0)
                         why = NULL;

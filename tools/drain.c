@@ -14,13 +14,16 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "build-config.h"
 #include "cgroupfs.h"
 #include "config.h"
 #include "fileio.h"
+#include "keeperproto.h"
 #include "log.h"
 #include "macro.h"
 #include "path.h"
@@ -38,6 +41,9 @@ static const char *arg_root = DEFAULT_ROOT;
 static const char *arg_cgroup = NULL;
 static const char *arg_invocation_id = NULL;
 static const char *arg_record_dir = CGPERSIST_RUNDIR "/stops";
+static bool arg_rehome = false;
+static uint64_t arg_rehome_timeout_usec = 30 * USEC_PER_SEC;
+static const char *arg_keeper_dir = CGPERSIST_RUNDIR "/keeper";
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
 
@@ -263,13 +269,105 @@ static void log_stop(const Stop *s, DrainMode mode, const ReclaimResult *res, bo
                           s->peak != UINT64_MAX ? "CGPERSIST_PEAK=%" PRIu64 : NULL, s->peak, NULL);
 }
 
+/* Asks the entity's keeper to re-home the tmpfs files this instance wrote,
+ * and waits for it, bounded: while this hook runs, systemd does not start
+ * the next instance, which must find its data charged to the entity. The
+ * keeper reports each file it could not re-home; this only says how the
+ * exchange went. Before the drain: files the keeper replaces free the dying
+ * instance's shmem pages, which no reclaim could. */
+static void rehome(const char *cgroup, const char *unit) {
+        _cleanup_free_ char *entity = NULL, *name = NULL, *path = NULL, *req = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct timeval tv = { .tv_sec = (time_t) (arg_rehome_timeout_usec / USEC_PER_SEC),
+                              .tv_usec = (suseconds_t) (arg_rehome_timeout_usec % USEC_PER_SEC) };
+        char line[KEEPER_LINE_MAX + 1];
+        const char *slash;
+        size_t n = 0;
+        KeeperReply rep;
+        int r;
+
+        /* The entity is the parent of the instance's cgroup. */
+        slash = strrchr(cgroup, '/');
+        if (slash == cgroup)
+                return;
+        entity = strndup(cgroup, (size_t) (slash - cgroup));
+        if (!entity) {
+                log_oom();
+                return;
+        }
+        slash = strrchr(entity, '/');
+        if (!slice_name_is_valid(slash + 1)) {
+                log_notice("%s does not run in an entity slice (%s), nothing to re-home.", unit, entity);
+                return;
+        }
+        if (asprintf(&name, "%s.sock", slash + 1) < 0 || !(path = path_join(arg_keeper_dir, name)) ||
+            keeper_request_format(cgroup, &req) < 0) {
+                log_oom();
+                return;
+        }
+        if (strlen(path) >= sizeof sa.sun_path) {
+                log_warning("Keeper socket path %s is too long, tmpfs data of %s not re-homed.", path, unit);
+                return;
+        }
+        strcpy(sa.sun_path, path);
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                log_warning_errno(errno, "Failed to create a socket, tmpfs data of %s not re-homed: %m",
+                                  unit);
+                return;
+        }
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                log_warning_errno(errno,
+                                  "No keeper of %s listens on %s, tmpfs data of %s stays charged to it: %m",
+                                  slash + 1, path, unit);
+                return;
+        }
+        if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t) strlen(req)) {
+                log_warning_errno(errno, "Failed to ask the keeper of %s to re-home, ignoring: %m",
+                                  slash + 1);
+                return;
+        }
+        while (n < sizeof line - 1) {
+                ssize_t k = recv(fd, line + n, sizeof line - 1 - n, 0);
+
+                if (k < 0) {
+                        log_warning_errno(errno == EAGAIN ? ETIMEDOUT : errno,
+                                          "The keeper of %s did not finish re-homing in time, going on: %m",
+                                          slash + 1);
+                        return;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (memchr(line, '\n', n))
+                        break;
+        }
+        line[n] = 0;
+        r = keeper_reply_parse(line, &rep);
+        if (r < 0) {
+                log_warning("The keeper of %s gave an unreadable answer, going on.", slash + 1);
+                return;
+        }
+        if (rep.error != 0) {
+                log_warning_errno(rep.error, "The keeper of %s refused to re-home: %m", slash + 1);
+                return;
+        }
+        log_debug("The keeper of %s re-homed %" PRIu64 " of %" PRIu64 " files (%" PRIu64 " bytes), %" PRIu64
+                  " not.",
+                  slash + 1, rep.moved, rep.files, rep.bytes, rep.failed);
+}
+
 static void drain(void) {
         _cleanup_(cgroupfs_freep) CgroupFs *fs = NULL;
         _cleanup_free_ char *cgroup = NULL;
         const char *unit, *env;
         ReclaimResult res = {};
         bool reclaimed = false;
-        uint64_t v;
+        uint64_t v, base;
         Stop s = {
                 .stop_usec = now_usec(CLOCK_REALTIME),
                 .charge = UINT64_MAX,
@@ -322,6 +420,15 @@ static void drain(void) {
         else if (r >= 0)
                 s.peak = v;
 
+        /* The charge at stop is recorded before re-homing; what the drain
+         * reclaimed is counted from what re-homing left. */
+        base = s.charge;
+        if (arg_rehome) {
+                rehome(cgroup, unit);
+                if (s.charge != UINT64_MAX && cgroupfs_read_u64(fs, cgroup, "memory.current", &v) >= 0)
+                        base = s.residual = v;
+        }
+
         if (arg_mode != DRAIN_NONE && s.charge != UINT64_MAX) {
                 ReclaimOptions opts = {
                         .mode = arg_mode == DRAIN_ALL ? RECLAIM_ALL : RECLAIM_FILE,
@@ -344,7 +451,7 @@ static void drain(void) {
 
                 if (cgroupfs_read_u64(fs, cgroup, "memory.current", &v) >= 0)
                         s.residual = v;
-                s.drained = s.charge > s.residual ? s.charge - s.residual : 0;
+                s.drained = base > s.residual ? base - s.residual : 0;
         }
 
         log_stop(&s, arg_mode, &res, reclaimed);
@@ -371,6 +478,10 @@ static void help(void) {
                "     --invocation-id=ID   Invocation id (default: $INVOCATION_ID)\n"
                "     --record-dir=PATH    Where to leave the stop record\n"
                "                          (default " CGPERSIST_RUNDIR "/stops)\n"
+               "     --rehome             Have the entity's keeper re-home tmpfs data first\n"
+               "     --rehome-timeout=DURATION\n"
+               "                          How long to wait for the keeper (default 30s)\n"
+               "     --keeper-dir=PATH    Where keepers listen (default " CGPERSIST_RUNDIR "/keeper)\n"
                "\nSee cgpersist-drain(8).\n",
                program_invocation_short_name);
 }
@@ -385,17 +496,24 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CGROUP,
                 ARG_INVOCATION_ID,
                 ARG_RECORD_DIR,
+                ARG_REHOME,
+                ARG_REHOME_TIMEOUT,
+                ARG_KEEPER_DIR,
         };
-        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                                                 { "version", no_argument, NULL, ARG_VERSION },
-                                                 { "mode", required_argument, NULL, ARG_MODE },
-                                                 { "budget", required_argument, NULL, ARG_BUDGET },
-                                                 { "root", required_argument, NULL, ARG_ROOT },
-                                                 { "cgroup", required_argument, NULL, ARG_CGROUP },
-                                                 { "invocation-id", required_argument, NULL,
-                                                   ARG_INVOCATION_ID },
-                                                 { "record-dir", required_argument, NULL, ARG_RECORD_DIR },
-                                                 {} };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "mode", required_argument, NULL, ARG_MODE },
+                { "budget", required_argument, NULL, ARG_BUDGET },
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "cgroup", required_argument, NULL, ARG_CGROUP },
+                { "invocation-id", required_argument, NULL, ARG_INVOCATION_ID },
+                { "record-dir", required_argument, NULL, ARG_RECORD_DIR },
+                { "rehome", no_argument, NULL, ARG_REHOME },
+                { "rehome-timeout", required_argument, NULL, ARG_REHOME_TIMEOUT },
+                { "keeper-dir", required_argument, NULL, ARG_KEEPER_DIR },
+                {}
+        };
         int c, r;
 
         /* getopt prints its own message for unknown options; keep it. */
@@ -465,6 +583,27 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         arg_record_dir = optarg;
+                        break;
+                case ARG_REHOME:
+                        arg_rehome = true;
+                        break;
+                case ARG_REHOME_TIMEOUT:
+                        /* Within the unit's stop timeout, like the budget. */
+                        r = parse_duration_usec(optarg, &arg_rehome_timeout_usec);
+                        if (r < 0 || arg_rehome_timeout_usec == 0 ||
+                            arg_rehome_timeout_usec > POLICY_MAX_DRAIN_BUDGET_USEC) {
+                                log_error("Invalid --rehome-timeout=%s: expected a duration above 0 and at "
+                                          "most 5min, such as 30s.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_KEEPER_DIR:
+                        if (isempty(optarg) || optarg[0] != '/') {
+                                log_error("Invalid --keeper-dir=%s: expected an absolute path.", optarg);
+                                return -EINVAL;
+                        }
+                        arg_keeper_dir = optarg;
                         break;
                 case '?':
                         return -EINVAL;

@@ -98,6 +98,31 @@ TEST(render_variants) {
         CHECK(strstr(strstr(d, "\nExecStopPost=") + 1, "\nExecStopPost=") == NULL);
 }
 
+TEST(render_tmpfs) {
+        ServicePolicy p = default_policy();
+        TmpfsSpec t = { .path = (char *) "/srv/web", .size = 1 << 20, .mode = 0755 };
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+
+        /* no tmpfs: no keeper, no re-homing */
+        CHECK_INT(dropin_render("web.service", &p, "/x", &a), 0);
+        CHECK(!strstr(a, "keeper"));
+        CHECK(!strstr(a, "--rehome"));
+
+        p.tmpfs = &t;
+        p.n_tmpfs = 1;
+        CHECK_INT(dropin_render("web.service", &p, "/x", &b), 0);
+        print_commented("drop-in with tmpfs", b);
+        CHECK(strstr(b, "\nWants=cgpersist-keeper@system-web.service\n"));
+        CHECK(strstr(b, "\nAfter=cgpersist-keeper@system-web.service\n"));
+        /* dependencies in [Unit], the flag on the one stop hook */
+        CHECK(strstr(b, "Wants=") < strstr(b, "[Service]"));
+        CHECK(strstr(b, "\nExecStopPost=-+/x/cgpersist-drain --mode=file --budget=2s --rehome\n"));
+
+        /* the keeper of a family's slice, escaped as systemd escapes it */
+        CHECK_INT(dropin_render("my-app@a.service", &p, "/x", &c), 0);
+        CHECK(strstr(c, "\nWants=cgpersist-keeper@system-my\\x2dapp.service\n"));
+}
+
 TEST(render_unmanaged) {
         _cleanup_free_ char *t = NULL;
         char *untouched = (char *) "x";

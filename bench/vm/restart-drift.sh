@@ -1,13 +1,18 @@
 #!/bin/bash
 # Benchmark (numbers only, never pass/fail on time): the restart drift of
 # issue 5, three ways in one boot. A service reads a 64 MiB file from the ext4
-# disk and appends an 8 MiB log per instance (fsync), 6 instances, run
+# disk, keeps a 16 MiB file on a tmpfs (written by the first instance, read
+# by the later ones) and appends an 8 MiB log per instance (fsync), 6
+# instances, run
 #   stock  - plain systemd, the service in system.slice;
 #   slice  - a hand-written Slice=system-NAME.slice drop-in, no cgpersist;
-#   cgp    - configured in cgpersist (entity slice, stop hook drain=file).
+#   cgp    - configured in cgpersist (entity slice, stop hook drain=file,
+#            the tmpfs declared with tmpfs=, so the entity's keeper owns it).
+# stock and slice get the same tmpfs, mounted by hand.
 # Prints (lines "BENCH ..."): memory left in system.slice outside any live
 # cgroup, memory in the entity slice outside its live instance, the charge of
-# instance 1 and of instances 2..6, dying cgroups, each instance's time from
+# instance 1 and of instances 2..6, dying cgroups, the share of the tmpfs
+# file charged to the entity's persistent leaf, each instance's time from
 # (re)start to having read its data and written its log, and the drain time
 # per GiB from the journal's drained events.
 # timeout: 900
@@ -26,6 +31,11 @@ cleanup() {
 		systemctl stop cgbd$m.service 2>/dev/null || true
 		rm -rf /etc/systemd/system/cgbd$m.service /etc/systemd/system/cgbd$m.service.d
 		rm -f "$CGTEST_DISK/drift-log-$m"
+	done
+	systemctl stop cgpersist-keeper@system-cgbdcgp.service 2>/dev/null || true
+	for m in $modes; do
+		umount /srv/cgbd-$m 2>/dev/null || true
+		rmdir /srv/cgbd-$m 2>/dev/null || true
 	done
 	systemctl stop system-cgbdslice.slice 2>/dev/null || true
 	rm -f $conf "$data"
@@ -49,14 +59,26 @@ smib() { # signed
 	echo "$s$(mib $v)"
 }
 ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
+# Percent of FILE's resident pages charged to cgroup CG (relative to the
+# cgroup root), page by page with "cgctl charges"; where this cgctl lacks it,
+# the shmem of CG against FILE's size.
+pct_in() { # FILE CG
+	local j
+	if j=$(cgctl --json charges "$1" 2>/dev/null); then
+		jq -r --arg cg "$2" '.files[0] as $f | ((([$f.charges[] | select(.cgroup == $cg) | .pages] | add) // 0) * 100 / ([$f.resident, 1] | max)) | floor' <<<"$j"
+	else
+		echo $(($(sed -n 's/^shmem //p' "$CG/$2/memory.stat") * 100 / $(stat -c %s "$1")))
+	fi
+}
 
 dd if=/dev/urandom of="$data" bs=1M count=64 status=none
 sync
 
-declare -A U_SYS U_ENT C1 C26 DY DYSYS READY
+declare -A U_SYS U_ENT C1 C26 DY DYSYS READY TMPFS
 for m in $modes; do
 	svc=cgbd$m.service
 	logf=$CGTEST_DISK/drift-log-$m
+	mnt=/srv/cgbd-$m
 	rm -f "$logf"
 	cat > /etc/systemd/system/$svc <<UNIT
 [Unit]
@@ -64,11 +86,17 @@ for m in $modes; do
 StartLimitIntervalSec=0
 [Service]
 Type=exec
-ExecStart=/bin/sh -c 'cat $data > /dev/null; dd if=/dev/zero of=$logf bs=1M count=8 oflag=append conv=notrunc,fsync status=none; exec sleep infinity'
+ExecStart=/bin/sh -c '[ -f $mnt/state ] || dd if=/dev/urandom of=$mnt/state bs=1M count=16 status=none; cat $data $mnt/state > /dev/null; dd if=/dev/zero of=$logf bs=1M count=8 oflag=append conv=notrunc,fsync status=none; exec sleep infinity'
 UNIT
-	ent=
+	ent= leaf=
 	case $m in
+	stock)
+		mkdir -p $mnt
+		mount -t tmpfs -o size=64M,mode=0755 tmpfs $mnt
+		;;
 	slice)
+		mkdir -p $mnt
+		mount -t tmpfs -o size=64M,mode=0755 tmpfs $mnt
 		ent=system-cgbdslice.slice
 		mkdir -p /etc/systemd/system/$svc.d
 		printf '[Unit]\n# hand-written, no cgpersist\n[Service]\nSlice=%s\n' $ent > /etc/systemd/system/$svc.d/50-slice.conf
@@ -76,7 +104,8 @@ UNIT
 	cgp)
 		ent=system-cgbdcgp.slice
 		mkdir -p /etc/cgpersist/conf.d
-		printf '[service %s]\n' $svc > $conf
+		leaf=system.slice/$ent/cgpersist-keeper@${ent%.slice}.service
+		printf '[service %s]\ntmpfs = %s size=64M mode=0755\n' $svc $mnt > $conf
 		;;
 	esac
 	systemctl daemon-reload
@@ -111,6 +140,10 @@ UNIT
 		U_ENT[$m]=-
 		DY[$m]=${DYSYS[$m]}
 	fi
+	# Only cgpersist gives the entity a persistent leaf; without one, none
+	# of the data can be charged to it.
+	TMPFS[$m]=0
+	[ -n "$leaf" ] && TMPFS[$m]=$(pct_in $mnt/state "$leaf")
 	C1[$m]=$(mib "${charges[0]}")
 	l=
 	for i in 1 2 3 4 5; do l+="${l:+,}$(mib "${charges[i]}")"; done
@@ -141,6 +174,7 @@ row "charge_instance1_MiB" "${C1[stock]}" "${C1[slice]}" "${C1[cgp]}"
 row "charge_instances2..6_MiB" "${C26[stock]}" "${C26[slice]}" "${C26[cgp]}"
 row "dying_cgroups" "${DY[stock]}" "${DY[slice]}" "${DY[cgp]}"
 row "dying_added_in_system.slice" "${DYSYS[stock]}" "${DYSYS[slice]}" "${DYSYS[cgp]}"
+row "tmpfs_data_in_persistent_leaf_%" "${TMPFS[stock]}" "${TMPFS[slice]}" "${TMPFS[cgp]}"
 echo "BENCH ready_ms_instances1..6 stock=${READY[stock]} slice=${READY[slice]} cgp=${READY[cgp]}"
 if ((bytes >= MiB)); then
 	echo "BENCH drain events=$n bytes=$bytes usec=$usec per_event_ms=$list ms_per_GiB=$((usec * 1024 / (bytes / MiB) / 1000))"

@@ -477,7 +477,7 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
         _cleanup_close_ int tmp = -EBADF;
         char proc_fd[64], tmpname[64];
         PageCharges pc = {};
-        struct stat after;
+        struct stat after = {};
         int64_t copied;
         uint64_t elsewhere;
         int r;

@@ -7,7 +7,9 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -787,4 +789,109 @@ TEST(drain_bad_arguments_exit_2) {
         CHECK_INT(run_drain((char *[]){ (char *) "extra", NULL }), 2);
         CHECK_INT(run_drain((char *[]){ (char *) "--version", NULL }), 0);
         CHECK_INT(run_drain((char *[]){ (char *) "--help", NULL }), 0);
+}
+
+/* A keeper for one request: records the request line in its directory,
+ * frees 16 MiB of the instance's charge (as re-homing a tmpfs file does) and
+ * answers. Returns the child's pid. */
+static pid_t fake_keeper(const char *keeper_dir, const char *croot) {
+        _cleanup_free_ char *sock = path_join(keeper_dir, "system-web.slice.sock");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+        pid_t pid;
+
+        CHECK(sock && strlen(sock) < sizeof sa.sun_path);
+        strcpy(sa.sun_path, sock);
+        CHECK_INT(mkdir_p(keeper_dir, 0755), 0);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        CHECK(fd >= 0);
+        CHECK_INT(bind(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        CHECK_INT(listen(fd, 1), 0);
+
+        fflush(stdout);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                char line[512] = {};
+                const char *reply = "OK files=1 moved=1 failed=0 bytes=16777216 usec=5\n";
+                int c = accept(fd, NULL, NULL);
+                ssize_t n;
+                _cleanup_free_ char *req = path_join(keeper_dir, "request");
+                _cleanup_free_ char *cur =
+                        path_join(croot, "system.slice/system-web.slice/web.service/memory.current");
+
+                if (c < 0 || !req || !cur)
+                        _exit(1);
+                n = read(c, line, sizeof line - 1);
+                if (n <= 0 || write_file_atomic(req, line, (size_t) n, 0644) < 0)
+                        _exit(1);
+                /* in place: the hook keeps no descriptor of it open */
+                if (write_file_atomic(cur, "60817408\n", 9, 0644) < 0)
+                        _exit(1);
+                if (write(c, reply, strlen(reply)) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        close(fd);
+        return pid;
+}
+
+TEST(drain_rehome_asks_the_keeper_first) {
+        char *root = drain_fixture(true);
+        _cleanup_free_ char *croot = path_join(root, "cg"), *dir = path_join(root, "stops");
+        _cleanup_free_ char *kdir = path_join(root, "keeper"), *rq = NULL;
+        _cleanup_free_ char *a_root = NULL, *a_dir = NULL, *a_kdir = NULL, *text = NULL, *req = NULL;
+        int status;
+        pid_t pid;
+
+        CHECK(croot && dir && kdir);
+        CHECK(asprintf(&a_root, "--root=%s", croot) >= 0);
+        CHECK(asprintf(&a_dir, "--record-dir=%s", dir) >= 0);
+        CHECK(asprintf(&a_kdir, "--keeper-dir=%s", kdir) >= 0);
+        pid = fake_keeper(kdir, croot);
+
+        CHECK_INT(
+                run_drain((char *[]){ a_root, (char *) "--cgroup=/system.slice/system-web.slice/web.service",
+                                      (char *) "--invocation-id=" INVOCATION, a_dir, (char *) "--mode=none",
+                                      (char *) "--rehome", (char *) "--rehome-timeout=10s", a_kdir, NULL }),
+                0);
+        CHECK_INT(waitpid(pid, &status, 0), pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        rq = path_join(kdir, "request");
+        CHECK(rq);
+        CHECK_INT(read_full_file(rq, 4096, &req, NULL), 0);
+        CHECK_STR(req, "REHOME /system.slice/system-web.slice/web.service\n");
+
+        /* the charge at stop is from before re-homing, the residual after */
+        text = read_record(dir);
+        check_value(text, "charge", "77594624");
+        check_value(text, "residual", "60817408");
+        check_value(text, "drained", "0");
+}
+
+TEST(drain_rehome_without_keeper_goes_on) {
+        char *root = drain_fixture(true);
+        _cleanup_free_ char *croot = path_join(root, "cg"), *dir = path_join(root, "stops");
+        _cleanup_free_ char *kdir = path_join(root, "nokeeper");
+        _cleanup_free_ char *a_root = NULL, *a_dir = NULL, *a_kdir = NULL, *text = NULL;
+
+        CHECK(croot && dir && kdir);
+        CHECK(asprintf(&a_root, "--root=%s", croot) >= 0);
+        CHECK(asprintf(&a_dir, "--record-dir=%s", dir) >= 0);
+        CHECK(asprintf(&a_kdir, "--keeper-dir=%s", kdir) >= 0);
+
+        CHECK_INT(
+                run_drain((char *[]){ a_root, (char *) "--cgroup=/system.slice/system-web.slice/web.service",
+                                      (char *) "--invocation-id=" INVOCATION, a_dir, (char *) "--mode=none",
+                                      (char *) "--rehome", a_kdir, NULL }),
+                0);
+        text = read_record(dir);
+        check_value(text, "charge", "77594624");
+        check_value(text, "residual", "77594624");
+
+        /* bad timeouts are argument errors */
+        CHECK_INT(run_drain((char *[]){ (char *) "--rehome-timeout=0", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--rehome-timeout=10min", NULL }), 2);
+        CHECK_INT(run_drain((char *[]){ (char *) "--keeper-dir=relative", NULL }), 2);
 }

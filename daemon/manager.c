@@ -14,6 +14,7 @@
 #include "memory.h"
 #include "path.h"
 #include "size.h"
+#include "sorted.h"
 #include "timeutil.h"
 #include "unitfiles.h"
 #include "unitname.h"
@@ -106,41 +107,13 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
  * services looks up each of them. Returns the index where key is or would
  * go; *found says which. */
 static size_t tracked_search(Manager *m, const char *unit, bool *found) {
-        size_t lo = 0, hi = m->n_tracked;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(m->tracked[mid].unit, unit);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = false;
-        return lo;
+        return sorted_search_str(m->tracked, m->n_tracked, sizeof(Tracked), offsetof(Tracked, unit), unit,
+                                 found);
 }
 
 static size_t desired_search(Manager *m, const char *slice, bool *found) {
-        size_t lo = 0, hi = m->n_desired;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(m->desired[mid].slice, slice);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = false;
-        return lo;
+        return sorted_search_str(m->desired, m->n_desired, sizeof(*m->desired), offsetof(Desired, slice),
+                                 slice, found);
 }
 
 Tracked *manager_find_tracked(Manager *m, const char *unit) {

@@ -151,6 +151,16 @@ unit_cgroup() {
 	echo "/sys/fs/cgroup$cg"
 }
 
+# flush_charge_caches: charge a little memory on every CPU from the case's
+# own cgroup. The kernel keeps a per-CPU cache of charge for the memory
+# cgroup that last charged there (memcg_stock), and the reference it holds
+# keeps a dead cgroup dying until another cgroup charges on that CPU: at once
+# on a busy host, maybe not for a long while in an idle guest.
+flush_charge_caches() {
+	local c
+	for ((c = 0; c < $(nproc); c++)); do taskset -c "$c" true; done
+}
+
 # cgtest_reboot [--hard]: reboot the guest and run this case again in the
 # next boot with CGTEST_BOOT+1 (see "Reboots" above). Never returns.
 cgtest_reboot() {

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "path.h"
+#include "proactive.h"
 #include "size.h"
 #include "unitname.h"
 
@@ -114,6 +115,7 @@ static Config *config_new(void) {
         if (!c)
                 return NULL;
         policy_init_defaults(&c->defaults.policy);
+        c->daemon.proactive_interval_usec = PROACTIVE_INTERVAL_DEFAULT_USEC;
         return c;
 }
 
@@ -572,6 +574,20 @@ static void parse_daemon_key(ParseState *s, const char *key, const char *value) 
                         return;
                 }
                 d->metrics_interval_usec = v;
+
+        } else if (streq(key, "proactive_interval")) {
+                uint64_t v;
+
+                if (parse_duration_usec(value, &v) < 0 || v < PROACTIVE_INTERVAL_MIN_USEC ||
+                    v > PROACTIVE_INTERVAL_MAX_USEC) {
+                        _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
+                        state_error(s,
+                                    "proactive_interval=: invalid duration \"%s\" (at least 1s, at most "
+                                    "24h; e.g. 30s)",
+                                    strna(shown));
+                        return;
+                }
+                d->proactive_interval_usec = v;
 
         } else if (streq(key, "log_level")) {
                 char *l;

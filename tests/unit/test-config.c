@@ -105,6 +105,7 @@ TEST(all_keys) {
                              "; another\n"
                              "[daemon]\n"
                              "metrics_interval = 30s\n"
+                             "proactive_interval = 5s\n"
                              "log_level = debug\n"
                              "\n"
                              "[defaults]\n"
@@ -126,9 +127,10 @@ TEST(all_keys) {
 
         CHECK_INT(d.n, 0);
         CHECK_U64(c->daemon.metrics_interval_usec, 30000000);
+        CHECK_U64(c->daemon.proactive_interval_usec, 5000000);
         CHECK_STR(c->daemon.log_level, "debug");
         CHECK_STR(c->defaults.file, "test.conf");
-        CHECK_INT(c->defaults.line, 7);
+        CHECK_INT(c->defaults.line, 8);
         CHECK_INT(config_policy_for(c, "web.service", &p), 1);
         CHECK_STR(p.entity, "system-webfarm.slice");
         CHECK_U64(p.memory_low, 256 * M);
@@ -339,6 +341,9 @@ TEST(bad_values_name_file_and_line) {
         parse_refused("[defaults]\nenable = Yes\n", 2, "invalid boolean");
         parse_refused("[daemon]\nlog_level = loud\n", 2, "invalid level");
         parse_refused("[daemon]\nmetrics_interval = often\n", 2, "invalid duration");
+        parse_refused("[daemon]\nproactive_interval = 0\n", 2, "proactive_interval=: invalid duration");
+        parse_refused("[daemon]\nproactive_interval = 500ms\n", 2, "at least 1s");
+        parse_refused("[daemon]\nproactive_interval = 25h\n", 2, "at most 24h");
         parse_refused("[service a.service]\nentity = system.slice\n", 2, "not a valid slice");
         parse_refused("[service a.service]\nentity = web.slice\n", 2, "not a valid slice");
         parse_refused("[service a.service]\nentity = system-../x.slice\n", 2, "not a valid slice");

@@ -188,6 +188,30 @@ static void print_field(const char *label, const char *fmt, ...) {
         putchar('\n');
 }
 
+/* "Proactive: reclaimed 56.0M in 9 steps; backing off since ... (pressure,
+ * 3 intervals to go)" */
+static void print_proactive(const Value *p) {
+        char b1[CGCTL_FMT_MAX], b2[CGCTL_FMT_MAX];
+        const char *reason;
+        uint64_t steps = 0, since, level = 0, skip = 0;
+
+        if (!p || p->type != VALUE_OBJECT)
+                return;
+        (void) value_get_u64(p, "steps", &steps);
+        (void) value_get_u64(p, "backoff_level", &level);
+        (void) value_get_u64(p, "backoff_skip", &skip);
+        reason = value_get_str(p, "backoff_reason");
+        printf("%13s: reclaimed %s in %" PRIu64 " step%s", "Proactive", fmt_size(b1, p, "reclaimed"), steps,
+               steps == 1 ? "" : "s");
+        if (value_get_bool(p, "backing_off", false))
+                printf("; backing off (%s) since %s, %" PRIu64 " interval%s to sit out", strna(reason),
+                       value_get_u64(p, "backoff_since_usec", &since) ? fmt_time(b2, since) : "-", skip,
+                       skip == 1 ? "" : "s");
+        else if (value_get_u64(p, "backoff_since_usec", &since))
+                printf("; last backed off (%s) at %s", strna(reason), fmt_time(b2, since));
+        putchar('\n');
+}
+
 static void print_entity(const Value *e) {
         char b1[CGCTL_FMT_MAX], b2[CGCTL_FMT_MAX], b3[CGCTL_FMT_MAX], b4[CGCTL_FMT_MAX], b5[CGCTL_FMT_MAX];
         const Value *by = value_get(e, "configured_by"), *stat = value_get(e, "memory_stat"),
@@ -242,6 +266,7 @@ static void print_entity(const Value *e) {
                         print_field("Dying", "%" PRIu64 " cgroup%s below", v, v == 1 ? "" : "s");
         }
         print_field("Drained", "%s in total", fmt_size(b1, e, "drained_total"));
+        print_proactive(value_get(e, "proactive"));
         if (value_get_u64(e, "created_usec", &v))
                 print_field("Since", "%s", fmt_time(b1, v));
 

@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-metrics.h"
+#include "manager-proactive.h"
 #include "manager.h"
 #include "namecheck.h"
 #include "path.h"
@@ -360,6 +361,45 @@ static int append_policy(sd_bus_message *r, Manager *m, const char *service) {
         return close_kv(r);
 }
 
+/* What proactive reclaim did to the entity, when it ever looked at it. */
+static int append_proactive(sd_bus_message *r, Manager *m, const EntityState *e) {
+        uint64_t since = 0;
+        const ProactiveState *st = manager_proactive_find(m, e->slice, &since);
+        int q;
+
+        if (!st)
+                return 0;
+        q = open_kv(r, "proactive", "a{sv}");
+        if (q < 0)
+                return q;
+        q = sd_bus_message_open_container(r, 'a', "{sv}");
+        if (q >= 0)
+                q = kv_t(r, "reclaimed", st->reclaimed);
+        if (q >= 0)
+                q = kv_t(r, "steps", st->steps);
+        if (q >= 0)
+                q = kv_t(r, "last_request", st->last_request);
+        if (q >= 0)
+                q = kv_t(r, "last_reclaimed", st->last_reclaimed);
+        if (q >= 0)
+                q = kv_b(r, "backing_off", st->level > 0);
+        if (q >= 0)
+                q = kv_u(r, "backoff_level", st->level);
+        if (q >= 0)
+                q = kv_u(r, "backoff_skip", st->skip);
+        if (q >= 0)
+                q = kv_s(r, "backoff_reason", proactive_backoff_reason_to_string(st->reason));
+        if (q >= 0 && since > 0)
+                q = kv_t(r, "backoff_since_usec", since);
+        if (q >= 0)
+                q = kv_t(r, "pressure_ppm", st->pressure_ppm);
+        if (q >= 0)
+                q = sd_bus_message_close_container(r);
+        if (q < 0)
+                return q;
+        return close_kv(r);
+}
+
 static int append_instances(sd_bus_message *r, Manager *m, const EntityState *e) {
         _cleanup_free_ Tracked **live = NULL;
         size_t n = 0;
@@ -529,6 +569,8 @@ static int method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *
                 r = close_kv(reply);
         if (r >= 0)
                 r = append_policy(reply, m, e->service);
+        if (r >= 0)
+                r = append_proactive(reply, m, e);
         if (r >= 0)
                 r = append_instances(reply, m, e);
         if (r >= 0)

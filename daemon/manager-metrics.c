@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-metrics.h"
+#include "manager-proactive.h"
 #include "path.h"
 #include "unitname.h"
 
@@ -187,6 +188,7 @@ int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
         }
         for (size_t i = 0; i < n; i++) {
                 const EntityState *e = &m->state->entities[i];
+                const ProactiveState *ps = manager_proactive_find(m, e->slice, NULL);
 
                 me[i] = (MetricsEntity){
                         .entity = e->slice,
@@ -197,6 +199,7 @@ int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
                         .restarts = e->restarts,
                         .dying_descendants = u[i].dying_descendants,
                         .drained_bytes = e->drained_total,
+                        .proactive_reclaimed_bytes = ps ? ps->reclaimed : 0,
                 };
         }
         return metrics_render(me, n, format, ret);

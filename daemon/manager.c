@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
+#include "manager-proactive.h"
 #include "memory.h"
 #include "path.h"
 #include "size.h"
@@ -48,6 +49,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->stops_watch);
         sd_event_source_unref(m->reconcile_defer);
         sd_event_source_unref(m->metrics_timer);
+        manager_proactive_free(m);
         sd_event_source_unref(m->save_defer);
         sd_bus_slot_unref(m->bus_vtable);
         sd_bus_slot_unref(m->bus_fallback);
@@ -702,6 +704,7 @@ int manager_reconcile(Manager *m) {
 
         if (m->state_dirty)
                 manager_queue_save(m);
+        manager_proactive_update(m);
 
         m->reconcile_usec[0] = t1 - t0;
         m->reconcile_usec[1] = t2 - t1;

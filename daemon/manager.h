@@ -30,6 +30,8 @@ typedef struct Desired {
         ServicePolicy policy; /* strings point into the Manager's config */
 } Desired;
 
+typedef struct Proactive Proactive; /* manager-proactive.c */
+
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus; /* system bus: systemd, and cgctl's calls */
@@ -43,6 +45,7 @@ typedef struct Manager {
         sd_bus_slot *bus_vtable; /* manager-bus.c */
         sd_bus_slot *bus_fallback;
         sd_event_source *metrics_timer; /* manager-metrics.c */
+        Proactive *proactive; /* manager-proactive.c, NULL while no service opted in */
 
         char *root; /* configuration root, "/" */
         char *state_dir; /* /var/lib/cgpersist */

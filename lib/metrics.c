@@ -39,6 +39,9 @@ static const MetricFamily families[] = {
           FIELD(dying_descendants) },
         { "cgpersist_entity_drained_bytes", METRIC_COUNTER, "bytes",
           "Bytes reclaimed from the entity's instances at stop and by cgctl drain.", FIELD(drained_bytes) },
+        { "cgpersist_proactive_reclaimed_bytes", METRIC_COUNTER, "bytes",
+          "Bytes proactive reclaim took from the entity's leftovers since the daemon started.",
+          FIELD(proactive_reclaimed_bytes) },
 };
 
 typedef struct Buf {

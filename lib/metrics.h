@@ -33,6 +33,7 @@ typedef struct MetricsEntity {
         uint64_t restarts; /* counter */
         uint64_t dying_descendants; /* cgroup.stat nr_dying_descendants */
         uint64_t drained_bytes; /* counter */
+        uint64_t proactive_reclaimed_bytes; /* counter, since the daemon started */
 } MetricsEntity;
 
 /* Renders every family over the n entities (sorted as given), plus

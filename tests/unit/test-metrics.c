@@ -15,6 +15,7 @@ static const MetricsEntity two[] = {
                 .restarts = 6,
                 .dying_descendants = 4,
                 .drained_bytes = 125829120,
+                .proactive_reclaimed_bytes = 58720256,
         },
         {
                 /* Inactive slice: usage unknown, counters still reported. */
@@ -109,6 +110,13 @@ TEST(metrics_prometheus_text) {
         /* node_exporter's parser wants the TYPE of the exact sample name. */
         CHECK_LINE(t, "# TYPE cgpersist_entity_restarts_total counter");
         CHECK_LINE(t, "# TYPE cgpersist_entity_drained_bytes_total counter");
+        CHECK_LINE(t, "# TYPE cgpersist_proactive_reclaimed_bytes_total counter");
+        CHECK_LINE(t,
+                   "cgpersist_proactive_reclaimed_bytes_total{entity=\"system-web.slice\",service=\"web."
+                   "service\"} 58720256");
+        CHECK_LINE(t,
+                   "cgpersist_proactive_reclaimed_bytes_total{entity=\"system-foo.slice\",service=\"foo@."
+                   "service\"} 0");
         CHECK_NO_LINE(t, "# TYPE cgpersist_entity_restarts counter");
         CHECK(!strstr(t, "# UNIT"));
         CHECK(!strstr(t, "# EOF"));
@@ -171,8 +179,8 @@ TEST(metrics_many) {
         CHECK_INT(metrics_render(e, 1000, METRICS_OPENMETRICS, &t), 0);
         for (const char *p = t; *p; p++)
                 lines += *p == '\n';
-        /* 6 families of 1000 samples, 2-3 metadata lines each, the count, EOF. */
-        CHECK(lines >= 6000 && lines < 6030);
+        /* 7 families of 1000 samples, 2-3 metadata lines each, the count, EOF. */
+        CHECK(lines >= 7000 && lines < 7035);
         CHECK_LINE(t,
                    "cgpersist_entity_memory_bytes{entity=\"system-s999.slice\",service=\"x.service\"} 999");
         free(t);

@@ -6,9 +6,11 @@
  * thread, one at a time, so that the daemon never reclaims from two entities
  * at once. */
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -41,6 +43,7 @@ struct Proactive {
         char **round; /* slices still to visit in this round */
         size_t n_round, next;
         bool busy; /* a step runs on a worker thread */
+        int swappiness_arg; /* the kernel takes "swappiness=0": 1, 0, -1 not probed yet */
 };
 
 typedef struct StepJob {
@@ -49,6 +52,8 @@ typedef struct StepJob {
         uint64_t request;
         ReclaimOptions opts;
         ReclaimResult result;
+        int swappiness_arg; /* in: as known, -1 unknown; out: as probed */
+        bool held_back; /* out: not sent, see proactive_held_back() */
         int error;
 } StepJob;
 
@@ -193,6 +198,7 @@ void manager_proactive_update(Manager *m) {
                         return;
                 }
                 proactive_params_default(&p->params);
+                p->swappiness_arg = -1;
                 m->proactive = p;
         }
 
@@ -229,6 +235,41 @@ static int swap_active(void) {
         return nl && nl[1] != 0;
 }
 
+/* Whether the kernel takes "swappiness=" in memory.reclaim (6.11+): a
+ * request for 0 bytes with the argument does nothing where it is known, and
+ * is rejected with EINVAL where it is not. 1, 0, or negative errno. */
+static int probe_swappiness_arg(const CgroupFs *fs, const char *cgpath) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        static const char req[] = "0 swappiness=0";
+        int r;
+
+        r = cgroupfs_path(fs, cgpath, "memory.reclaim", &p);
+        if (r < 0)
+                return r;
+        fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, req, strlen(req)) >= 0)
+                return 1;
+        return errno == EINVAL ? 0 : -errno;
+}
+
+/* Old kernel (no swappiness=0): whether a plain request could push anon or
+ * shmem of this entity to swap. */
+static bool swap_at_stake(const CgroupFs *fs, const char *cgpath, bool no_swap) {
+        MemStat ms = {};
+        uint64_t max;
+
+        if (no_swap)
+                return false;
+        if (cgroupfs_read_u64(fs, cgpath, "memory.swap.max", &max) >= 0 && max == 0)
+                return false;
+        if (cgroupfs_read_memstat(fs, cgpath, &ms) < 0)
+                return true; /* not knowing is no licence */
+        return ms.anon > 0 || ms.shmem > 0;
+}
+
 /* On the worker thread: nothing here touches the Manager. */
 static void step_work(void *q) {
         StepJob *j = q;
@@ -238,7 +279,16 @@ static void step_work(void *q) {
          * threads. */
         j->opts.no_swap = swap_active() == 0;
         j->error = cgroupfs_new(j->root, false, &fs);
-        if (j->error >= 0)
+        if (j->error < 0)
+                return;
+        if (j->swappiness_arg < 0) {
+                int r = probe_swappiness_arg(fs, j->cgpath);
+                if (r >= 0)
+                        j->swappiness_arg = r;
+        }
+        if (j->swappiness_arg == 0 && swap_at_stake(fs, j->cgpath, j->opts.no_swap))
+                j->held_back = true;
+        else
                 j->error = reclaim_cgroup(fs, j->cgpath, &j->opts, &j->result);
         cgroupfs_free(fs);
 }
@@ -246,17 +296,25 @@ static void step_work(void *q) {
 static void round_continue(Manager *m);
 
 static void log_backoff_started(Manager *m, const ProactiveEntity *e, const char *service) {
-        char b[FORMAT_BYTES_MAX];
-        const char *why = proactive_backoff_reason_to_string(e->st.reason);
+        char b[FORMAT_BYTES_MAX], why[128];
 
+        switch (e->st.reason) {
+        case PROACTIVE_BACKOFF_PRESSURE:
+                (void) snprintf(why, sizeof why, "memory pressure, %" PRIu64 ".%02" PRIu64 " %% stalled",
+                                e->st.pressure_ppm / 10000, e->st.pressure_ppm / 100 % 100);
+                break;
+        case PROACTIVE_BACKOFF_SWAP:
+                (void) snprintf(why, sizeof why,
+                                "swap in use, anon or shmem charged, and the kernel lacks swappiness=0");
+                break;
+        default:
+                (void) snprintf(why, sizeof why, "a step reclaimed nothing");
+        }
         log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_PROACTIVE_BACKOFF, "CGPERSIST_ENTITY=%s", e->slice,
-                   "CGPERSIST_SERVICE=%s", strna(service), "CGPERSIST_REASON=%s", why,
-                   "CGPERSIST_PRESSURE_PPM=%" PRIu64, e->st.pressure_ppm, "CGPERSIST_BYTES=%" PRIu64,
-                   e->st.reclaimed,
-                   "MESSAGE=Proactive reclaim of %s backs off (%s%s%" PRIu64 ".%02" PRIu64
-                   " %% stall); %s reclaimed so far.",
-                   e->slice, why, e->st.reason == PROACTIVE_BACKOFF_PRESSURE ? ": " : ", last look ",
-                   e->st.pressure_ppm / 10000, e->st.pressure_ppm / 100 % 100,
+                   "CGPERSIST_SERVICE=%s", strna(service), "CGPERSIST_REASON=%s",
+                   proactive_backoff_reason_to_string(e->st.reason), "CGPERSIST_PRESSURE_PPM=%" PRIu64,
+                   e->st.pressure_ppm, "CGPERSIST_BYTES=%" PRIu64, e->st.reclaimed,
+                   "MESSAGE=Proactive reclaim of %s backs off (%s); %s reclaimed so far.", e->slice, why,
                    format_bytes(b, sizeof b, e->st.reclaimed), NULL);
 }
 
@@ -279,11 +337,23 @@ static void step_done(void *q, void *userdata) {
         ProactiveEntity *e = p ? entity_find(p, j->slice) : NULL;
         const EntityState *es = state_find(m->state, j->slice);
         uint64_t reclaimed = 0;
-        bool started = false;
+        bool started = false, ended = false;
 
-        if (p)
+        if (p) {
                 p->busy = false;
-        if (e) {
+                if (j->swappiness_arg >= 0)
+                        p->swappiness_arg = j->swappiness_arg;
+        }
+        if (e && j->held_back) {
+                proactive_held_back(&p->params, &e->st, now_usec(CLOCK_MONOTONIC), &started);
+                e->swappiness_arg = false;
+                e->swap_guard = true;
+                log_debug("Proactive reclaim of %s held back: swap in use, anon or shmem charged, and "
+                          "the kernel lacks swappiness=0.",
+                          j->slice);
+                if (started)
+                        log_backoff_started(m, e, es ? es->service : NULL);
+        } else if (e) {
                 if (j->error < 0)
                         log_debug_errno(j->error, "Proactive reclaim step on %s failed, ignoring: %m",
                                         j->slice);
@@ -293,7 +363,7 @@ static void step_done(void *q, void *userdata) {
                 e->swappiness_arg = j->result.swappiness_arg;
                 e->swap_guard = j->result.swap_guard;
                 proactive_record(&p->params, &e->st, now_usec(CLOCK_MONOTONIC), j->request, reclaimed,
-                                 &started);
+                                 &started, &ended);
                 log_debug("Proactive reclaim of %s: asked %" PRIu64 ", reclaimed %" PRIu64 " in %" PRIu64
                           " us%s%s.",
                           j->slice, j->request, reclaimed, j->result.elapsed_usec,
@@ -301,6 +371,8 @@ static void step_done(void *q, void *userdata) {
                           j->result.swap_guard ? ", page cache held back (swap in use)" : "");
                 if (started)
                         log_backoff_started(m, e, es ? es->service : NULL);
+                if (ended)
+                        log_backoff_ended(m, e, es ? es->service : NULL, now_usec(CLOCK_MONOTONIC));
                 if (reclaimed > 0)
                         manager_update_metrics(m);
         }
@@ -379,6 +451,7 @@ static int visit(Manager *m, const char *slice) {
                 .cgpath = TAKE_PTR(cgpath),
                 .slice = strdup(slice),
                 .request = dec.request,
+                .swappiness_arg = p->swappiness_arg,
                 .opts = {
                         /* The drain's rule: page cache only, never anon or
                          * shmem to swap; no allowance, the anon charged

@@ -36,6 +36,7 @@ static const char *const reason_table[_PROACTIVE_BACKOFF_REASON_MAX] = {
         [PROACTIVE_BACKOFF_NONE] = "none",
         [PROACTIVE_BACKOFF_PRESSURE] = "pressure",
         [PROACTIVE_BACKOFF_NO_PROGRESS] = "no-progress",
+        [PROACTIVE_BACKOFF_SWAP] = "swap",
 };
 
 const char *proactive_backoff_reason_to_string(ProactiveBackoffReason r) {
@@ -58,6 +59,19 @@ static bool back_off(const ProactiveParams *p, ProactiveState *s, uint64_t now, 
         if (started)
                 s->backoff_usec = now;
         return started;
+}
+
+/* A quiet interval that needed no step, or a step that reclaimed something
+ * without pressure: one doubling less. Returns true if that ended the
+ * back-off. Only these calm down: a wait that merely ran out does not, so
+ * that a lasting cause (all page cache in use, swap) keeps its long waits
+ * instead of flapping between backing off and resuming. */
+static bool calm_down(ProactiveState *s) {
+        if (s->level == 0)
+                return false;
+        s->level--;
+        s->skip = 0;
+        return s->level == 0;
 }
 
 /* Stall time per wall time since the last look, in parts per million. */
@@ -105,14 +119,9 @@ int proactive_decide(const ProactiveParams *p, ProactiveState *s, const Proactiv
                 d.verdict = PROACTIVE_WAITING;
                 goto done;
         }
-        /* A quiet interval after the back-off ran out: one doubling less. */
-        if (s->level > 0) {
-                s->level--;
-                d.backoff_ended = s->level == 0;
-        }
-
         if (d.leftovers <= p->floor_bytes) {
                 d.verdict = PROACTIVE_FLOOR;
+                d.backoff_ended = calm_down(s);
                 goto done;
         }
 
@@ -130,6 +139,7 @@ int proactive_decide(const ProactiveParams *p, ProactiveState *s, const Proactiv
         want -= want % page;
         if (want == 0) {
                 d.verdict = PROACTIVE_NOTHING;
+                d.backoff_ended = calm_down(s);
                 goto done;
         }
         d.verdict = PROACTIVE_STEP;
@@ -140,8 +150,8 @@ done:
 }
 
 void proactive_record(const ProactiveParams *p, ProactiveState *s, uint64_t now_usec, uint64_t requested,
-                      uint64_t reclaimed, bool *ret_backoff_started) {
-        bool started = false;
+                      uint64_t reclaimed, bool *ret_backoff_started, bool *ret_backoff_ended) {
+        bool started = false, ended = false;
 
         s->steps++;
         s->last_request = requested;
@@ -149,6 +159,18 @@ void proactive_record(const ProactiveParams *p, ProactiveState *s, uint64_t now_
         s->reclaimed = s->reclaimed > UINT64_MAX - reclaimed ? UINT64_MAX : s->reclaimed + reclaimed;
         if (requested > 0 && reclaimed == 0)
                 started = back_off(p, s, now_usec, PROACTIVE_BACKOFF_NO_PROGRESS);
+        else
+                ended = calm_down(s);
+        if (ret_backoff_started)
+                *ret_backoff_started = started;
+        if (ret_backoff_ended)
+                *ret_backoff_ended = ended;
+}
+
+void proactive_held_back(const ProactiveParams *p, ProactiveState *s, uint64_t now_usec,
+                         bool *ret_backoff_started) {
+        bool started = back_off(p, s, now_usec, PROACTIVE_BACKOFF_SWAP);
+
         if (ret_backoff_started)
                 *ret_backoff_started = started;
 }

@@ -63,6 +63,7 @@ typedef enum ProactiveBackoffReason {
         PROACTIVE_BACKOFF_NONE,
         PROACTIVE_BACKOFF_PRESSURE, /* PSI above the threshold */
         PROACTIVE_BACKOFF_NO_PROGRESS, /* a step reclaimed nothing */
+        PROACTIVE_BACKOFF_SWAP, /* held back: swap in use, no swappiness=0 */
         _PROACTIVE_BACKOFF_REASON_MAX,
 } ProactiveBackoffReason;
 
@@ -99,17 +100,29 @@ typedef struct ProactiveDecision {
         uint64_t request; /* bytes to ask for (PROACTIVE_STEP), else 0 */
         uint64_t leftovers; /* entity minus live instances */
         bool backoff_started; /* level went from 0 to 1: tell the operator */
-        bool backoff_ended; /* level went back to 0 */
+        bool backoff_ended; /* level went back to 0 (a quiet interval with nothing to do) */
 } ProactiveDecision;
 
 /* The decision for this interval; updates s. -EINVAL on NULL arguments. */
 int proactive_decide(const ProactiveParams *p, ProactiveState *s, const ProactiveInput *in,
                      ProactiveDecision *ret);
 
+/* Reports that a PROACTIVE_STEP was not sent: the kernel lacks
+ * "swappiness=0" (before 6.11), swap is usable and the entity holds anon or
+ * shmem pages. The drain may still send bounded plain requests there (the
+ * swap guard of reclaim.h, once per stop, on a dead cgroup); proactive
+ * reclaim would do it every interval with live instances' anon memory in
+ * the entity, and the guard only narrows the risk (a reclaim pass right
+ * after refaults scans anon too), so it holds back and backs off like for
+ * pressure. */
+void proactive_held_back(const ProactiveParams *p, ProactiveState *s, uint64_t now_usec,
+                         bool *ret_backoff_started);
+
 /* Reports what a PROACTIVE_STEP achieved (reclaimed: memory.current before
  * minus after, 0 if it grew). A step that reclaimed nothing backs off like
  * pressure does, so that an entity whose page cache is all in use is not
- * asked again every interval. Sets *ret_backoff_started (may be NULL) when
- * this began a back-off. */
+ * asked again every interval; one that reclaimed something takes one
+ * doubling off the back-off. Sets *ret_backoff_started or
+ * *ret_backoff_ended (each may be NULL) when this began or ended a back-off. */
 void proactive_record(const ProactiveParams *p, ProactiveState *s, uint64_t now_usec, uint64_t requested,
-                      uint64_t reclaimed, bool *ret_backoff_started);
+                      uint64_t reclaimed, bool *ret_backoff_started, bool *ret_backoff_ended);

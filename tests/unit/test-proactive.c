@@ -147,8 +147,8 @@ TEST(pressure_backs_off_exponentially) {
                 CHECK_U64(s.backoff_usec, 30 * SEC);
         }
 
-        /* Quiet now: sit out the 7 intervals, then a step at a quarter of
-         * the size (one doubling less: level 2), still backing off. */
+        /* Quiet now: sit out the 7 intervals, then steps at an eighth of the
+         * size (level 3); each that reclaims takes a doubling off. */
         for (waited = 0;; waited++) {
                 t += 10 * SEC;
                 in = input(t, 72 * MiB, 0);
@@ -159,26 +159,44 @@ TEST(pressure_backs_off_exponentially) {
                 CHECK(waited < 100);
         }
         CHECK_INT(waited, 7);
-        CHECK_INT(d.verdict, PROACTIVE_STEP);
-        CHECK_INT(s.level, 2);
-        CHECK(!d.backoff_ended);
-        CHECK_U64(d.request, 2 * MiB);
+        for (unsigned level = 3; level > 0; level--) {
+                bool started, ended;
 
-        /* Two more quiet intervals end the back-off, full steps again. */
-        t += 10 * SEC;
-        in = input(t, 72 * MiB, 0);
-        in.psi_some_total = stall;
-        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
-        CHECK_INT(s.level, 1);
-        CHECK(!d.backoff_ended);
-        CHECK_U64(d.request, 4 * MiB);
-        t += 10 * SEC;
-        in = input(t, 72 * MiB, 0);
-        in.psi_some_total = stall;
-        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+                CHECK_INT(d.verdict, PROACTIVE_STEP);
+                CHECK_INT(s.level, level);
+                CHECK(!d.backoff_ended);
+                CHECK_U64(d.request, (8 * MiB) >> level);
+                proactive_record(&p, &s, t, d.request, d.request, &started, &ended);
+                CHECK(!started);
+                CHECK_INT(ended, level == 1);
+                t += 10 * SEC;
+                in = input(t, 72 * MiB, 0);
+                in.psi_some_total = stall;
+                CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+        }
         CHECK_INT(s.level, 0);
-        CHECK(d.backoff_ended);
+        CHECK_INT(d.verdict, PROACTIVE_STEP);
         CHECK_U64(d.request, 8 * MiB);
+}
+
+TEST(quiet_floor_ends_backoff) {
+        ProactiveParams p = params();
+        ProactiveState s = {};
+        ProactiveInput in = input(SEC, 72 * MiB, 0);
+        ProactiveDecision d;
+
+        in.psi_some_avg10 = 50;
+        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+        CHECK_INT(d.verdict, PROACTIVE_PRESSURE);
+        in = input(2 * SEC, 72 * MiB, 0);
+        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+        CHECK_INT(d.verdict, PROACTIVE_WAITING);
+        /* Meanwhile the leftovers went away: nothing to do ends it. */
+        in = input(3 * SEC, 4 * MiB, 0);
+        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+        CHECK_INT(d.verdict, PROACTIVE_FLOOR);
+        CHECK(d.backoff_ended);
+        CHECK_INT(s.level, 0);
 }
 
 TEST(pressure_while_waiting_doubles_again) {
@@ -259,14 +277,14 @@ TEST(no_progress_backs_off) {
         bool started;
 
         CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
-        proactive_record(&p, &s, SEC, d.request, 3 * MiB, &started);
+        proactive_record(&p, &s, SEC, d.request, 3 * MiB, &started, NULL);
         CHECK(!started);
         CHECK_U64(s.reclaimed, 3 * MiB);
         CHECK_U64(s.last_request, 8 * MiB);
         CHECK_U64(s.last_reclaimed, 3 * MiB);
         CHECK_INT(s.level, 0);
 
-        proactive_record(&p, &s, 2 * SEC, 8 * MiB, 0, &started);
+        proactive_record(&p, &s, 2 * SEC, 8 * MiB, 0, &started, NULL);
         CHECK(started);
         CHECK_INT(s.level, 1);
         CHECK_INT(s.reason, PROACTIVE_BACKOFF_NO_PROGRESS);
@@ -277,6 +295,38 @@ TEST(no_progress_backs_off) {
         in = input(3 * SEC, 72 * MiB, 0);
         CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
         CHECK_INT(d.verdict, PROACTIVE_WAITING);
+}
+
+TEST(held_back_for_swap) {
+        ProactiveParams p = params();
+        ProactiveState s = {};
+        ProactiveInput in = input(SEC, 72 * MiB, 16 * MiB);
+        ProactiveDecision d;
+        bool started;
+
+        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+        CHECK_INT(d.verdict, PROACTIVE_STEP);
+        proactive_held_back(&p, &s, SEC, &started);
+        CHECK(started);
+        CHECK_INT(s.reason, PROACTIVE_BACKOFF_SWAP);
+        CHECK_STR(proactive_backoff_reason_to_string(s.reason), "swap");
+        CHECK_U64(s.steps, 0);
+        CHECK_INT(s.level, 1);
+        CHECK_INT(s.skip, 1);
+
+        /* Still held back next time: the wait doubles, one start only. */
+        in = input(2 * SEC, 72 * MiB, 16 * MiB);
+        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+        CHECK_INT(d.verdict, PROACTIVE_WAITING);
+        in = input(3 * SEC, 72 * MiB, 16 * MiB);
+        CHECK_INT(proactive_decide(&p, &s, &in, &d), 0);
+        CHECK_INT(d.verdict, PROACTIVE_STEP);
+        proactive_held_back(&p, &s, 3 * SEC, &started);
+        /* A lasting cause: the waits grow, no end and no new start. */
+        CHECK(!started);
+        CHECK_INT(s.level, 2);
+        CHECK_INT(s.skip, 3);
+        CHECK_U64(s.backoff_usec, SEC);
 }
 
 /* A simulated entity: leftovers are reclaimed as asked; the live instance's
@@ -297,7 +347,7 @@ TEST(converges_to_floor) {
                         break;
                 CHECK(d.request <= leftovers - p.floor_bytes);
                 leftovers -= d.request;
-                proactive_record(&p, &s, t, d.request, d.request, NULL);
+                proactive_record(&p, &s, t, d.request, d.request, NULL, NULL);
         }
         CHECK_U64(leftovers, p.floor_bytes);
         CHECK(i < 80);

@@ -181,3 +181,89 @@ if ((bytes >= MiB)); then
 else
 	echo "BENCH drain events=$n bytes=0 usec=$usec (nothing drained)"
 fi
+
+# --- The cost of draining (issue 5's benchmark): the next instance's time to
+# ready with drain=file and with drain=none, and drain time per GiB. A
+# Type=oneshot service reads the 64 MiB file and is active (ready) once it
+# has; systemd's InactiveExit -> ActiveEnter monotonic timestamps of each
+# restart give the time to ready of the next instance: after a drain, it
+# reads from the disk; without one, from the page cache the dead instance
+# left behind. Median over COST_RESTARTS restarts. Kept apart from the table
+# above (its own units, data and cleanup).
+COST_RESTARTS=7
+COSTDRAINED=5661e915c23348ddbeee96d9d057d056
+
+cost_cleanup() {
+	local d
+	for d in file none; do
+		systemctl stop cgbcost$d.service 2>/dev/null || true
+		rm -f /etc/systemd/system/cgbcost$d.service
+	done
+	rm -f /etc/cgpersist/conf.d/50-bench-cost.conf "$CGTEST_DISK/cost-data"
+	systemctl daemon-reload
+}
+
+median() { # NUMBERS...: the middle one (the lower middle of an even count)
+	printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
+}
+
+cost_of_draining() {
+	local d svc t i a b ms list med bytes usec n
+	local -A MED LIST
+	trap 'cost_cleanup; cleanup' EXIT
+	dd if=/dev/urandom of="$CGTEST_DISK/cost-data" bs=1M count=64 status=none
+	sync
+	mkdir -p /etc/cgpersist/conf.d
+	: > /etc/cgpersist/conf.d/50-bench-cost.conf
+	for d in file none; do
+		svc=cgbcost$d.service
+		cat > /etc/systemd/system/$svc <<UNIT
+[Unit]
+StartLimitIntervalSec=0
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/cat $CGTEST_DISK/cost-data
+StandardOutput=null
+UNIT
+		printf '[service %s]\ndrain = %s\n' $svc $d >> /etc/cgpersist/conf.d/50-bench-cost.conf
+	done
+	systemctl daemon-reload
+	for d in file none; do
+		svc=cgbcost$d.service
+		wait_for -t 30 systemctl -q is-active system-cgbcost$d.slice || fail "cost: entity of $svc not started"
+		sync
+		echo 3 > /proc/sys/vm/drop_caches
+		systemctl start $svc
+		list=()
+		for ((i = 1; i <= COST_RESTARTS; i++)); do
+			systemctl restart $svc
+			a=$(systemctl show -P InactiveExitTimestampMonotonic $svc)
+			b=$(systemctl show -P ActiveEnterTimestampMonotonic $svc)
+			((a > 0 && b >= a)) || fail "cost: no timestamps for $svc ($a, $b)"
+			list+=($(((b - a) / 1000)))
+		done
+		systemctl stop $svc
+		MED[$d]=$(median "${list[@]}")
+		LIST[$d]=$(
+			IFS=,
+			echo "${list[*]}"
+		)
+		log "cost: drain=$d: time to ready after a restart ${LIST[$d]} ms (median ${MED[$d]})"
+	done
+	bytes=0 usec=0 n=0
+	while read -r k v; do
+		case $k in
+		CGPERSIST_BYTES) bytes=$((bytes + v)); n=$((n + 1)) ;;
+		CGPERSIST_USEC) usec=$((usec + v)) ;;
+		esac
+	done < <(journalctl -b -o export MESSAGE_ID=$COSTDRAINED CGPERSIST_SERVICE=cgbcostfile.service |
+		sed -n 's/^\(CGPERSIST_BYTES\|CGPERSIST_USEC\)=/\1 /p')
+	echo "BENCH cost ready_ms_after_restart drain=file median=${MED[file]} (${LIST[file]}) drain=none median=${MED[none]} (${LIST[none]})"
+	if ((bytes >= MiB)); then
+		echo "BENCH cost drain events=$n bytes=$bytes usec=$usec ms_per_GiB=$((usec * 1024 / (bytes / MiB) / 1000))"
+	else
+		echo "BENCH cost drain events=$n bytes=$bytes usec=$usec (nothing drained)"
+	fi
+}
+cost_of_draining

@@ -379,8 +379,6 @@ static void step_done(void *q, void *userdata) {
         step_job_free(j);
         if (m->proactive)
                 round_continue(m);
-        else
-                manager_proactive_update(m);
 }
 
 /* Looks at one entity; returns 1 if a step went to the worker. */
@@ -488,10 +486,11 @@ static void round_continue(Manager *m) {
                         return; /* step_done() goes on */
         }
         round_clear(p);
-        if (!any_opted_in(m)) {
-                manager_proactive_update(m);
+        /* Nobody opted in (or the desired entities are being recomputed
+         * after a reload): the next reconcile decides, in
+         * manager_proactive_update(). */
+        if (!any_opted_in(m))
                 return;
-        }
         r = arm(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to schedule proactive reclaim, ignoring: %m");

@@ -208,7 +208,7 @@ median() { # NUMBERS...: the middle one (the lower middle of an even count)
 }
 
 cost_of_draining() {
-	local d svc t i a b ms list med bytes usec n
+	local d svc i a b list bytes usec n k v
 	local -A MED LIST
 	trap 'cost_cleanup; cleanup' EXIT
 	dd if=/dev/urandom of="$CGTEST_DISK/cost-data" bs=1M count=64 status=none

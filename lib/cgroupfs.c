@@ -261,10 +261,26 @@ static int read_cgroup_file(const CgroupFs *fs, const char *cgpath, const char *
         return read_full_file(p, CGROUP_FILE_MAX, ret, NULL);
 }
 
+int cgroupfs_parse_u64(const char *text, uint64_t *ret) {
+        size_t len;
+
+        if (!text || !ret)
+                return -EINVAL;
+
+        /* The kernel ends every value with exactly one newline. */
+        len = strlen(text);
+        if (len > 0 && text[len - 1] == '\n')
+                len--;
+
+        if (len == 3 && memcmp(text, "max", 3) == 0) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        return safe_atou64_len(text, len, ret);
+}
+
 int cgroupfs_read_u64(const CgroupFs *fs, const char *cgpath, const char *file, uint64_t *ret) {
         _cleanup_free_ char *text = NULL;
-        size_t len;
-        uint64_t v;
         int r;
 
         if (!ret || isempty(file))
@@ -274,22 +290,7 @@ int cgroupfs_read_u64(const CgroupFs *fs, const char *cgpath, const char *file, 
         if (r < 0)
                 return r;
 
-        /* The kernel ends every value with exactly one newline. */
-        len = strlen(text);
-        if (len > 0 && text[len - 1] == '\n')
-                text[--len] = 0;
-
-        if (streq(text, "max")) {
-                *ret = UINT64_MAX;
-                return 0;
-        }
-
-        r = safe_atou64_strict(text, &v);
-        if (r < 0)
-                return r;
-
-        *ret = v;
-        return 0;
+        return cgroupfs_parse_u64(text, ret);
 }
 
 static int memstat_read_plain(const CgroupFs *fs, const char *cgpath, MemStat *ret) {
@@ -387,8 +388,7 @@ static int cgroup_stat_one(const char *name, uint64_t value, void *userdata) {
         return 0;
 }
 
-int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret) {
-        _cleanup_free_ char *text = NULL;
+int cgroupfs_parse_cgroup_stat(const char *text, CgroupStat *ret) {
         CgroupStat s = {
                 .nr_descendants = UINT64_MAX,
                 .nr_dying_descendants = UINT64_MAX,
@@ -396,12 +396,8 @@ int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat
         };
         int r;
 
-        if (!ret)
+        if (!text || !ret)
                 return -EINVAL;
-
-        r = read_cgroup_file(fs, cgpath, "cgroup.stat", &text);
-        if (r < 0)
-                return r;
 
         r = flat_keyed_parse(text, cgroup_stat_one, &s);
         if (r < 0)
@@ -414,6 +410,20 @@ int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat
 
         *ret = s;
         return 0;
+}
+
+int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+
+        r = read_cgroup_file(fs, cgpath, "cgroup.stat", &text);
+        if (r < 0)
+                return r;
+
+        return cgroupfs_parse_cgroup_stat(text, ret);
 }
 
 void strv_free(char **l) {

@@ -45,6 +45,8 @@ int cgroupfs_id(const CgroupFs *fs, const char *cgpath, uint64_t *ret);
  * "max" reads as UINT64_MAX. -ENOENT if missing, -EINVAL on anything but
  * digits (one trailing newline allowed), -ERANGE past UINT64_MAX. */
 int cgroupfs_read_u64(const CgroupFs *fs, const char *cgpath, const char *file, uint64_t *ret);
+/* The same, of text already read. */
+int cgroupfs_parse_u64(const char *text, uint64_t *ret);
 
 /* memory.stat; -EINVAL if malformed. */
 int cgroupfs_read_memstat(const CgroupFs *fs, const char *cgpath, MemStat *ret);
@@ -58,6 +60,7 @@ typedef struct CgroupStat {
 /* cgroup.stat; -EINVAL if malformed or lacking nr_descendants or
  * nr_dying_descendants. */
 int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret);
+int cgroupfs_parse_cgroup_stat(const char *text, CgroupStat *ret);
 
 /* The names of the direct child cgroups (directories only), sorted by
  * strcmp(), NULL-terminated; free with strv_free(). */

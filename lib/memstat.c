@@ -35,6 +35,19 @@ static int parse_digits(const char *s, size_t len, uint64_t *ret) {
         return 0;
 }
 
+int safe_atou64_len(const char *s, size_t len, uint64_t *ret) {
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = parse_digits(s, len, &v);
+        if (r < 0)
+                return r;
+        *ret = v;
+        return 0;
+}
+
 int safe_atou64_strict(const char *s, uint64_t *ret) {
         uint64_t v;
         int r;

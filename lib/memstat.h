@@ -47,3 +47,5 @@ int flat_keyed_parse(const char *text, flat_keyed_cb cb, void *userdata);
 /* Parses a decimal u64, the whole string: no sign, no blanks.
  * -EINVAL on junk, -ERANGE on overflow. */
 int safe_atou64_strict(const char *s, uint64_t *ret);
+/* The same, of the first len bytes of s. */
+int safe_atou64_len(const char *s, size_t len, uint64_t *ret);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroupfs.h"
+
+/* Cgroup files kept open and re-read with pread(), for callers that read the
+ * same small files of many cgroups over and over (the daemon measures every
+ * entity on each `cgctl status`): an open() of a cgroup file walks the path
+ * and sets up a kernfs open file, a pread() at offset 0 only renders the
+ * value again.
+ *
+ * No stale data: kernfs deactivates a removed cgroup's files, and a read
+ * through a file opened before the removal fails (ENODEV) instead of showing
+ * the old value. Any failed read closes the file and opens the path again, so
+ * a cgroup that was removed reads as missing (-ENOENT) and one that was
+ * created again under the same path reads the new cgroup. (Plain files of a
+ * fixture tree have no such guarantee: a test that replaces one must drop the
+ * cache with cgfiles_sweep().)
+ *
+ * At most max_open files are kept; past that, reads open and close the file
+ * each time. Entries are keyed by the cgpath and file name as given. */
+
+typedef struct CgroupFiles CgroupFiles;
+
+int cgfiles_new(const CgroupFs *fs, size_t max_open, CgroupFiles **ret);
+CgroupFiles *cgfiles_free(CgroupFiles *c);
+
+/* As cgroupfs_read_u64() and cgroupfs_read_cgroup_stat(), through a kept file. */
+int cgfiles_read_u64(CgroupFiles *c, const char *cgpath, const char *file, uint64_t *ret);
+int cgfiles_read_cgroup_stat(CgroupFiles *c, const char *cgpath, CgroupStat *ret);
+
+/* A pass over everything the caller still cares about: files not read since
+ * cgfiles_pass_begin() are closed by cgfiles_sweep(), so the files of
+ * stopped instances and retired entities do not stay open. */
+void cgfiles_pass_begin(CgroupFiles *c);
+void cgfiles_sweep(CgroupFiles *c);
+
+/* Files open now. */
+size_t cgfiles_n_open(const CgroupFiles *c);

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "cgfiles.h"
+#include "macro.h"
+#include "tests.h"
+
+#define WEB "system.slice/system-web.slice"
+
+static char *fixture(void) {
+        char *t = test_tmpdir();
+
+        test_write(t, WEB "/memory.current", "84000768\n");
+        test_write(t, WEB "/cgroup.stat",
+                   "nr_descendants 2\nnr_dying_descendants 5\nnr_dying_subsys_memory 4\n");
+        test_write(t, WEB "/web.service/memory.current", "8388608\n");
+        test_write(t, WEB "/bad/memory.current", "12abc\n");
+        test_write(t, WEB "/bad/cgroup.stat", "nr_dying_descendants 1\n");
+        return t;
+}
+
+static CgroupFs *fixture_fs(const char *root) {
+        CgroupFs *fs = NULL;
+
+        if (cgroupfs_new(root, false, &fs) < 0)
+                CHECK_FAIL("cgroupfs_new failed");
+        return fs;
+}
+
+/* The descriptor the cache keeps for path (its kernel name, "... (deleted)"
+ * once unlinked), or -1. */
+static int find_fd(const char *path) {
+        for (int fd = 3; fd < 1024; fd++) {
+                char link[64], target[PATH_MAX];
+                ssize_t n;
+
+                snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+                n = readlink(link, target, sizeof target - 1);
+                if (n < 0)
+                        continue;
+                target[n] = 0;
+                if (strncmp(target, path, strlen(path)) == 0)
+                        return fd;
+        }
+        return -1;
+}
+
+/* Makes the kept descriptor of path fail its next read, as kernfs does for
+ * the files of a removed cgroup (there with ENODEV, here EISDIR). */
+static void poison(const char *root, const char *path) {
+        int fd = find_fd(path), dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        CHECK(fd >= 0);
+        CHECK(dir >= 0);
+        CHECK(dup3(dir, fd, O_CLOEXEC) == fd);
+        close(dir);
+}
+
+TEST(reads_and_rereads) {
+        char *t = fixture();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        CgroupStat st;
+        uint64_t v;
+
+        CHECK_INT(cgfiles_new(fs, 16, &c), 0);
+        CHECK_INT(cgfiles_read_u64(c, WEB, "memory.current", &v), 0);
+        CHECK_U64(v, 84000768);
+        CHECK_INT(cgfiles_n_open(c), 1);
+        /* A leading "/", as systemd gives ControlGroup=: its own entry. */
+        CHECK_INT(cgfiles_read_u64(c, "/" WEB "/web.service", "memory.current", &v), 0);
+        CHECK_U64(v, 8388608);
+        CHECK_INT(cgfiles_read_cgroup_stat(c, WEB, &st), 0);
+        CHECK_U64(st.nr_descendants, 2);
+        CHECK_U64(st.nr_dying_descendants, 5);
+        CHECK_U64(st.nr_dying_subsys_memory, 4);
+        CHECK_INT(cgfiles_n_open(c), 3);
+
+        /* The value changes in the same file: read again, not remembered. */
+        test_write(t, WEB "/memory.current", "max\n");
+        CHECK_INT(cgfiles_read_u64(c, WEB, "memory.current", &v), 0);
+        CHECK_U64(v, UINT64_MAX);
+        CHECK_INT(cgfiles_n_open(c), 3);
+
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}
+
+TEST(errors) {
+        char *t = fixture();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        CgroupStat st;
+        uint64_t v;
+
+        CHECK_INT(cgfiles_new(NULL, 16, &c), -EINVAL);
+        CHECK_INT(cgfiles_new(fs, 16, &c), 0);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/gone.service", "memory.current", &v), -ENOENT);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/bad", "memory.current", &v), -EINVAL);
+        CHECK_INT(cgfiles_read_cgroup_stat(c, WEB "/bad", &st), -EINVAL);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/../..", "memory.current", &v), -EINVAL);
+        CHECK_INT(cgfiles_read_u64(c, WEB, "../memory.current", &v), -EINVAL);
+        CHECK_INT(cgfiles_read_u64(c, WEB, "", &v), -EINVAL);
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}
+
+TEST(failed_read_looks_again) {
+        char *t = fixture(), path[PATH_MAX];
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        uint64_t v;
+
+        snprintf(path, sizeof path, "%s/%s/web.service/memory.current", t, WEB);
+        CHECK_INT(cgfiles_new(fs, 16, &c), 0);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/web.service", "memory.current", &v), 0);
+        CHECK_U64(v, 8388608);
+
+        /* The cgroup is removed and created again: the kept file fails,
+         * the new one is read. */
+        CHECK(unlink(path) == 0);
+        test_write(t, WEB "/web.service/memory.current", "4096\n");
+        poison(t, path);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/web.service", "memory.current", &v), 0);
+        CHECK_U64(v, 4096);
+        CHECK_INT(cgfiles_n_open(c), 1);
+
+        /* Removed for good: missing, never the last value. */
+        CHECK(unlink(path) == 0);
+        poison(t, path);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/web.service", "memory.current", &v), -ENOENT);
+        CHECK_INT(cgfiles_n_open(c), 0);
+
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}
+
+TEST(bounded_and_swept) {
+        char *t = fixture();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        uint64_t v;
+
+        /* One file kept at most: the others are opened and closed. */
+        CHECK_INT(cgfiles_new(fs, 1, &c), 0);
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_u64(c, WEB, "memory.current", &v), 0);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/web.service", "memory.current", &v), 0);
+        CHECK_U64(v, 8388608);
+        CHECK_INT(cgfiles_n_open(c), 1);
+        cgfiles_sweep(c);
+        CHECK_INT(cgfiles_n_open(c), 1);
+
+        /* The next pass reads only the instance: the slice's file goes. */
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/web.service", "memory.current", &v), 0);
+        cgfiles_sweep(c);
+        CHECK_INT(cgfiles_n_open(c), 0);
+        CHECK_INT(cgfiles_read_u64(c, WEB "/web.service", "memory.current", &v), 0);
+        CHECK_INT(cgfiles_n_open(c), 1);
+        cgfiles_free(c);
+
+        /* Many cgroups: the table grows, every value stays right. */
+        CHECK_INT(cgfiles_new(fs, 1000, &c), 0);
+        for (unsigned i = 0; i < 300; i++) {
+                char rel[64], text[32];
+
+                snprintf(rel, sizeof rel, "many/c%u/memory.current", i);
+                snprintf(text, sizeof text, "%u\n", i * 7);
+                test_write(t, rel, text);
+        }
+        for (unsigned round = 0; round < 2; round++) {
+                cgfiles_pass_begin(c);
+                for (unsigned i = 0; i < 300; i++) {
+                        char cg[32];
+
+                        snprintf(cg, sizeof cg, "many/c%u", i);
+                        CHECK_INT(cgfiles_read_u64(c, cg, "memory.current", &v), 0);
+                        CHECK_U64(v, i * 7);
+                }
+                cgfiles_sweep(c);
+                CHECK_INT(cgfiles_n_open(c), 300);
+        }
+        cgfiles_pass_begin(c);
+        cgfiles_sweep(c);
+        CHECK_INT(cgfiles_n_open(c), 0);
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}

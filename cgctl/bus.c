@@ -27,7 +27,7 @@ int cgctl_connect(sd_bus **ret) {
         return 0;
 }
 
-static int error_exit(const sd_bus_error *e, int r) {
+int cgctl_bus_error(const sd_bus_error *e, int r) {
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
                 fprintf(stderr, "cgctl: " NOT_RUNNING "\n");
                 return CGCTL_EXIT_NOT_RUNNING;
@@ -78,7 +78,7 @@ int cgctl_call_message(sd_bus *bus, sd_bus_message *call, uint64_t timeout_usec,
 
         r = sd_bus_call(bus, call, timeout_usec, &error, ret_reply);
         if (r < 0)
-                return error_exit(&error, r);
+                return cgctl_bus_error(&error, r);
         return 0;
 }
 
@@ -145,6 +145,16 @@ int cgctl_check_names(const Args *a, unsigned kinds) {
                 else
                         fprintf(stderr, "cgctl: Invalid name '%s': it %s.\n", a->names[i], problem);
                 return CGCTL_EXIT_USAGE;
+        }
+        return 0;
+}
+
+int cgctl_json_new(const Args *a, JsonWriter **ret) {
+        int r = json_writer_new(a->json == JSON_PRETTY_MODE ? JSON_PRETTY : 0, ret);
+
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
         }
         return 0;
 }

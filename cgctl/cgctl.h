@@ -58,6 +58,10 @@ int cgctl_print_json(const Args *a, const Value *v);
 /* Finishes w and prints it on stdout (w stays the caller's to free). 0, or
  * CGCTL_EXIT_FAILURE after saying why. */
 int cgctl_finish_json(const Args *a, JsonWriter *w);
+/* A writer for --json as a asks: 0, or an exit status after saying why. */
+int cgctl_json_new(const Args *a, JsonWriter **ret);
+/* An error of a call: prints it, returns the exit status it stands for. */
+int cgctl_bus_error(const sd_bus_error *e, int r);
 
 /* Formatting for tables: "-" for missing values. */
 #define CGCTL_FMT_MAX 64

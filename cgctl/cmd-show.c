@@ -7,34 +7,47 @@
 #include <stdlib.h>
 
 #include "cgctl.h"
+#include "entities.h"
 #include "macro.h"
+#include "metrics.h"
 #include "namecheck.h"
 #include "size.h"
 #include "table.h"
 
-static int cmp_entity(const void *a, const void *b) {
-        const char *x = value_get_str(a, "slice"), *y = value_get_str(b, "slice");
-        return strcmp(x ?: "", y ?: "");
-}
-
-static int get_entities(sd_bus *bus, Value *ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+/* Every entity: 0, or an exit status after printing why. */
+static int get_entities(sd_bus *bus, EntityColumns *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(value_done) Value records = {};
         int r;
 
-        r = cgctl_call(bus, "ListEntities", 0, &reply, NULL);
+        r = cgctl_new_call(bus, "ListEntityColumns", &call);
         if (r != 0)
                 return r;
-        r = cgctl_read_reply(reply, ret);
-        if (r != 0)
-                return r;
-        if (ret->type == VALUE_ARRAY && ret->n > 1)
-                qsort(ret->items, ret->n, sizeof *ret->items, cmp_entity);
+        r = sd_bus_call(bus, call, 0, &error, &reply);
+        if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                /* A cgpersistd from before ListEntityColumns(). */
+                reply = sd_bus_message_unref(reply);
+                r = cgctl_call(bus, "ListEntities", 0, &reply, NULL);
+                if (r != 0)
+                        return r;
+                r = cgctl_read_reply(reply, &records);
+                if (r != 0)
+                        return r;
+                r = entity_columns_from_records(&records, ret);
+        } else if (r < 0)
+                return cgctl_bus_error(&error, r);
+        else
+                r = entity_columns_from_reply(reply, ret);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to read the reply of cgpersistd: %s\n", strerror(-r));
+                return CGCTL_EXIT_FAILURE;
+        }
         return 0;
 }
 
-static const char *entity_state(char buf[static CGCTL_FMT_MAX], const Value *e) {
-        bool pending = value_get_bool(e, "pending", false), retiring = value_get_bool(e, "retiring", false),
-             configured = value_get_bool(e, "configured", true);
+static const char *entity_state(char buf[static CGCTL_FMT_MAX], const EntityColumns *c, size_t i) {
+        bool pending = c->pending[i], retiring = c->retiring[i], configured = c->configured[i];
 
         if (!pending && !retiring && configured)
                 return "ok";
@@ -44,7 +57,19 @@ static const char *entity_state(char buf[static CGCTL_FMT_MAX], const Value *e) 
         return buf;
 }
 
-static int print_entity_table(const Value *list) {
+/* "-" for unknown. */
+static const char *col_size(char buf[static CGCTL_FMT_MAX], uint64_t v) {
+        return v == UINT64_MAX ? "-" : format_bytes(buf, CGCTL_FMT_MAX, v);
+}
+
+static const char *col_u64(char buf[static CGCTL_FMT_MAX], uint64_t v) {
+        if (v == UINT64_MAX)
+                return "-";
+        snprintf(buf, CGCTL_FMT_MAX, "%" PRIu64, v);
+        return buf;
+}
+
+static int print_entity_table(const EntityColumns *c) {
         static const char *const headers[] = {
                 "ENTITY", "SERVICE", "MEMORY", "PERSISTENT", "INST", "RESTARTS", "DYING", "DRAINED", "STATE",
         };
@@ -53,34 +78,22 @@ static int print_entity_table(const Value *list) {
 
         if (!t)
                 return -ENOMEM;
-        for (size_t c = 2; c < 8; c++)
-                table_set_right(t, c);
-        for (size_t i = 0; i < list->n; i++) {
-                const Value *e = &list->items[i];
+        for (size_t col = 2; col < 8; col++)
+                table_set_right(t, col);
+        for (size_t k = 0; k < c->n; k++) {
+                size_t i = c->order[k];
                 char mem[CGCTL_FMT_MAX], pers[CGCTL_FMT_MAX], inst[CGCTL_FMT_MAX], rest[CGCTL_FMT_MAX],
                         dying[CGCTL_FMT_MAX], drained[CGCTL_FMT_MAX], state[CGCTL_FMT_MAX];
-                uint64_t v;
-
-                snprintf(inst, sizeof inst, "%s", "-");
-                if (value_get_u64(e, "instances", &v))
-                        snprintf(inst, sizeof inst, "%" PRIu64, v);
-                snprintf(rest, sizeof rest, "%s", "-");
-                if (value_get_u64(e, "restarts", &v))
-                        snprintf(rest, sizeof rest, "%" PRIu64, v);
-                snprintf(dying, sizeof dying, "%s", "-");
-                if (value_get_u64(e, "dying_descendants", &v))
-                        snprintf(dying, sizeof dying, "%" PRIu64, v);
-
                 const char *cells[] = {
-                        value_get_str(e, "slice"),
-                        value_get_str(e, "service"),
-                        fmt_size(mem, e, "memory_current"),
-                        fmt_size(pers, e, "persistent"),
-                        inst,
-                        rest,
-                        dying,
-                        fmt_size(drained, e, "drained_total"),
-                        entity_state(state, e),
+                        c->slice[i],
+                        c->service[i],
+                        col_size(mem, c->memory_current[i]),
+                        col_size(pers, c->persistent[i]),
+                        col_u64(inst, c->instances[i]),
+                        col_u64(rest, c->restarts[i]),
+                        col_u64(dying, c->dying_descendants[i]),
+                        col_size(drained, c->drained_total[i]),
+                        entity_state(state, c, i),
                 };
                 r = table_add_row(t, cells);
                 if (r < 0)
@@ -90,14 +103,23 @@ static int print_entity_table(const Value *list) {
 }
 
 int cmd_list(sd_bus *bus, const Args *a) {
-        _cleanup_(value_done) Value list = {};
+        _cleanup_(entity_columns_done) EntityColumns list = {};
         int r;
 
         r = get_entities(bus, &list);
         if (r != 0)
                 return r;
-        if (a->json)
-                return cgctl_print_json(a, &list);
+        if (a->json) {
+                JsonWriter *w = NULL;
+
+                r = cgctl_json_new(a, &w);
+                if (r != 0)
+                        return r;
+                entity_columns_to_json(&list, w);
+                r = cgctl_finish_json(a, w);
+                json_writer_free(w);
+                return r;
+        }
         if (list.n == 0) {
                 printf("No entities. Give a service one with: cgctl enable SERVICE\n");
                 return 0;
@@ -112,9 +134,10 @@ int cmd_list(sd_bus *bus, const Args *a) {
 
 /* status without names: the daemon, then every entity. */
 static int status_all(sd_bus *bus, const Args *a) {
-        _cleanup_(value_done) Value props = {}, list = {}, doc = {};
+        _cleanup_(value_done) Value props = {};
+        _cleanup_(entity_columns_done) EntityColumns list = {};
         const Value *files;
-        uint64_t total = 0, persistent = 0, v;
+        uint64_t total = 0, persistent = 0;
         char b1[CGCTL_FMT_MAX], b2[CGCTL_FMT_MAX];
         int r;
 
@@ -126,26 +149,27 @@ static int status_all(sd_bus *bus, const Args *a) {
                 return r;
 
         if (a->json) {
-                doc.type = VALUE_OBJECT;
-                doc.items = calloc(2, sizeof *doc.items);
-                doc.keys = calloc(2, sizeof *doc.keys);
-                if (!doc.items || !doc.keys || !(doc.keys[0] = strdup("daemon")) ||
-                    !(doc.keys[1] = strdup("entities"))) {
-                        fprintf(stderr, "cgctl: Out of memory.\n");
-                        return CGCTL_EXIT_FAILURE;
-                }
-                doc.n = 2;
-                doc.items[0] = props;
-                doc.items[1] = list;
-                props = list = (Value){};
-                return cgctl_print_json(a, &doc);
+                JsonWriter *w = NULL;
+
+                r = cgctl_json_new(a, &w);
+                if (r != 0)
+                        return r;
+                json_begin_object(w);
+                json_key(w, "daemon");
+                value_to_json(&props, w);
+                json_key(w, "entities");
+                entity_columns_to_json(&list, w);
+                json_end_object(w);
+                r = cgctl_finish_json(a, w);
+                json_writer_free(w);
+                return r;
         }
 
         for (size_t i = 0; i < list.n; i++) {
-                if (value_get_u64(&list.items[i], "memory_current", &v))
-                        total += v;
-                if (value_get_u64(&list.items[i], "persistent", &v))
-                        persistent += v;
+                if (list.memory_current[i] != UINT64_MAX)
+                        total += list.memory_current[i];
+                if (list.persistent[i] != UINT64_MAX)
+                        persistent += list.persistent[i];
         }
         printf("cgpersistd %s: %zu entit%s, %s in total, %s persistent\n",
                strna(value_get_str(&props, "Version")), list.n, list.n == 1 ? "y" : "ies",
@@ -384,26 +408,45 @@ int cmd_history(sd_bus *bus, const Args *a) {
         return 0;
 }
 
+/* The same text as GetMetrics(), rendered here by the same code (lib/metrics.c)
+ * from the columns: the daemon then sends a few numbers per entity instead of
+ * some 600 bytes of text, which the bus daemon would check byte by byte. */
 int cmd_metrics(sd_bus *bus, const Args *a) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *text;
+        _cleanup_(entity_columns_done) EntityColumns list = {};
+        _cleanup_free_ MetricsEntity *me = NULL;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        r = cgctl_call(bus, "GetMetrics", 0, &reply, NULL);
+        r = get_entities(bus, &list);
         if (r != 0)
                 return r;
-        r = sd_bus_message_read(reply, "s", &text);
+        me = calloc(MAX(list.n, (size_t) 1), sizeof *me);
+        if (!me)
+                return CGCTL_EXIT_FAILURE;
+        /* In the daemon's order, as GetMetrics() and metrics.prom. */
+        for (size_t i = 0; i < list.n; i++)
+                me[i] = (MetricsEntity){
+                        .entity = list.slice[i],
+                        .service = list.service[i],
+                        .memory_bytes = list.memory_current[i],
+                        .persistent_bytes = list.persistent[i],
+                        .instances = list.instances[i],
+                        .restarts = list.restarts[i],
+                        .dying_descendants = list.dying_descendants[i],
+                        .drained_bytes = list.drained_total[i],
+                };
+        r = metrics_render(me, list.n, METRICS_OPENMETRICS, &text);
         if (r < 0) {
-                fprintf(stderr, "cgctl: Failed to read the reply of cgpersistd: %s\n", strerror(-r));
+                fprintf(stderr, "cgctl: Failed to render the metrics: %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;
         }
         if (a->json) {
-                _cleanup_free_ char *key = strdup("openmetrics"), *s = strdup(text);
-                Value str = { .type = VALUE_STRING, .s = s };
+                _cleanup_free_ char *key = strdup("openmetrics");
+                Value str = { .type = VALUE_STRING, .s = text };
                 char *keys[] = { key };
                 Value doc = { .type = VALUE_OBJECT, .items = &str, .keys = keys, .n = 1 };
 
-                if (!key || !s)
+                if (!key)
                         return CGCTL_EXIT_FAILURE;
                 return cgctl_print_json(a, &doc);
         }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -21,6 +22,20 @@ static void help(void) {
                "     --run-dir=DIR       Runtime files in DIR (default " CGPERSIST_RUNDIR ")\n"
                "     --log-level=LEVEL   debug, info, notice, warning, err\n\n"
                "See cgpersistd(8).\n");
+}
+
+/* The daemon keeps the measured cgroup files open (two per entity, one per
+ * live instance: manager-metrics.c), past the soft limit of 1024 that systemd
+ * gives services with a thousand entities. It never uses select() and never
+ * starts a process, so the hard limit (512K under systemd) is safe to use. */
+static void raise_nofile_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_debug_errno(errno, "Failed to raise the soft limit of open files, ignoring: %m");
 }
 
 int main(int argc, char *argv[]) {
@@ -84,6 +99,7 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
+        raise_nofile_limit();
         r = manager_new(&opts, &m);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up: %m");

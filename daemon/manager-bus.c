@@ -508,6 +508,149 @@ static int method_list_entities(sd_bus_message *msg, void *userdata, sd_bus_erro
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* ListEntityColumns(): the fields of ListEntities(), as one array per key
+ * over the entities in the same order. With thousands of entities this is
+ * what keeps cgctl fast: a column of numbers goes into the message with one
+ * copy, the bus daemon checks it without looking at each element, and cgctl
+ * reads it in place, where the records of ListEntities() cost a dictionary
+ * entry and a variant per value at every step. Measured values that are
+ * unknown are UINT64_MAX here (ListEntities() leaves them out), a string
+ * that is unknown is empty. */
+enum {
+        COL_MEMORY_CURRENT,
+        COL_PERSISTENT,
+        COL_INSTANCES_CURRENT,
+        COL_RESTARTS,
+        COL_DYING_DESCENDANTS,
+        COL_DYING_MEMCGS,
+        COL_DRAINED_TOTAL,
+        COL_CREATED_USEC,
+        _COL_T_MAX,
+};
+
+static int append_column(sd_bus_message *r, const char *key, char type, const void *v, size_t size) {
+        const char contents[3] = { 'a', type, 0 };
+        int q;
+
+        q = open_kv(r, key, contents);
+        if (q >= 0)
+                q = sd_bus_message_append_array(r, type, v, size);
+        if (q >= 0)
+                q = close_kv(r);
+        return q;
+}
+
+/* sd-bus copies no boolean arrays in one go (a D-Bus boolean is 4 bytes that
+ * must be 0 or 1): one by one. */
+static int append_column_b(sd_bus_message *r, const char *key, const int *v, size_t n) {
+        int q;
+
+        q = open_kv(r, key, "ab");
+        if (q >= 0)
+                q = sd_bus_message_open_container(r, 'a', "b");
+        for (size_t i = 0; q >= 0 && i < n; i++)
+                q = sd_bus_message_append_basic(r, 'b', &v[i]);
+        if (q >= 0)
+                q = sd_bus_message_close_container(r);
+        if (q >= 0)
+                q = close_kv(r);
+        return q;
+}
+
+static int append_column_s(sd_bus_message *r, const char *key, const EntityState *entities, size_t n,
+                           bool service) {
+        int q;
+
+        q = open_kv(r, key, "as");
+        if (q >= 0)
+                q = sd_bus_message_open_container(r, 'a', "s");
+        for (size_t i = 0; q >= 0 && i < n; i++)
+                q = sd_bus_message_append_basic(r, 's',
+                                                (service ? entities[i].service : entities[i].slice) ?: "");
+        if (q >= 0)
+                q = sd_bus_message_close_container(r);
+        if (q >= 0)
+                q = close_kv(r);
+        return q;
+}
+
+static int method_list_entity_columns(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ EntityUsage *u = NULL;
+        _cleanup_free_ uint64_t *t = NULL;
+        _cleanup_free_ uint32_t *instances = NULL;
+        _cleanup_free_ int *b = NULL;
+        const EntityState *es = m->state->entities;
+        size_t n = m->state->n_entities, rows = MAX(n, (size_t) 1);
+        int r;
+
+        r = manager_measure_all(m, &u);
+        if (r < 0)
+                return r;
+        t = calloc(rows * _COL_T_MAX, sizeof *t);
+        instances = calloc(rows, sizeof *instances);
+        b = calloc(rows * 3, sizeof *b);
+        if (!t || !instances || !b)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                t[COL_MEMORY_CURRENT * rows + i] = u[i].memory_current;
+                t[COL_PERSISTENT * rows + i] = u[i].persistent;
+                t[COL_INSTANCES_CURRENT * rows + i] = u[i].instances_current;
+                t[COL_RESTARTS * rows + i] = es[i].restarts;
+                t[COL_DYING_DESCENDANTS * rows + i] = u[i].dying_descendants;
+                t[COL_DYING_MEMCGS * rows + i] = u[i].dying_memcgs;
+                t[COL_DRAINED_TOTAL * rows + i] = es[i].drained_total;
+                t[COL_CREATED_USEC * rows + i] = es[i].created_usec;
+                instances[i] = u[i].n_instances;
+                b[i] = u[i].pending;
+                b[rows + i] = u[i].configured;
+                b[2 * rows + i] = u[i].retiring;
+        }
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        /* In the order of ListEntities(). */
+        if (r >= 0)
+                r = append_column_s(reply, "slice", es, n, false);
+        if (r >= 0)
+                r = append_column_s(reply, "service", es, n, true);
+        if (r >= 0)
+                r = append_column(reply, "memory_current", 't', t + COL_MEMORY_CURRENT * rows,
+                                  n * sizeof *t);
+        if (r >= 0)
+                r = append_column(reply, "persistent", 't', t + COL_PERSISTENT * rows, n * sizeof *t);
+        if (r >= 0)
+                r = append_column(reply, "instances_current", 't', t + COL_INSTANCES_CURRENT * rows,
+                                  n * sizeof *t);
+        if (r >= 0)
+                r = append_column(reply, "instances", 'u', instances, n * sizeof *instances);
+        if (r >= 0)
+                r = append_column(reply, "restarts", 't', t + COL_RESTARTS * rows, n * sizeof *t);
+        if (r >= 0)
+                r = append_column(reply, "dying_descendants", 't', t + COL_DYING_DESCENDANTS * rows,
+                                  n * sizeof *t);
+        if (r >= 0)
+                r = append_column(reply, "dying_memcgs", 't', t + COL_DYING_MEMCGS * rows, n * sizeof *t);
+        if (r >= 0)
+                r = append_column_b(reply, "pending", b, n);
+        if (r >= 0)
+                r = append_column(reply, "drained_total", 't', t + COL_DRAINED_TOTAL * rows, n * sizeof *t);
+        if (r >= 0)
+                r = append_column_b(reply, "configured", b + rows, n);
+        if (r >= 0)
+                r = append_column_b(reply, "retiring", b + 2 * rows, n);
+        if (r >= 0)
+                r = append_column(reply, "created_usec", 't', t + COL_CREATED_USEC * rows, n * sizeof *t);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = ((Bus *) userdata)->manager;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -1273,6 +1416,8 @@ static const sd_bus_vtable manager_vtable[] = {
 
         SD_BUS_METHOD_WITH_NAMES("ListEntities", NULL, , "aa{sv}", SD_BUS_PARAM(entities),
                                  method_list_entities, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListEntityColumns", NULL, , "a{sv}", SD_BUS_PARAM(columns),
+                                 method_list_entity_columns, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetEntity", "s", SD_BUS_PARAM(name), "a{sv}", SD_BUS_PARAM(entity),
                                  method_get_entity, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetHistory", "s", SD_BUS_PARAM(name), "aa{sv}", SD_BUS_PARAM(instances),

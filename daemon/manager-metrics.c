@@ -4,9 +4,16 @@
  * once per METRICS_COALESCE_USEC (a burst of restarts writes it once), and,
  * when [daemon] metrics_interval is set, periodically; otherwise the daemon
  * never wakes up for it. Reads of memory.current and cgroup.stat are cheap
- * kernel calls that do not block, so they run on the loop. */
+ * kernel calls that do not block, so they run on the loop.
+ *
+ * Measuring reads the same files of every entity at each call (cgctl status,
+ * the metrics file): they are kept open (lib/cgfiles.c) and re-read with
+ * pread(), which costs a fraction of an open() per file. A pass over every
+ * entity closes the files of cgroups it no longer reads (stopped instances,
+ * retired entities). */
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -18,6 +25,38 @@
 #define METRICS_COALESCE_USEC (UINT64_C(1000000))
 #define METRICS_ACCURACY_USEC (UINT64_C(100000))
 #define METRICS_FILE "metrics.prom"
+/* Files kept open at most: two per entity and one per live instance fit
+ * with thousands of entities; the rest of the descriptor limit stays for
+ * everything else (main() raises the soft limit to the hard one). */
+#define CGFILES_MAX_OPEN 32768
+
+/* NULL when it cannot be set up: then every read opens its file. */
+static CgroupFiles *files(Manager *m) {
+        struct rlimit rl;
+        size_t max_open = 0;
+
+        if (m->cgfiles)
+                return m->cgfiles;
+        if (getrlimit(RLIMIT_NOFILE, &rl) >= 0)
+                max_open = rl.rlim_cur == RLIM_INFINITY ? CGFILES_MAX_OPEN
+                                                        : MIN((size_t) rl.rlim_cur / 2, CGFILES_MAX_OPEN);
+        if (cgfiles_new(m->cgfs, max_open, &m->cgfiles) < 0)
+                return NULL;
+        return m->cgfiles;
+}
+
+static int read_u64(Manager *m, const char *cgpath, const char *file, uint64_t *ret) {
+        CgroupFiles *c = files(m);
+
+        return c ? cgfiles_read_u64(c, cgpath, file, ret) : cgroupfs_read_u64(m->cgfs, cgpath, file, ret);
+}
+
+static int read_cgroup_stat(Manager *m, const char *cgpath, CgroupStat *ret) {
+        CgroupFiles *c = files(m);
+
+        return c ? cgfiles_read_cgroup_stat(c, cgpath, ret)
+                 : cgroupfs_read_cgroup_stat(m->cgfs, cgpath, ret);
+}
 
 static bool slice_is_retiring(Manager *m, const char *slice) {
         for (size_t i = 0; i < m->n_retiring; i++)
@@ -54,15 +93,14 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                         u.pending = true;
                         continue;
                 }
-                if (live[i]->cgroup &&
-                    cgroupfs_read_u64(m->cgfs, live[i]->cgroup, "memory.current", &cur) >= 0)
+                if (live[i]->cgroup && read_u64(m, live[i]->cgroup, "memory.current", &cur) >= 0)
                         u.instances_current += cur;
         }
 
         if (slice_cgroup_path(e->slice, &cgpath) >= 0) {
-                if (cgroupfs_read_u64(m->cgfs, cgpath, "memory.current", &u.memory_current) < 0)
+                if (read_u64(m, cgpath, "memory.current", &u.memory_current) < 0)
                         u.memory_current = UINT64_MAX;
-                if (cgroupfs_read_cgroup_stat(m->cgfs, cgpath, &st) >= 0) {
+                if (read_cgroup_stat(m, cgpath, &st) >= 0) {
                         u.dying_descendants = st.nr_dying_descendants;
                         u.dying_memcgs = st.nr_dying_subsys_memory;
                 }
@@ -150,6 +188,7 @@ int manager_measure_all(Manager *m, EntityUsage **ret) {
         u = calloc(MAX(m->state->n_entities, (size_t) 1), sizeof *u);
         if (!u)
                 return -ENOMEM;
+        cgfiles_pass_begin(files(m));
         for (size_t i = 0; i < m->state->n_entities; i++) {
                 const EntityState *e = &m->state->entities[i];
                 size_t lo = 0, hi = n;
@@ -168,6 +207,8 @@ int manager_measure_all(Manager *m, EntityUsage **ret) {
                         desired && bsearch(&e->slice, desired, m->n_desired, sizeof *desired, cmp_str);
                 measure(m, e, live ? live + lo : NULL, end - lo, configured, &u[i]);
         }
+        /* Every entity and live instance was read: close the rest. */
+        cgfiles_sweep(m->cgfiles);
         *ret = u;
         return 0;
 }

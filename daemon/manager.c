@@ -62,6 +62,7 @@ Manager *manager_free(Manager *m) {
         desired_clear(m);
         config_free(m->config);
         state_free(m->state);
+        cgfiles_free(m->cgfiles);
         cgroupfs_free(m->cgfs);
         for (size_t i = 0; i < m->n_applied; i++)
                 free(m->applied[i].slice);

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "cgfiles.h"
 #include "cgroupfs.h"
 #include "macro.h"
 #include "config.h"
@@ -56,6 +57,7 @@ typedef struct Manager {
         bool config_good; /* config can be trusted to retire entities */
         State *state;
         CgroupFs *cgfs;
+        CgroupFiles *cgfiles; /* manager-metrics.c: measured files, kept open */
 
         Tracked *tracked; /* sorted by unit */
         size_t n_tracked, n_tracked_allocated;

@@ -113,24 +113,88 @@ int cgctl_read_reply(sd_bus_message *reply, Value *ret) {
         return 0;
 }
 
-int cgctl_get_properties(sd_bus *bus, Value *ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+int cgctl_new_call_get_all(sd_bus *bus, sd_bus_message **ret) {
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, CGPERSIST_BUS_NAME, CGPERSIST_BUS_PATH,
+        r = sd_bus_message_new_method_call(bus, ret, CGPERSIST_BUS_NAME, CGPERSIST_BUS_PATH,
                                            "org.freedesktop.DBus.Properties", "GetAll");
         if (r >= 0)
-                r = sd_bus_message_set_auto_start(call, false);
+                r = sd_bus_message_set_auto_start(*ret, false);
         if (r >= 0)
-                r = sd_bus_message_append(call, "s", CGPERSIST_BUS_INTERFACE);
+                r = sd_bus_message_append(*ret, "s", CGPERSIST_BUS_INTERFACE);
         if (r < 0) {
                 fprintf(stderr, "cgctl: Failed to make a D-Bus call: %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;
         }
+        return 0;
+}
+
+int cgctl_get_properties(sd_bus *bus, Value *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        int r;
+
+        r = cgctl_new_call_get_all(bus, &call);
+        if (r != 0)
+                return r;
         r = cgctl_call_message(bus, call, 0, &reply);
         if (r != 0)
                 return r;
         return cgctl_read_reply(reply, ret);
+}
+
+typedef struct PendingCall {
+        sd_bus_message **reply;
+        sd_bus_error *error;
+        bool done;
+} PendingCall;
+
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PendingCall *p = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        p->done = true;
+        /* Timeouts and a lost connection come here too, as errors. */
+        if (e)
+                (void) sd_bus_error_copy(p->error, e);
+        else
+                *p->reply = sd_bus_message_ref(m);
+        return 0;
+}
+
+int cgctl_call_many(sd_bus *bus, sd_bus_message **calls, sd_bus_message **replies, sd_bus_error *errors,
+                    size_t n) {
+        _cleanup_free_ PendingCall *p = calloc(MAX(n, (size_t) 1), sizeof *p);
+        _cleanup_free_ sd_bus_slot **slots = calloc(MAX(n, (size_t) 1), sizeof *slots);
+        int r = 0;
+
+        if (!p || !slots) {
+                fprintf(stderr, "cgctl: Out of memory.\n");
+                return CGCTL_EXIT_FAILURE;
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                p[i] = (PendingCall){ .reply = &replies[i], .error = &errors[i] };
+                r = sd_bus_call_async(bus, &slots[i], calls[i], on_reply, &p[i], 0);
+        }
+        for (;;) {
+                bool all = true;
+
+                for (size_t i = 0; i < n; i++)
+                        all = all && p[i].done;
+                if (r < 0 || all)
+                        break;
+                r = sd_bus_process(bus, NULL);
+                if (r > 0)
+                        continue;
+                if (r == 0)
+                        r = sd_bus_wait(bus, UINT64_MAX);
+        }
+        for (size_t i = 0; i < n; i++)
+                sd_bus_slot_unref(slots[i]);
+        if (r < 0) {
+                fprintf(stderr, "cgctl: Failed to call cgpersistd: %s\n", strerror(-r));
+                return r == -ECONNRESET || r == -ENOTCONN ? CGCTL_EXIT_NOT_RUNNING : CGCTL_EXIT_FAILURE;
+        }
+        return 0;
 }
 
 int cgctl_check_names(const Args *a, unsigned kinds) {

@@ -46,6 +46,12 @@ int cgctl_call_message(sd_bus *bus, sd_bus_message *call, uint64_t timeout_usec,
 int cgctl_new_call(sd_bus *bus, const char *method, sd_bus_message **ret);
 /* The daemon's properties (GetAll) as an object. */
 int cgctl_get_properties(sd_bus *bus, Value *ret);
+int cgctl_new_call_get_all(sd_bus *bus, sd_bus_message **ret);
+/* Sends n calls at once and waits for every answer: a reply in replies[i]
+ * or an error in errors[i] (timeouts included). Returns 0, or an exit status
+ * after printing why when the bus itself failed. */
+int cgctl_call_many(sd_bus *bus, sd_bus_message **calls, sd_bus_message **replies, sd_bus_error *errors,
+                    size_t n);
 /* Reads the one value of a reply; prints and returns an exit status on error. */
 int cgctl_read_reply(sd_bus_message *reply, Value *ret);
 

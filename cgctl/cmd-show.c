@@ -14,29 +14,39 @@
 #include "size.h"
 #include "table.h"
 
-/* Every entity: 0, or an exit status after printing why. */
-static int get_entities(sd_bus *bus, EntityColumns *ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+/* Every entity, from the reply (or error) of ListEntityColumns() when the
+ * caller made that call already, else from a call made here: 0, or an exit
+ * status after printing why. */
+static int get_entities_from(sd_bus *bus, sd_bus_message *reply, const sd_bus_error *error,
+                             EntityColumns *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *own_reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error own_error = SD_BUS_ERROR_NULL;
         _cleanup_(value_done) Value records = {};
         int r;
 
-        r = cgctl_new_call(bus, "ListEntityColumns", &call);
-        if (r != 0)
-                return r;
-        r = sd_bus_call(bus, call, 0, &error, &reply);
-        if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
-                /* A cgpersistd from before ListEntityColumns(). */
-                reply = sd_bus_message_unref(reply);
-                r = cgctl_call(bus, "ListEntities", 0, &reply, NULL);
+        if (!reply && !sd_bus_error_is_set(error)) {
+                r = cgctl_new_call(bus, "ListEntityColumns", &call);
                 if (r != 0)
                         return r;
-                r = cgctl_read_reply(reply, &records);
+                (void) sd_bus_call(bus, call, 0, &own_error, &own_reply);
+                reply = own_reply;
+                error = &own_error;
+        }
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                /* A cgpersistd from before ListEntityColumns(). */
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *old = NULL;
+
+                r = cgctl_call(bus, "ListEntities", 0, &old, NULL);
+                if (r != 0)
+                        return r;
+                r = cgctl_read_reply(old, &records);
                 if (r != 0)
                         return r;
                 r = entity_columns_from_records(&records, ret);
-        } else if (r < 0)
-                return cgctl_bus_error(&error, r);
+        } else if (sd_bus_error_is_set(error))
+                return cgctl_bus_error(error, -(sd_bus_error_get_errno(error) ?: EIO));
+        else if (!reply)
+                return cgctl_bus_error(error, -EIO);
         else
                 r = entity_columns_from_reply(reply, ret);
         if (r < 0) {
@@ -44,6 +54,10 @@ static int get_entities(sd_bus *bus, EntityColumns *ret) {
                 return CGCTL_EXIT_FAILURE;
         }
         return 0;
+}
+
+static int get_entities(sd_bus *bus, EntityColumns *ret) {
+        return get_entities_from(bus, NULL, NULL, ret);
 }
 
 static const char *entity_state(char buf[static CGCTL_FMT_MAX], const EntityColumns *c, size_t i) {
@@ -132,8 +146,22 @@ int cmd_list(sd_bus *bus, const Args *a) {
         return 0;
 }
 
+typedef struct TwoCalls {
+        sd_bus_message *calls[2], *replies[2];
+        sd_bus_error errors[2];
+} TwoCalls;
+
+static void two_calls_done(TwoCalls *c) {
+        for (size_t i = 0; i < 2; i++) {
+                sd_bus_message_unref(c->calls[i]);
+                sd_bus_message_unref(c->replies[i]);
+                sd_bus_error_free(&c->errors[i]);
+        }
+}
+
 /* status without names: the daemon, then every entity. */
 static int status_all(sd_bus *bus, const Args *a) {
+        _cleanup_(two_calls_done) TwoCalls c = { .errors = { SD_BUS_ERROR_NULL, SD_BUS_ERROR_NULL } };
         _cleanup_(value_done) Value props = {};
         _cleanup_(entity_columns_done) EntityColumns list = {};
         const Value *files;
@@ -141,10 +169,22 @@ static int status_all(sd_bus *bus, const Args *a) {
         char b1[CGCTL_FMT_MAX], b2[CGCTL_FMT_MAX];
         int r;
 
-        r = cgctl_get_properties(bus, &props);
+        /* Both calls at once: one round trip through the bus, not two. */
+        r = cgctl_new_call_get_all(bus, &c.calls[0]);
         if (r != 0)
                 return r;
-        r = get_entities(bus, &list);
+        r = cgctl_new_call(bus, "ListEntityColumns", &c.calls[1]);
+        if (r != 0)
+                return r;
+        r = cgctl_call_many(bus, c.calls, c.replies, c.errors, 2);
+        if (r != 0)
+                return r;
+        if (!c.replies[0])
+                return cgctl_bus_error(&c.errors[0], -(sd_bus_error_get_errno(&c.errors[0]) ?: EIO));
+        r = cgctl_read_reply(c.replies[0], &props);
+        if (r != 0)
+                return r;
+        r = get_entities_from(bus, c.replies[1], &c.errors[1], &list);
         if (r != 0)
                 return r;
 

@@ -208,6 +208,41 @@ grep -q "# EOF" <<<"$f" && fail "metrics.prom has # EOF"
 grep -qE "^cgpersist_entity_instances\{entity=\"$slice\",service=\"$svc\"\} 1$" <<<"$f" ||
 	fail "metrics.prom: instances of $slice"
 
+# --- columns and records tell the same -------------------------------------
+# cgctl reads ListEntityColumns(); ListEntities() must give the same records
+# (busctl's JSON, values unwrapped), but for the memory values, which move.
+rec() { # METHOD: the records of a call, as cgctl --json would write them
+	busctl --json=short call org.cgpersist1 /org/cgpersist1 org.cgpersist1.Manager "$1" |
+		jq -c '.data[0] | map(with_entries(.value |= .data)) | sort_by(.slice)'
+}
+moving='map(del(.memory_current, .persistent, .instances_current))'
+j=$(cgctl --json list)
+r=$(rec ListEntities)
+assert_eq "$(jq -c 'map(keys)' <<<"$j")" "$(jq -c 'map(keys)' <<<"$r")" "list keys == ListEntities keys"
+assert_eq "$(jq -c "$moving" <<<"$j")" "$(jq -c "$moving" <<<"$r")" "list == ListEntities"
+# cgctl renders the metrics itself: the text of GetMetrics(), values aside.
+g=$(busctl --json=short call org.cgpersist1 /org/cgpersist1 org.cgpersist1.Manager GetMetrics | jq -r '.data[0]')
+assert_eq "$(cgctl metrics | sed 's/ [0-9]*$//')" "$(sed 's/ [0-9]*$//' <<<"$g")" "metrics == GetMetrics"
+
+# --- a cgroup that is gone shows as gone ---------------------------------------
+# The daemon keeps the files it measures open; once the slice is stopped its
+# cgroup is removed and nothing may be shown for it, and once started again
+# the new cgroup is read, not the old one.
+cgctl list >/dev/null
+systemctl stop "$islice"
+[[ -d /sys/fs/cgroup/system.slice/$islice ]] && fail "$islice still has a cgroup after stop"
+e=$(cgctl --json list | jq -c --arg s "$islice" '.[] | select(.slice == $s)')
+log "$islice stopped: $e"
+assert_eq "$(jqr "$e" 'has("memory_current")')" false "stopped $islice: no memory_current"
+assert_eq "$(jqr "$e" 'has("dying_descendants")')" false "stopped $islice: no dying_descendants"
+assert_match "$(cgctl list)" "$islice +$idle +- +- " "stopped $islice: - in the table"
+systemctl start "$islice"
+e=$(cgctl --json list | jq -c --arg s "$islice" '.[] | select(.slice == $s)')
+log "$islice started again: $e"
+assert_eq "$(jqr "$e" '.memory_current | type')" number "started $islice: memory_current"
+assert_eq "$(jqr "$e" .dying_descendants)" \
+	"$(sed -n 's/^nr_dying_descendants //p' /sys/fs/cgroup/system.slice/$islice/cgroup.stat)" "started $islice: dying_descendants"
+
 # --- retire: refusals, then --force -----------------------------------------
 rc=0
 out=$(cgctl retire "$svc" 2>&1) || rc=$?

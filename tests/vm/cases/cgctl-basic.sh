@@ -4,7 +4,7 @@
 # status, list, history, enable/disable (with and without --runtime), drain,
 # retire (refusals, --force), reload (good and rejected), metrics (the
 # command and the file), and "daemon not running".
-# timeout: 300
+# timeout: 600
 . "$CGTEST_LIB"
 
 svc=cgtweb.service

@@ -9,7 +9,6 @@
 #include "cgctl.h"
 #include "entities.h"
 #include "macro.h"
-#include "metrics.h"
 #include "namecheck.h"
 #include "size.h"
 #include "table.h"
@@ -448,45 +447,26 @@ int cmd_history(sd_bus *bus, const Args *a) {
         return 0;
 }
 
-/* The same text as GetMetrics(), rendered here by the same code (lib/metrics.c)
- * from the columns: the daemon then sends a few numbers per entity instead of
- * some 600 bytes of text, which the bus daemon would check byte by byte. */
 int cmd_metrics(sd_bus *bus, const Args *a) {
-        _cleanup_(entity_columns_done) EntityColumns list = {};
-        _cleanup_free_ MetricsEntity *me = NULL;
-        _cleanup_free_ char *text = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *text;
         int r;
 
-        r = get_entities(bus, &list);
+        r = cgctl_call(bus, "GetMetrics", 0, &reply, NULL);
         if (r != 0)
                 return r;
-        me = calloc(MAX(list.n, (size_t) 1), sizeof *me);
-        if (!me)
-                return CGCTL_EXIT_FAILURE;
-        /* In the daemon's order, as GetMetrics() and metrics.prom. */
-        for (size_t i = 0; i < list.n; i++)
-                me[i] = (MetricsEntity){
-                        .entity = list.slice[i],
-                        .service = list.service[i],
-                        .memory_bytes = list.memory_current[i],
-                        .persistent_bytes = list.persistent[i],
-                        .instances = list.instances[i],
-                        .restarts = list.restarts[i],
-                        .dying_descendants = list.dying_descendants[i],
-                        .drained_bytes = list.drained_total[i],
-                };
-        r = metrics_render(me, list.n, METRICS_OPENMETRICS, &text);
+        r = sd_bus_message_read(reply, "s", &text);
         if (r < 0) {
-                fprintf(stderr, "cgctl: Failed to render the metrics: %s\n", strerror(-r));
+                fprintf(stderr, "cgctl: Failed to read the reply of cgpersistd: %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;
         }
         if (a->json) {
-                _cleanup_free_ char *key = strdup("openmetrics");
-                Value str = { .type = VALUE_STRING, .s = text };
+                _cleanup_free_ char *key = strdup("openmetrics"), *s = strdup(text);
+                Value str = { .type = VALUE_STRING, .s = s };
                 char *keys[] = { key };
                 Value doc = { .type = VALUE_OBJECT, .items = &str, .keys = keys, .n = 1 };
 
-                if (!key)
+                if (!key || !s)
                         return CGCTL_EXIT_FAILURE;
                 return cgctl_print_json(a, &doc);
         }

@@ -222,19 +222,6 @@ void manager_proactive_update(Manager *m) {
                 log_warning_errno(r, "Failed to schedule proactive reclaim, ignoring: %m");
 }
 
-static int swap_active(void) {
-        _cleanup_free_ char *text = NULL;
-        const char *nl;
-        int r;
-
-        r = read_full_file("/proc/swaps", 1024 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        /* A header line, then one line per swap area. */
-        nl = strchr(text, '\n');
-        return nl && nl[1] != 0;
-}
-
 /* Whether the kernel takes "swappiness=" in memory.reclaim (6.11+): a
  * request for 0 bytes with the argument does nothing where it is known, and
  * is rejected with EINVAL where it is not. 1, 0, or negative errno. */
@@ -277,7 +264,7 @@ static void step_work(void *q) {
 
         /* A CgroupFs of its own: libcgroup's state is not shared across
          * threads. */
-        j->opts.no_swap = swap_active() == 0;
+        j->opts.no_swap = reclaim_swap_active("/proc") == 0;
         j->error = cgroupfs_new(j->root, false, &fs);
         if (j->error < 0)
                 return;

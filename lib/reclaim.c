@@ -8,7 +8,9 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "fileio.h"
 #include "macro.h"
+#include "path.h"
 #include "reclaim.h"
 #include "timeutil.h"
 
@@ -301,4 +303,20 @@ int reclaim_cgroup(const CgroupFs *fs, const char *cgpath, const ReclaimOptions 
 
         c = (FsContext){ .fs = fs, .cgpath = cgpath, .reclaim_path = p };
         return reclaim_cgroup_with_ops(&ops, &c, opts, ret);
+}
+
+int reclaim_swap_active(const char *proc_root) {
+        _cleanup_free_ char *p = NULL, *text = NULL;
+        const char *nl;
+        int r;
+
+        p = path_join(proc_root, "swaps");
+        if (!p)
+                return -ENOMEM;
+        r = read_full_file(p, 1024 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        /* A header line, then one line per swap area. */
+        nl = strchr(text, '\n');
+        return nl && nl[1] != 0;
 }

@@ -117,3 +117,7 @@ int reclaim_cgroup_with_ops(const ReclaimOps *ops, void *userdata, const Reclaim
 /* Page cache that reclaim can drop without writeback: active_file +
  * inactive_file - file_dirty - file_writeback, never negative. */
 uint64_t reclaim_file_bytes(const MemStat *m);
+
+/* Whether <proc_root>/swaps lists any swap area: 1 yes, 0 no, negative
+ * errno. */
+int reclaim_swap_active(const char *proc_root);

@@ -127,20 +127,6 @@ static int own_cgroup(char **ret) {
         return -ENOMEDIUM; /* no cgroup v2 */
 }
 
-/* Whether /proc/swaps lists any swap area. 1 yes, 0 no, negative errno. */
-static int swap_active(void) {
-        _cleanup_free_ char *text = NULL;
-        const char *nl;
-        int r;
-
-        r = read_full_file("/proc/swaps", 1024 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        /* A header line, then one line per swap area. */
-        nl = strchr(text, '\n');
-        return nl && nl[1] != 0;
-}
-
 /* Anon memory of this very process, charged to the cgroup being drained:
  * RssAnon in /proc/self/status, plus room for what the drain itself
  * allocates and for memory.stat's lazily flushed counters. */
@@ -437,7 +423,7 @@ static void drain(void) {
                 };
                 uint64_t t0 = now_usec(CLOCK_MONOTONIC);
 
-                opts.no_swap = swap_active() == 0;
+                opts.no_swap = reclaim_swap_active("/proc") == 0;
                 r = reclaim_cgroup(fs, cgroup, &opts, &res);
                 s.elapsed_usec = now_usec(CLOCK_MONOTONIC) - t0;
                 if (r == -EOPNOTSUPP)

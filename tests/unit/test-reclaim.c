@@ -895,3 +895,18 @@ TEST(drain_rehome_without_keeper_goes_on) {
         CHECK_INT(run_drain((char *[]){ (char *) "--rehome-timeout=10min", NULL }), 2);
         CHECK_INT(run_drain((char *[]){ (char *) "--keeper-dir=relative", NULL }), 2);
 }
+
+TEST(swap_active_from_proc_swaps) {
+        char *root = test_tmpdir();
+        _cleanup_free_ char *none = path_join(root, "none"), *zram = path_join(root, "zram"),
+                            *missing = path_join(root, "missing");
+
+        CHECK(none && zram && missing);
+        test_write(root, "none/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+        CHECK_INT(reclaim_swap_active(none), 0);
+        test_write(root, "zram/swaps",
+                   "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+                   "/dev/zram0                              partition\t524284\t\t0\t\t100\n");
+        CHECK_INT(reclaim_swap_active(zram), 1);
+        CHECK_INT(reclaim_swap_active(missing), -ENOENT);
+}

@@ -151,6 +151,31 @@ unit_cgroup() {
 	echo "/sys/fs/cgroup$cg"
 }
 
+# Memory figures shared by the drain, tmpfs and reclaim cases.
+MiB=$((1 << 20))
+# mib BYTES: rounded to whole MiB
+mib() { echo $((($1 + MiB / 2) / MiB)); }
+# unowned: bytes charged to system.slice but to none of its live children,
+# what dead cgroups (and the slice itself) hold
+unowned() {
+	local total sum=0 c
+	total=$(</sys/fs/cgroup/system.slice/memory.current)
+	for c in /sys/fs/cgroup/system.slice/*/memory.current; do sum=$((sum + $(<"$c"))); done
+	echo $((total - sum))
+}
+# dying_under SLICE: nr_dying_descendants of system.slice/SLICE
+dying_under() { sed -n 's/^nr_dying_descendants //p' "/sys/fs/cgroup/system.slice/$1/cgroup.stat"; }
+_dying_at_most() { [ "$(dying_under "$1")" -le "$2" ]; }
+# wait_dying_at_most SLICE N: wait up to 20 s for at most N dying cgroups
+# under SLICE; if that runs out, charge on every CPU (flush_charge_caches)
+# and wait 10 s more, saying so. Returns nothing useful: assert afterwards.
+wait_dying_at_most() {
+	wait_for -t 20 _dying_at_most "$1" "$2" && return 0
+	log "$(dying_under "$1") dying under $1 after 20 s; charging on every CPU (flush_charge_caches)"
+	flush_charge_caches
+	wait_for -t 10 _dying_at_most "$1" "$2" || true
+}
+
 # flush_charge_caches: charge a little memory on every CPU from the case's
 # own cgroup. The kernel keeps a per-CPU cache of charge for the memory
 # cgroup that last charged there (memcg_stock), and the reference it holds

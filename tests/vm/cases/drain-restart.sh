@@ -15,7 +15,6 @@ conf=/etc/cgpersist/conf.d/50-cgtest-drain.conf
 data=$CGTEST_DISK/drain-data
 logf=$CGTEST_DISK/drain-log
 DRAINED=5661e915c23348ddbeee96d9d057d056
-MiB=$((1 << 20))
 
 [ -e $CG/system.slice/memory.reclaim ] || skip "the kernel has no memory.reclaim (Linux 5.19+)"
 
@@ -28,18 +27,7 @@ trap cleanup EXIT
 
 systemctl start cgpersistd.service
 
-# Memory charged to system.slice but to none of its live children: what dead
-# cgroups (and the slice itself) hold.
-unowned() {
-	local total sum=0 c
-	total=$(<$CG/system.slice/memory.current)
-	for c in $CG/system.slice/*/memory.current; do sum=$((sum + $(<"$c"))); done
-	echo $((total - sum))
-}
 log_at_least() { [ -f "$logf" ] && [ "$(stat -c %s "$logf")" -ge "$1" ]; }
-dying() { sed -n 's/^nr_dying_descendants //p' $CG/system.slice/$slice/cgroup.stat; }
-dying_at_most() { [ "$(dying)" -le "$1" ]; }
-mib() { echo $((($1 + MiB / 2) / MiB)); }
 
 dd if=/dev/urandom of="$data" bs=1M count=64 status=none
 rm -f "$logf"
@@ -73,7 +61,7 @@ for i in 1 2 3 4 5 6; do
 	assert_eq "$cg" "$CG/system.slice/$slice/$svc" "cgroup of instance $i"
 	c=$(<"$cg/memory.current")
 	charges+=("$c")
-	log "instance $i: charge $(mib "$c") MiB ($c B), entity $(mib "$(<$CG/system.slice/$slice/memory.current)") MiB, unowned in system.slice $(mib "$(unowned)") MiB, dying under entity $(dying)"
+	log "instance $i: charge $(mib "$c") MiB ($c B), entity $(mib "$(<$CG/system.slice/$slice/memory.current)") MiB, unowned in system.slice $(mib "$(unowned)") MiB, dying under entity $(dying_under $slice)"
 done
 
 # Instances 2..6: the 64 MiB file and their 8 MiB log, within 10 %.
@@ -86,12 +74,8 @@ done
 
 # Dead instances leave at most one dying cgroup (the last one may still be on
 # its way out).
-if ! wait_for -t 20 dying_at_most 1; then
-	log "$(dying) dying under the entity after 20 s; charging on every CPU (flush_charge_caches)"
-	flush_charge_caches
-	wait_for -t 10 dying_at_most 1 || true
-fi
-d=$(dying)
+wait_dying_at_most $slice 1
+d=$(dying_under $slice)
 log "nr_dying_descendants of $slice after 6 instances: $d"
 assert_le "$d" 1 "dying cgroups under the entity"
 

@@ -19,7 +19,6 @@ slice=system-cgtzram.slice
 pro_slice=system-cgtzpro.slice
 conf=/etc/cgpersist/conf.d/50-cgtest-zram.conf
 DRAINED=5661e915c23348ddbeee96d9d057d056
-MiB=$((1 << 20))
 zram=
 
 [ -e $CG/system.slice/memory.reclaim ] || skip "the kernel has no memory.reclaim (Linux 5.19+)"
@@ -38,7 +37,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mib() { echo $((($1 + MiB / 2) / MiB)); }
 swap_used() { awk '/^SwapTotal:/ { t = $2 } /^SwapFree:/ { f = $2 } END { print (t - f) * 1024 }' /proc/meminfo; }
 
 # A zram swap device, through sysfs (zramctl is not needed).

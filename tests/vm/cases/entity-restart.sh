@@ -20,14 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Memory charged to system.slice but to none of its live children: what dead
-# cgroups (and the slice itself) hold.
-unowned() {
-	local total sum=0 c
-	total=$(cat $CG/system.slice/memory.current)
-	for c in $CG/system.slice/*/memory.current; do sum=$((sum + $(cat "$c"))); done
-	echo $((total - sum))
-}
 
 log_at_least() { [ -f "$CGTEST_DISK/restart-log" ] && [ "$(stat -c %s "$CGTEST_DISK/restart-log")" -ge "$1" ]; }
 history_at_least() { [ "$(grep -c "^instance unit=$svc " /var/lib/cgpersist/state)" -ge "$1" ]; }

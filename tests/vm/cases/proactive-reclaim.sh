@@ -15,7 +15,6 @@ off=cgtpoff.service
 on_slice=system-cgtpro.slice
 off_slice=system-cgtpoff.slice
 conf=/etc/cgpersist/conf.d/50-cgtest-proactive.conf
-MiB=$((1 << 20))
 
 [ -e $CG/system.slice/memory.reclaim ] || skip "the kernel has no memory.reclaim (Linux 5.19+)"
 
@@ -26,7 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mib() { echo $((($1 + MiB / 2) / MiB)); }
 # The entity minus its live instance: what dead instances left behind.
 leftovers() { # SLICE UNIT
 	local e i

@@ -22,7 +22,6 @@ data=$CGTEST_DISK/trh-data
 logf=$CGTEST_DISK/trh-log
 REHOMED=c86478d49e2b4f1d9b2de178e2a7da11
 NOT_REHOMED=65852b58021f49778db7f7d4390a9dd2
-MiB=$((1 << 20))
 
 [ -e $CG/system.slice/memory.reclaim ] || skip "the kernel has no memory.reclaim (Linux 5.19+)"
 [ -r /proc/kpagecgroup ] || skip "no /proc/kpagecgroup"
@@ -39,16 +38,7 @@ trap cleanup EXIT
 
 systemctl start cgpersistd.service
 
-unowned() {
-	local total sum=0 c
-	total=$(<$CG/system.slice/memory.current)
-	for c in $CG/system.slice/*/memory.current; do sum=$((sum + $(<"$c"))); done
-	echo $((total - sum))
-}
 log_at_least() { [ -f "$logf" ] && [ "$(stat -c %s "$logf")" -ge "$1" ]; }
-dying() { sed -n 's/^nr_dying_descendants //p' $CG/system.slice/$slice/cgroup.stat; }
-dying_at_most() { [ "$(dying)" -le "$1" ]; }
-mib() { echo $((($1 + MiB / 2) / MiB)); }
 kcg() { echo "$CG/system.slice/$slice/$keeper"; }
 keeper_shmem() { sed -n 's/^shmem //p' "$(kcg)/memory.stat"; }
 # Percent of FILE's resident pages charged to the keeper's leaf, page by page
@@ -102,7 +92,7 @@ for i in 1 2 3 4 5 6; do
 	cg=$CG$(systemctl show -P ControlGroup $svc)
 	c=$(<"$cg/memory.current")
 	charges+=("$c")
-	log "instance $i: charge $(mib "$c") MiB, keeper shmem $(mib "$(keeper_shmem)") MiB, entity $(mib "$(<$CG/system.slice/$slice/memory.current)") MiB, unowned $(mib "$(unowned)") MiB, dying $(dying)"
+	log "instance $i: charge $(mib "$c") MiB, keeper shmem $(mib "$(keeper_shmem)") MiB, entity $(mib "$(<$CG/system.slice/$slice/memory.current)") MiB, unowned $(mib "$(unowned)") MiB, dying $(dying_under $slice)"
 done
 
 sum=$(sha256sum $mnt/state | cut -d' ' -f1)
@@ -118,12 +108,8 @@ for i in 2 3 4 5 6; do
 done
 log "instance 1: $(mib "${charges[0]}") MiB (64 MiB read, 16 MiB tmpfs, 8 MiB log)"
 
-if ! wait_for -t 20 dying_at_most 1; then
-	log "$(dying) dying under the entity after 20 s; charging on every CPU (flush_charge_caches)"
-	flush_charge_caches
-	wait_for -t 10 dying_at_most 1 || true
-fi
-d=$(dying)
+wait_dying_at_most $slice 1
+d=$(dying_under $slice)
 log "nr_dying_descendants of $slice after 6 instances: $d"
 assert_le "$d" 1 "dying cgroups under the entity"
 
@@ -161,7 +147,7 @@ is_tmpfs || fail "$mnt is no longer a tmpfs after a keeper restart"
 assert_eq "$(findmnt -n --mountpoint $mnt | wc -l)" 1 "one mount on $mnt after a keeper restart"
 assert_eq "$(sha256sum $mnt/state | cut -d' ' -f1)" "$sum" "state file after a keeper restart"
 pct=$(keeper_pct $mnt/state)
-log "after a keeper restart: $pct % charged to the new keeper, keeper shmem $(mib "$(keeper_shmem)") MiB, dying under entity $(dying)"
+log "after a keeper restart: $pct % charged to the new keeper, keeper shmem $(mib "$(keeper_shmem)") MiB, dying under entity $(dying_under $slice)"
 assert_ge "$pct" 95 "tmpfs data charged to the new keeper's leaf (%)"
 # The held file, no longer open, was re-homed at keeper start too.
 pct=$(keeper_pct $mnt/held)

@@ -1471,6 +1471,16 @@ int manager_bus_setup(Manager *m) {
         return 0;
 }
 
+int manager_bus_add_api(Manager *m, sd_bus *bus) {
+        Bus *b = bus_state(m);
+
+        if (!b)
+                return -ESTALE;
+        /* Floating: it goes with the connection, which goes before b. */
+        return sd_bus_add_object_vtable(bus, NULL, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE, manager_vtable,
+                                        b);
+}
+
 /* ---- signals and deferred replies --------------------------------------- */
 
 void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *rec) {

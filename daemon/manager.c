@@ -51,6 +51,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->metrics_timer);
         manager_proactive_free(m);
         sd_event_source_unref(m->save_defer);
+        manager_private_free(m); /* its connections use bus_vtable's state */
         sd_bus_slot_unref(m->bus_vtable);
         sd_bus_slot_unref(m->bus_fallback);
         systemd_async_drop(m);
@@ -845,6 +846,10 @@ int manager_start(Manager *m) {
         r = manager_bus_setup(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish org.cgpersist1 on the system bus: %m");
+        /* Optional: without it cgctl goes by the system bus, only slower. */
+        r = manager_private_setup(m);
+        if (r < 0)
+                log_warning_errno(r, "Not serving cgctl on the private socket, the system bus only: %m");
         manager_update_metrics(m);
         return 0;
 }

@@ -32,6 +32,7 @@ typedef struct Desired {
 } Desired;
 
 typedef struct Proactive Proactive; /* manager-proactive.c */
+typedef struct PrivateServer PrivateServer; /* manager-private.c */
 
 typedef struct Manager {
         sd_event *event;
@@ -45,6 +46,7 @@ typedef struct Manager {
         sd_event_source *save_defer;
         sd_bus_slot *bus_vtable; /* manager-bus.c */
         sd_bus_slot *bus_fallback;
+        PrivateServer *private; /* manager-private.c, NULL when not listening */
         sd_event_source *metrics_timer; /* manager-metrics.c */
         Proactive *proactive; /* manager-proactive.c, NULL while no service opted in */
 
@@ -133,6 +135,12 @@ int manager_watch_stops(Manager *m);
 /* manager-bus.c: the org.cgpersist1 API for cgctl. Setup registers the
  * object and takes the name; the emitters send signals (no-ops before). */
 int manager_bus_setup(Manager *m);
+/* The same API on another connection (the private socket's). */
+int manager_bus_add_api(Manager *m, sd_bus *bus);
+
+/* manager-private.c: RUN_DIR/private, the API without the system bus. */
+int manager_private_setup(Manager *m);
+void manager_private_free(Manager *m);
 void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r);
 void manager_bus_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual);
 /* A retire job failed: answers the Retire calls waiting for it. */

@@ -3,7 +3,8 @@
 # names with "/", "..", bad escapes, control characters, 4 KiB names and
 # non-UTF-8 bytes, through cgctl (refused before the bus) and straight through
 # busctl (refused by the daemon, InvalidArgs naming the argument); wrong
-# signatures; too many names at once.
+# signatures; too many names at once; garbage and a flood of idle
+# connections on the private socket.
 # timeout: 180
 . "$CGTEST_LIB"
 
@@ -77,6 +78,40 @@ expect 1 "." bc Enable s web.service
 expect 1 "." bc GetEntity s $'\xff.service'
 # No file was written by any of it.
 ls /etc/cgpersist/conf.d/50-cgctl-cgtmany* /etc/cgpersist/conf.d/*passwd* 2>/dev/null && fail "a file was written"
+
+# --- the private socket ----------------------------------------------------------
+# cgctl's fast path: with no system bus to fall back to, cgctl still answers.
+sock=/run/cgpersist/private
+nobus() { DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent "$@"; }
+nobus cgctl status >/dev/null || fail "cgctl status by the private socket alone"
+expect 1 "No entity for 'cgtnope.service'" nobus cgctl status cgtnope.service
+nfds() { ls /proc/"$pid"/fd | wc -l; }
+fds=$(nfds)
+# Garbage instead of the handshake, and garbage after a handshake.
+head -c 65536 /dev/urandom | socat -t 2 - UNIX-CONNECT:$sock >/dev/null 2>&1 || true
+{
+	printf '\0AUTH EXTERNAL 30\r\nBEGIN\r\n'
+	head -c 65536 /dev/urandom
+} | socat -t 2 - UNIX-CONNECT:$sock >/dev/null 2>&1 || true
+# More idle connections than the daemon serves at once (64): it keeps 64,
+# turns the rest away, and cgctl goes by the system bus meanwhile.
+for ((i = 0; i < 70; i++)); do
+	sleep 307 | socat - UNIX-CONNECT:$sock >/dev/null 2>&1 &
+done
+wait_for -t 60 bash -c "(( \$(ls /proc/$pid/fd | wc -l) >= $fds + 64 ))" ||
+	fail "the daemon holds $(nfds) descriptors with 70 idle connections (had $fds)"
+sleep 2
+log "descriptors: $fds before, $(nfds) with 70 idle connections"
+(($(nfds) <= fds + 66)) || fail "the daemon holds $(nfds) descriptors, more than 64 connections' worth"
+cgctl status >/dev/null || fail "cgctl status with the private socket full"
+rc=0
+nobus cgctl status >/dev/null 2>&1 || rc=$?
+assert_eq "$rc" 3 "cgctl with the private socket full and no system bus"
+pkill -x socat || true
+pkill -f 'sleep 307' || true
+wait_for -t 60 bash -c "(( \$(ls /proc/$pid/fd | wc -l) <= $fds + 1 ))" ||
+	fail "the daemon still holds $(nfds) descriptors after the clients left (had $fds)"
+nobus cgctl status >/dev/null || fail "cgctl status by the private socket after the clients left"
 
 # --- the daemon is still the same process and still answers -----------------------
 assert_eq "$(systemctl show -P MainPID cgpersistd)" "$pid" "cgpersistd MainPID"

@@ -1,8 +1,10 @@
 #!/bin/bash
 # An unprivileged user: every read works, every change is refused (exit 4,
-# "requires root") and nothing changes. First with the installed bus policy,
+# "requires root") and nothing changes. First through the daemon's private
+# socket (cgctl's default), where the daemon's check of the caller's UID is
+# the only one; then through the system bus with the installed bus policy,
 # which stops the calls at the bus; then with a policy that lets them
-# through, so the daemon's own check of the caller's UID is what refuses.
+# through, so the daemon's own check is what refuses there too.
 # timeout: 240
 . "$CGTEST_LIB"
 
@@ -90,6 +92,14 @@ check_refused() { # WHO-SAYS-SO: every change exits 4 and changes nothing
 	assert_no_file /run/cgpersist/conf.d/50-cgctl-cgtdeny.service.conf
 }
 
+# --- the private socket: the daemon alone decides -------------------------------
+ls -l /run/cgpersist/private
+assert_eq "$(stat -c %A /run/cgpersist/private)" srw-rw-rw- "mode of the private socket"
+check_reads
+check_refused daemon
+
+# --- the system bus ---------------------------------------------------------------
+export CGCTL_SYSTEM_BUS=1
 check_reads
 check_refused bus
 # The same via busctl: the bus policy denies the method outright.

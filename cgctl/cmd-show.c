@@ -76,10 +76,7 @@ static const char *col_size(char buf[static CGCTL_FMT_MAX], uint64_t v) {
 }
 
 static const char *col_u64(char buf[static CGCTL_FMT_MAX], uint64_t v) {
-        if (v == UINT64_MAX)
-                return "-";
-        snprintf(buf, CGCTL_FMT_MAX, "%" PRIu64, v);
-        return buf;
+        return v == UINT64_MAX ? "-" : format_u64(buf, CGCTL_FMT_MAX, v);
 }
 
 static int print_entity_table(const EntityColumns *c) {

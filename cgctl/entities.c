@@ -179,8 +179,24 @@ static int read_column(sd_bus_message *m, EntityColumns *c, unsigned col, bool *
                 return 0;
         }
 
-        /* Strings and booleans, one by one: read them into place once the
-         * row count is known; the first column of a reply is "slice". */
+        if (type == 'b' && *sized) {
+                /* Booleans are 32-bit on the wire: the whole array at once. */
+                const int32_t *p;
+                size_t size;
+
+                r = sd_bus_message_read_array(m, 'b', (const void **) &p, &size);
+                if (r < 0)
+                        return r;
+                if (size / sizeof *p != c->n)
+                        return -EBADMSG;
+                bool *dst = *bool_column(c, col);
+                for (size_t i = 0; i < c->n; i++)
+                        dst[i] = p[i] != 0;
+                return 0;
+        }
+
+        /* Strings, one by one: read them into place once the row count is
+         * known; the first column of a reply is "slice". */
         r = sd_bus_message_enter_container(m, 'a', contents);
         if (r <= 0)
                 return r < 0 ? r : -EBADMSG;

@@ -21,6 +21,8 @@ int parse_size(const char *s, uint64_t *ret);
  * SIZE_INFINITY. Returns buf. buf must hold at least FORMAT_BYTES_MAX. */
 #define FORMAT_BYTES_MAX 16
 char *format_bytes(char *buf, size_t len, uint64_t v);
+/* v in decimal, as snprintf("%" PRIu64) would (cut to len - 1). Returns buf. */
+char *format_u64(char *buf, size_t len, uint64_t v);
 
 /* Durations: "500ms", "2s", "1min", "1h", "1.5s", "1min 30s", or a plain
  * number of seconds. Units: us/usec, ms/msec, s/sec/second(s),

@@ -137,6 +137,17 @@ TEST(format_bytes_small_buffer) {
         CHECK(format_bytes(NULL, 0, 1) == NULL);
 }
 
+TEST(format_u64_values) {
+        char buf[24], small[3];
+
+        CHECK_STR(format_u64(buf, sizeof buf, 0), "0");
+        CHECK_STR(format_u64(buf, sizeof buf, 42), "42");
+        CHECK_STR(format_u64(buf, sizeof buf, UINT64_MAX), "18446744073709551615");
+        /* cut as snprintf() would */
+        CHECK_STR(format_u64(small, sizeof small, 12345), "12");
+        CHECK(format_u64(NULL, 0, 1) == NULL);
+}
+
 TEST(format_parse_roundtrip) {
         static const uint64_t values[] = { 0, 1, 1000, K, 3 * M, 7 * G, 2 * T };
         char buf[FORMAT_BYTES_MAX];

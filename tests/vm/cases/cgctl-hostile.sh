@@ -85,8 +85,9 @@ sock=/run/cgpersist/private
 nobus() { DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent "$@"; }
 nobus cgctl status >/dev/null || fail "cgctl status by the private socket alone"
 expect 1 "No entity for 'cgtnope.service'" nobus cgctl status cgtnope.service
-nfds() { ls /proc/"$pid"/fd | wc -l; }
-fds=$(nfds)
+# The daemon's sockets (a connection may hold a pidfd too, on systemd 257).
+nsocks() { find /proc/"$pid"/fd -lname 'socket:*' | wc -l; }
+socks=$(nsocks)
 # Garbage instead of the handshake, and garbage after a handshake.
 head -c 65536 /dev/urandom | socat -t 2 - UNIX-CONNECT:$sock >/dev/null 2>&1 || true
 {
@@ -98,19 +99,19 @@ head -c 65536 /dev/urandom | socat -t 2 - UNIX-CONNECT:$sock >/dev/null 2>&1 || 
 for ((i = 0; i < 70; i++)); do
 	sleep 307 | socat - UNIX-CONNECT:$sock >/dev/null 2>&1 &
 done
-wait_for -t 60 bash -c "(( \$(ls /proc/$pid/fd | wc -l) >= $fds + 64 ))" ||
-	fail "the daemon holds $(nfds) descriptors with 70 idle connections (had $fds)"
+wait_for -t 60 bash -c "(( \$(find /proc/$pid/fd -lname 'socket:*' | wc -l) >= $socks + 64 ))" ||
+	fail "the daemon holds $(nsocks) sockets with 70 idle connections (had $socks)"
 sleep 2
-log "descriptors: $fds before, $(nfds) with 70 idle connections"
-(($(nfds) <= fds + 66)) || fail "the daemon holds $(nfds) descriptors, more than 64 connections' worth"
+log "sockets: $socks before, $(nsocks) with 70 idle connections"
+(($(nsocks) == socks + 64)) || fail "the daemon holds $(nsocks) sockets, not $socks + 64 connections"
 cgctl status >/dev/null || fail "cgctl status with the private socket full"
 rc=0
 nobus cgctl status >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 3 "cgctl with the private socket full and no system bus"
 pkill -x socat || true
 pkill -f 'sleep 307' || true
-wait_for -t 60 bash -c "(( \$(ls /proc/$pid/fd | wc -l) <= $fds + 1 ))" ||
-	fail "the daemon still holds $(nfds) descriptors after the clients left (had $fds)"
+wait_for -t 60 bash -c "(( \$(find /proc/$pid/fd -lname 'socket:*' | wc -l) == $socks ))" ||
+	fail "the daemon still holds $(nsocks) sockets after the clients left (had $socks)"
 nobus cgctl status >/dev/null || fail "cgctl status by the private socket after the clients left"
 
 # --- the daemon is still the same process and still answers -----------------------

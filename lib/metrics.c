@@ -117,12 +117,25 @@ static void buf_label_value(Buf *b, const char *s) {
         }
 }
 
+static void buf_u64(Buf *b, uint64_t v) {
+        char t[24], *p = t + sizeof t;
+
+        do
+                *--p = (char) ('0' + v % 10);
+        while ((v /= 10) > 0);
+        buf_append(b, p, t + sizeof t - p);
+}
+
+/* labels: every entity's `{entity="…",service="…"} `, escaped once and laid
+ * end to end; label_end[i] is where entity i's ends. Without printf per
+ * sample: a thousand entities are ten thousand samples. */
 static void render_family(Buf *b, const MetricFamily *f, const MetricsEntity *entities, size_t n,
-                          MetricsFormat format) {
+                          const Buf *labels, const size_t *label_end, MetricsFormat format) {
         const char *suffix = f->type == METRIC_COUNTER ? "_total" : "";
         const char *type = f->type == METRIC_COUNTER ? "counter" : "gauge";
         /* The family name as the format wants it in HELP and TYPE lines. */
         const char *fsuffix = format == METRICS_PROMETHEUS ? suffix : "";
+        size_t name_len = strlen(f->name), suffix_len = strlen(suffix);
 
         buf_printf(b, "# HELP %s%s %s\n", f->name, fsuffix, f->help);
         buf_printf(b, "# TYPE %s%s %s\n", f->name, fsuffix, type);
@@ -131,14 +144,15 @@ static void render_family(Buf *b, const MetricFamily *f, const MetricsEntity *en
 
         for (size_t i = 0; i < n; i++) {
                 uint64_t v = *(const uint64_t *) ((const char *) &entities[i] + f->offset);
+                size_t start = i > 0 ? label_end[i - 1] : 0;
 
                 if (v == UINT64_MAX)
                         continue;
-                buf_printf(b, "%s%s{entity=\"", f->name, suffix);
-                buf_label_value(b, entities[i].entity);
-                buf_printf(b, "\",service=\"");
-                buf_label_value(b, entities[i].service);
-                buf_printf(b, "\"} %" PRIu64 "\n", v);
+                buf_append(b, f->name, name_len);
+                buf_append(b, suffix, suffix_len);
+                buf_append(b, labels->p + start, label_end[i] - start);
+                buf_u64(b, v);
+                buf_append(b, "\n", 1);
         }
 }
 
@@ -151,8 +165,25 @@ int metrics_render(const MetricsEntity *entities, size_t n, MetricsFormat format
         buf_printf(&b, "# HELP cgpersist_entities Entities (persistent service slices) the daemon keeps.\n");
         buf_printf(&b, "# TYPE cgpersist_entities gauge\n");
         buf_printf(&b, "cgpersist_entities %zu\n", n);
-        for (size_t i = 0; i < ELEMENTSOF(families); i++)
-                render_family(&b, &families[i], entities, n, format);
+        Buf labels = {};
+        size_t *label_end = calloc(MAX(n, (size_t) 1), sizeof *label_end);
+
+        if (!label_end)
+                b.error = -ENOMEM;
+        for (size_t i = 0; label_end && i < n; i++) {
+                buf_append(&labels, "{entity=\"", strlen("{entity=\""));
+                buf_label_value(&labels, entities[i].entity);
+                buf_append(&labels, "\",service=\"", strlen("\",service=\""));
+                buf_label_value(&labels, entities[i].service);
+                buf_append(&labels, "\"} ", strlen("\"} "));
+                label_end[i] = labels.len;
+        }
+        if (labels.error < 0)
+                b.error = labels.error;
+        for (size_t i = 0; b.error >= 0 && i < ELEMENTSOF(families); i++)
+                render_family(&b, &families[i], entities, n, &labels, label_end, format);
+        free(labels.p);
+        free(label_end);
         if (format == METRICS_OPENMETRICS)
                 buf_printf(&b, "# EOF\n");
 

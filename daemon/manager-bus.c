@@ -695,7 +695,7 @@ static int method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *
         };
         for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
                 uint64_t v;
-                if (cgroupfs_read_u64(m->cgfs, cgpath, limits[i][0], &v) < 0)
+                if (manager_read_u64(m, cgpath, limits[i][0], &v) < 0)
                         continue;
                 r = kv_t(reply, limits[i][1], v);
                 if (r < 0)

@@ -45,7 +45,7 @@ static CgroupFiles *files(Manager *m) {
         return m->cgfiles;
 }
 
-static int read_u64(Manager *m, const char *cgpath, const char *file, uint64_t *ret) {
+int manager_read_u64(Manager *m, const char *cgpath, const char *file, uint64_t *ret) {
         CgroupFiles *c = files(m);
 
         return c ? cgfiles_read_u64(c, cgpath, file, ret) : cgroupfs_read_u64(m->cgfs, cgpath, file, ret);
@@ -93,12 +93,12 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                         u.pending = true;
                         continue;
                 }
-                if (live[i]->cgroup && read_u64(m, live[i]->cgroup, "memory.current", &cur) >= 0)
+                if (live[i]->cgroup && manager_read_u64(m, live[i]->cgroup, "memory.current", &cur) >= 0)
                         u.instances_current += cur;
         }
 
         if (slice_cgroup_path(e->slice, &cgpath) >= 0) {
-                if (read_u64(m, cgpath, "memory.current", &u.memory_current) < 0)
+                if (manager_read_u64(m, cgpath, "memory.current", &u.memory_current) < 0)
                         u.memory_current = UINT64_MAX;
                 if (read_cgroup_stat(m, cgpath, &st) >= 0) {
                         u.dying_descendants = st.nr_dying_descendants;

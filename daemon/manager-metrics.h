@@ -22,6 +22,9 @@ typedef struct EntityUsage {
         bool retiring; /* a retire job is under way */
 } EntityUsage;
 
+/* A number of a cgroup file, through the kept-open files. */
+int manager_read_u64(Manager *m, const char *cgpath, const char *file, uint64_t *ret);
+
 /* Measures one entity. */
 void manager_measure_entity(Manager *m, const EntityState *e, EntityUsage *ret);
 /* Measures every entity of the state at once (one pass over the tracked

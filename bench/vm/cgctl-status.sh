@@ -102,17 +102,42 @@ for ((waited = 0; waited < 300; waited += 3)); do
 done
 bench daemon_idle "cpu_ms_per_3s=$idle_ms" "waited_s=$waited"
 
+# The same command by the private socket (cgctl's default) and by the
+# system bus, call by call in turn, so that neither gets the quieter moments.
+measure_paths() { # NAME CMD...
+	local name=$1 i k t c
+	local -a wall=(0 0) cpu=(0 0)
+	shift
+	"$@" >/dev/null
+	CGCTL_SYSTEM_BUS=1 "$@" >/dev/null
+	for ((i = 0; i < 2 * calls; i++)); do
+		k=$((i % 2))
+		c=$(cpu_ns)
+		t=${EPOCHREALTIME/./}
+		if ((k == 0)); then
+			"$@" >/dev/null
+		else
+			CGCTL_SYSTEM_BUS=1 "$@" >/dev/null
+		fi
+		wall[k]=$((wall[k] + ${EPOCHREALTIME/./} - t))
+		cpu[k]=$((cpu[k] + $(cpu_ns) - c))
+	done
+	for k in 0 1; do
+		bench "$name$([[ $k == 1 ]] && echo _system_bus)" \
+			"wall_ms=$(awk -v t="${wall[k]}" -v n="$calls" 'BEGIN { printf "%.1f", t / n / 1000 }')" \
+			"daemon_cpu_ms=$(awk -v c="${cpu[k]}" -v n="$calls" 'BEGIN { printf "%.1f", c / n / 1e6 }')" \
+			"calls=$calls"
+	done
+}
+
 # Baselines: what any call costs before cgpersistd does anything: starting
 # cgctl (libsystemd and its libraries) and a D-Bus round trip to the daemon.
 measure base_cgctl_version cgctl --version
 measure base_busctl_ping busctl call org.cgpersist1 /org/cgpersist1 org.freedesktop.DBus.Peer Ping
-measure cgctl_status cgctl status
-# The same through the system bus instead of the daemon's private socket.
-CGCTL_SYSTEM_BUS=1 measure cgctl_status_system_bus cgctl status
-measure cgctl_metrics cgctl metrics
-measure cgctl_list_json cgctl --json list
-measure cgctl_status_one cgctl status cgbench-0.service
-CGCTL_SYSTEM_BUS=1 measure cgctl_status_one_system_bus cgctl status cgbench-0.service
+measure_paths cgctl_status cgctl status
+measure_paths cgctl_metrics cgctl metrics
+measure_paths cgctl_list_json cgctl --json list
+measure_paths cgctl_status_one cgctl status cgbench-0.service
 bench status_bytes "$(cgctl status | wc -c)"
 # Descriptors the daemon holds (it keeps the files it measures open) and
 # its limit.

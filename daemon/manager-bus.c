@@ -1477,8 +1477,8 @@ int manager_bus_add_api(Manager *m, sd_bus *bus) {
         if (!b)
                 return -ESTALE;
         /* Floating: it goes with the connection, which goes before b. */
-        return sd_bus_add_object_vtable(bus, NULL, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE, manager_vtable,
-                                        b);
+        return sd_bus_add_object_vtable(bus, NULL, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE,
+                                        manager_vtable, b);
 }
 
 /* ---- signals and deferred replies --------------------------------------- */

@@ -112,7 +112,8 @@ static int on_connection(sd_event_source *source, int fd, uint32_t revents, void
         cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) {
                 if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                        log_warning_errno(-errno, "Failed to accept a connection on %s, ignoring: %m", s->path);
+                        log_warning_errno(-errno, "Failed to accept a connection on %s, ignoring: %m",
+                                          s->path);
                 return 0;
         }
         if (s->n_conns >= PRIVATE_CONNECTIONS_MAX) {

@@ -69,9 +69,60 @@ static bool tracked_is_live(const Tracked *t) {
         return t->invocation_id != NULL;
 }
 
-/* live: the live tracked units of e->slice. */
+/* cgroup.stat counts dying cgroups over a whole subtree: where a parent has
+ * none below it, none of its children has any. Every entity's parent is
+ * system.slice, so on a host without dying cgroups one read stands for a
+ * thousand, of the costliest file the daemon measures (6.12 formats a line
+ * per controller). Where the parent has some, each entity is read. */
+#define PARENTS_MAX 4
+
+typedef struct Parent {
+        char *cgpath;
+        bool none_dying; /* no dying cgroup and no dying memcg below */
+        uint64_t dying_memcgs; /* then 0, or UINT64_MAX if the kernel does not count them */
+} Parent;
+
+typedef struct Parents {
+        Parent p[PARENTS_MAX];
+        size_t n;
+} Parents;
+
+static void parents_done(Parents *ps) {
+        for (size_t i = 0; i < ps->n; i++)
+                free(ps->p[i].cgpath);
+}
+
+/* The parent of cgpath, read once per pass; NULL when not known. */
+static const Parent *parent_of(Manager *m, Parents *ps, const char *cgpath) {
+        const char *slash = strrchr(cgpath, '/');
+        size_t len = slash ? (size_t) (slash - cgpath) : 0;
+        CgroupStat st;
+        Parent *p;
+
+        if (len == 0)
+                return NULL;
+        for (size_t i = 0; i < ps->n; i++)
+                if (strlen(ps->p[i].cgpath) == len && strncmp(ps->p[i].cgpath, cgpath, len) == 0)
+                        return &ps->p[i];
+        if (ps->n >= PARENTS_MAX)
+                return NULL;
+        p = &ps->p[ps->n];
+        *p = (Parent){ .cgpath = strndup(cgpath, len) };
+        if (!p->cgpath)
+                return NULL;
+        ps->n++;
+        if (read_cgroup_stat(m, p->cgpath, &st) >= 0 && st.nr_dying_descendants == 0 &&
+            (st.nr_dying_subsys_memory == 0 || st.nr_dying_subsys_memory == UINT64_MAX)) {
+                p->none_dying = true;
+                p->dying_memcgs = st.nr_dying_subsys_memory;
+        }
+        return p;
+}
+
+/* live: the live tracked units of e->slice. parents: NULL to read the
+ * entity's own cgroup.stat whatever its parent says. */
 static void measure(Manager *m, const EntityState *e, Tracked *const *live, size_t n_live, bool configured,
-                    EntityUsage *ret) {
+                    Parents *parents, EntityUsage *ret) {
         _cleanup_free_ char *cgpath = NULL;
         EntityUsage u = {
                 .memory_current = UINT64_MAX,
@@ -98,9 +149,17 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
         }
 
         if (slice_cgroup_path(e->slice, &cgpath) >= 0) {
+                const Parent *p = NULL;
+
                 if (manager_read_u64(m, cgpath, "memory.current", &u.memory_current) < 0)
                         u.memory_current = UINT64_MAX;
-                if (read_cgroup_stat(m, cgpath, &st) >= 0) {
+                else if (parents)
+                        /* Only for a cgroup that exists: a missing one is unknown. */
+                        p = parent_of(m, parents, cgpath);
+                if (p && p->none_dying) {
+                        u.dying_descendants = 0;
+                        u.dying_memcgs = p->dying_memcgs;
+                } else if (read_cgroup_stat(m, cgpath, &st) >= 0) {
                         u.dying_descendants = st.nr_dying_descendants;
                         u.dying_memcgs = st.nr_dying_subsys_memory;
                 }
@@ -142,7 +201,7 @@ void manager_measure_entity(Manager *m, const EntityState *e, EntityUsage *ret) 
 
         if (manager_live_instances(m, e->slice, &live, &n) < 0)
                 n = 0; /* measured without instances: persistent overstated */
-        measure(m, e, live, n, manager_find_desired(m, e->slice) != NULL, ret);
+        measure(m, e, live, n, manager_find_desired(m, e->slice) != NULL, NULL, ret);
 }
 
 static int cmp_tracked_slice(const void *a, const void *b) {
@@ -189,6 +248,7 @@ int manager_measure_all(Manager *m, EntityUsage **ret) {
         if (!u)
                 return -ENOMEM;
         cgfiles_pass_begin(files(m));
+        _cleanup_(parents_done) Parents parents = {};
         for (size_t i = 0; i < m->state->n_entities; i++) {
                 const EntityState *e = &m->state->entities[i];
                 size_t lo = 0, hi = n;
@@ -205,7 +265,7 @@ int manager_measure_all(Manager *m, EntityUsage **ret) {
                         end++;
                 bool configured =
                         desired && bsearch(&e->slice, desired, m->n_desired, sizeof *desired, cmp_str);
-                measure(m, e, live ? live + lo : NULL, end - lo, configured, &u[i]);
+                measure(m, e, live ? live + lo : NULL, end - lo, configured, &parents, &u[i]);
         }
         /* Every entity and live instance was read: close the rest. */
         cgfiles_sweep(m->cgfiles);

@@ -138,6 +138,19 @@ measure_paths cgctl_status cgctl status
 measure_paths cgctl_metrics cgctl metrics
 measure_paths cgctl_list_json cgctl --json list
 measure_paths cgctl_status_one cgctl status cgbench-0.service
+# The daemon reads each entity's cgroup.stat only when system.slice has
+# dying cgroups below it: measure that case too, with one made by a service
+# that leaves page cache behind.
+dd if=/dev/urandom of=/srv/disk/cgbench-cache bs=1M count=16 status=none
+sync
+echo 3 >/proc/sys/vm/drop_caches
+systemd-run --wait --quiet cat /srv/disk/cgbench-cache >/dev/null
+dying=$(awk '$1 == "nr_dying_descendants" { print $2 }' /sys/fs/cgroup/system.slice/cgroup.stat)
+bench dying_below_system_slice "$dying"
+if ((dying > 0)); then
+	measure cgctl_status_with_dying cgctl status
+	measure cgctl_list_json_with_dying cgctl --json list
+fi
 bench status_bytes "$(cgctl status | wc -c)"
 # Descriptors the daemon holds (it keeps the files it measures open) and
 # its limit.
@@ -147,5 +160,5 @@ bench metrics_bytes "$(cgctl metrics | wc -c)"
 
 # Cleanup, best effort: the VM is powered off after the last case anyway.
 systemctl stop cgbench-0.service
-rm -f "$conf" /etc/systemd/system/cgbench-*.service /run/systemd/system/cgpersistd.service.d/90-bench.conf
+rm -f "$conf" /etc/systemd/system/cgbench-*.service /srv/disk/cgbench-cache /run/systemd/system/cgpersistd.service.d/90-bench.conf
 systemctl daemon-reload

@@ -141,8 +141,12 @@ static int sort_rows(EntityColumns *c) {
                 return -ENOMEM;
         for (size_t i = 0; i < c->n; i++)
                 c->order[i] = i;
-        if (c->n > 1)
-                qsort_r(c->order, c->n, sizeof *c->order, cmp_slice, c->slice);
+        /* The daemon keeps its entities sorted: check, do not sort again. */
+        for (size_t i = 1; i < c->n; i++)
+                if (cmp_slice(&c->order[i - 1], &c->order[i], c->slice) > 0) {
+                        qsort_r(c->order, c->n, sizeof *c->order, cmp_slice, c->slice);
+                        break;
+                }
         return 0;
 }
 

@@ -210,29 +210,15 @@ static int cmp_tracked_slice(const void *a, const void *b) {
         return strcmp(x->slice, y->slice);
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 int manager_measure_all(Manager *m, EntityUsage **ret) {
         _cleanup_free_ Tracked **live = NULL;
-        _cleanup_free_ const char **desired = NULL;
         EntityUsage *u;
-        size_t n = 0;
+        size_t n = 0, d = 0, l = 0;
 
-        /* Sorted desired slices too: with a thousand entities, a linear
-         * lookup each is a million string compares per call. */
-        if (m->n_desired > 0) {
-                desired = calloc(m->n_desired, sizeof *desired);
-                if (!desired)
-                        return -ENOMEM;
-                for (size_t i = 0; i < m->n_desired; i++)
-                        desired[i] = m->desired[i].slice;
-                qsort(desired, m->n_desired, sizeof *desired, cmp_str);
-        }
-
-        /* Sort the live units by slice once; then every entity finds its
-         * instances by binary search, not by a walk over all units. */
+        /* Entities (lib/state.c) and desired slices are kept sorted by
+         * slice, and the live units are sorted here: one walk along all
+         * three, a string compare or two per entity, not a search each
+         * (with a thousand entities, thousands of compares a call). */
         if (m->n_tracked > 0) {
                 live = calloc(m->n_tracked, sizeof *live);
                 if (!live)
@@ -251,21 +237,17 @@ int manager_measure_all(Manager *m, EntityUsage **ret) {
         _cleanup_(parents_done) Parents parents = {};
         for (size_t i = 0; i < m->state->n_entities; i++) {
                 const EntityState *e = &m->state->entities[i];
-                size_t lo = 0, hi = n;
+                bool configured = false;
+                size_t lo;
 
-                while (lo < hi) {
-                        size_t mid = lo + (hi - lo) / 2;
-                        if (strcmp(live[mid]->slice, e->slice) < 0)
-                                lo = mid + 1;
-                        else
-                                hi = mid;
-                }
-                size_t end = lo;
-                while (end < n && streq(live[end]->slice, e->slice))
-                        end++;
-                bool configured =
-                        desired && bsearch(&e->slice, desired, m->n_desired, sizeof *desired, cmp_str);
-                measure(m, e, live ? live + lo : NULL, end - lo, configured, &parents, &u[i]);
+                while (d < m->n_desired && strcmp(m->desired[d].slice, e->slice) < 0)
+                        d++;
+                configured = d < m->n_desired && streq(m->desired[d].slice, e->slice);
+                while (l < n && strcmp(live[l]->slice, e->slice) < 0)
+                        l++;
+                for (lo = l; l < n && streq(live[l]->slice, e->slice); l++)
+                        ;
+                measure(m, e, live ? live + lo : NULL, l - lo, configured, &parents, &u[i]);
         }
         /* Every entity and live instance was read: close the rest. */
         cgfiles_sweep(m->cgfiles);

@@ -30,6 +30,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "path.h"
+#include "sorted.h"
 #include "state.h"
 #include "timeutil.h"
 
@@ -71,18 +72,50 @@ State *state_free(State *s) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(State *, state_free);
 
+/* Entities are kept sorted by slice: a lookup is a binary search, and a
+ * listing comes out in the order cgctl shows it. */
+static size_t entity_index(const State *s, const char *slice, bool *found) {
+        return sorted_search_str(s->entities, s->n_entities, sizeof(EntityState),
+                                 offsetof(EntityState, slice), slice, found);
+}
+
 EntityState *state_find(State *s, const char *slice) {
+        bool found;
+        size_t i;
+
         if (!s || !slice)
                 return NULL;
-        for (size_t i = 0; i < s->n_entities; i++)
-                if (streq(s->entities[i].slice, slice))
-                        return &s->entities[i];
-        return NULL;
+        i = entity_index(s, slice, &found);
+        return found ? &s->entities[i] : NULL;
+}
+
+/* Takes e over and puts it in its place; NULL if that slice is taken
+ * (e untouched) or on -ENOMEM (*ret_error says which). */
+static EntityState *insert_entity(State *s, EntityState *e, int *ret_error) {
+        EntityState *n;
+        bool found;
+        size_t i = entity_index(s, e->slice, &found);
+
+        if (found) {
+                *ret_error = -EEXIST;
+                return NULL;
+        }
+        n = realloc(s->entities, (s->n_entities + 1) * sizeof(EntityState));
+        if (!n) {
+                *ret_error = -ENOMEM;
+                return NULL;
+        }
+        s->entities = n;
+        memmove(n + i + 1, n + i, (s->n_entities - i) * sizeof(EntityState));
+        n[i] = *e;
+        s->n_entities++;
+        return &n[i];
 }
 
 int state_add(State *s, const char *slice, const char *service, uint64_t now_usec, EntityState **ret) {
-        EntityState *e, *n;
+        EntityState *e;
         char *sl, *sv;
+        int r;
 
         if (!s || isempty(slice) || !service)
                 return -EINVAL;
@@ -102,20 +135,18 @@ int state_add(State *s, const char *slice, const char *service, uint64_t now_use
                 return -ENOMEM;
         }
 
-        n = realloc(s->entities, (s->n_entities + 1) * sizeof(EntityState));
-        if (!n) {
+        e = insert_entity(s,
+                          &(EntityState){
+                                  .slice = sl,
+                                  .service = sv,
+                                  .created_usec = now_usec,
+                          },
+                          &r);
+        if (!e) {
                 free(sl);
                 free(sv);
-                return -ENOMEM;
+                return r;
         }
-        s->entities = n;
-
-        e = &s->entities[s->n_entities++];
-        *e = (EntityState){
-                .slice = sl,
-                .service = sv,
-                .created_usec = now_usec,
-        };
 
         if (ret)
                 *ret = e;
@@ -578,25 +609,25 @@ int state_parse(const char *text, State **ret, unsigned *ret_line) {
 
                 } else if (line_is(p, eol, "entity", &rest)) {
                         EntityState e = {};
-                        EntityState *n;
 
                         r = parse_fields(rest, eol, &e, entity_fields, ELEMENTSOF(entity_fields));
                         if (r < 0)
                                 goto fail;
-                        if (isempty(e.slice) || state_find(s, e.slice)) {
+                        if (isempty(e.slice)) {
                                 entity_state_done(&e);
                                 r = -EBADMSG;
                                 goto fail;
                         }
-
-                        n = realloc(s->entities, (s->n_entities + 1) * sizeof(EntityState));
-                        if (!n) {
+                        /* Its instance lines follow: current stays valid
+                         * until the next entity is inserted. */
+                        current = insert_entity(s, &e, &r);
+                        if (!current) {
                                 entity_state_done(&e);
-                                return -ENOMEM;
+                                if (r == -ENOMEM)
+                                        return r;
+                                r = -EBADMSG; /* the slice twice */
+                                goto fail;
                         }
-                        s->entities = n;
-                        s->entities[s->n_entities] = e;
-                        current = &s->entities[s->n_entities++];
 
                 } else if (line_is(p, eol, "instance", &rest)) {
                         InstanceRecord ir = {};

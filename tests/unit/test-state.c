@@ -224,18 +224,52 @@ TEST(parse_known_text) {
 
         CHECK_INT(state_parse(text, &s, NULL), 0);
         CHECK_INT(s->n_entities, 2);
-        CHECK_STR(s->entities[0].slice, "system-web.slice");
-        CHECK_U64(s->entities[0].restarts, 2);
-        CHECK_INT(s->entities[0].n_history, 2);
-        CHECK_STR(s->entities[0].history[0].result, "exit-code");
-        CHECK_STR(s->entities[0].history[0].invocation_id, "ab");
-        CHECK_U64(s->entities[0].history[0].residual, 6);
-        CHECK_STR(s->entities[0].history[1].unit, "foo bar%.service");
-        CHECK(!s->entities[0].history[1].result);
-        CHECK(!s->entities[0].history[1].invocation_id);
-        CHECK_U64(s->entities[0].history[1].peak, UINT64_MAX);
-        CHECK_STR(s->entities[1].service, "");
-        CHECK_INT(s->entities[1].n_history, 0);
+        /* Kept sorted by slice, whatever the file's order. */
+        CHECK_STR(s->entities[0].slice, "system-b.slice");
+        CHECK_STR(s->entities[1].slice, "system-web.slice");
+        const EntityState *w = state_find(s, "system-web.slice");
+        CHECK(w == &s->entities[1]);
+        CHECK_U64(w->restarts, 2);
+        CHECK_INT(w->n_history, 2);
+        CHECK_STR(w->history[0].result, "exit-code");
+        CHECK_STR(w->history[0].invocation_id, "ab");
+        CHECK_U64(w->history[0].residual, 6);
+        CHECK_STR(w->history[1].unit, "foo bar%.service");
+        CHECK(!w->history[1].result);
+        CHECK(!w->history[1].invocation_id);
+        CHECK_U64(w->history[1].peak, UINT64_MAX);
+        CHECK_STR(s->entities[0].service, "");
+        CHECK_INT(s->entities[0].n_history, 0);
+        state_free(s);
+}
+
+/* Added in any order, found by binary search, listed by slice; removing
+ * keeps the order. */
+TEST(sorted_by_slice) {
+        static const char *const slices[] = { "system-m.slice", "system-a.slice", "system-z.slice",
+                                              "system-b.slice", "system-a\\x2d1.slice" };
+        State *s = state_new();
+        EntityState *e;
+
+        CHECK(s);
+        for (size_t i = 0; i < ELEMENTSOF(slices); i++)
+                CHECK_INT(state_add(s, slices[i], "x.service", i, NULL), 1);
+        CHECK_INT(state_add(s, "system-b.slice", "y.service", 9, &e), 0);
+        CHECK_STR(e->service, "x.service");
+        CHECK_INT(s->n_entities, ELEMENTSOF(slices));
+        for (size_t i = 1; i < s->n_entities; i++)
+                CHECK(strcmp(s->entities[i - 1].slice, s->entities[i].slice) < 0);
+        for (size_t i = 0; i < ELEMENTSOF(slices); i++) {
+                e = state_find(s, slices[i]);
+                CHECK(e && streq(e->slice, slices[i]) && e->created_usec == i);
+        }
+        CHECK(!state_find(s, "system-c.slice"));
+        CHECK_INT(state_remove(s, "system-m.slice"), 0);
+        CHECK_INT(state_remove(s, "system-m.slice"), -ENOENT);
+        CHECK_INT(s->n_entities, ELEMENTSOF(slices) - 1);
+        for (size_t i = 1; i < s->n_entities; i++)
+                CHECK(strcmp(s->entities[i - 1].slice, s->entities[i].slice) < 0);
+        CHECK(state_find(s, "system-z.slice"));
         state_free(s);
 }
 

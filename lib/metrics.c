@@ -117,13 +117,31 @@ static void buf_label_value(Buf *b, const char *s) {
         }
 }
 
-static void buf_u64(Buf *b, uint64_t v) {
-        char t[24], *p = t + sizeof t;
+/* Room for n more bytes and the NUL: where they go, or NULL. */
+static char *buf_reserve(Buf *b, size_t n) {
+        if (b->error < 0)
+                return NULL;
+        if (b->len + n + 1 > b->allocated) {
+                size_t a = MAX(MAX(b->allocated * 2, b->len + n + 1), (size_t) 4096);
+                char *q = realloc(b->p, a);
+                if (!q) {
+                        b->error = -ENOMEM;
+                        return NULL;
+                }
+                b->p = q;
+                b->allocated = a;
+        }
+        return b->p + b->len;
+}
+
+/* v in decimal at p; returns the end. */
+static char *put_u64(char *p, uint64_t v) {
+        char t[24], *q = t + sizeof t;
 
         do
-                *--p = (char) ('0' + v % 10);
+                *--q = (char) ('0' + v % 10);
         while ((v /= 10) > 0);
-        buf_append(b, p, t + sizeof t - p);
+        return mempcpy(p, q, t + sizeof t - q);
 }
 
 /* labels: every entity's `{entity="…",service="…"} `, escaped once and laid
@@ -142,17 +160,25 @@ static void render_family(Buf *b, const MetricFamily *f, const MetricsEntity *en
         if (format == METRICS_OPENMETRICS && f->unit)
                 buf_printf(b, "# UNIT %s %s\n", f->name, f->unit);
 
+        /* A sample line is the name, the entity's labels and the value:
+         * room for it is made once and the bytes put in place. */
         for (size_t i = 0; i < n; i++) {
                 uint64_t v = *(const uint64_t *) ((const char *) &entities[i] + f->offset);
-                size_t start = i > 0 ? label_end[i - 1] : 0;
+                size_t start = i > 0 ? label_end[i - 1] : 0, label_len = label_end[i] - start;
+                char *p;
 
                 if (v == UINT64_MAX)
                         continue;
-                buf_append(b, f->name, name_len);
-                buf_append(b, suffix, suffix_len);
-                buf_append(b, labels->p + start, label_end[i] - start);
-                buf_u64(b, v);
-                buf_append(b, "\n", 1);
+                p = buf_reserve(b, name_len + suffix_len + label_len + 21);
+                if (!p)
+                        return;
+                p = mempcpy(p, f->name, name_len);
+                p = mempcpy(p, suffix, suffix_len);
+                p = mempcpy(p, labels->p + start, label_len);
+                p = put_u64(p, v);
+                *p++ = '\n';
+                *p = 0;
+                b->len = (size_t) (p - b->p);
         }
 }
 

@@ -83,20 +83,29 @@ static void buf_printf(Buf *b, const char *fmt, ...) {
         }
 }
 
-static void buf_append(Buf *b, const char *s, size_t n) {
-        if (b->error < 0 || n == 0)
-                return;
+/* Room for n more bytes and the NUL: where they go, or NULL. */
+static char *buf_reserve(Buf *b, size_t n) {
+        if (b->error < 0)
+                return NULL;
         if (b->len + n + 1 > b->allocated) {
                 size_t a = MAX(MAX(b->allocated * 2, b->len + n + 1), (size_t) 4096);
                 char *q = realloc(b->p, a);
                 if (!q) {
                         b->error = -ENOMEM;
-                        return;
+                        return NULL;
                 }
                 b->p = q;
                 b->allocated = a;
         }
-        memcpy(b->p + b->len, s, n);
+        return b->p + b->len;
+}
+
+static void buf_append(Buf *b, const char *s, size_t n) {
+        char *p;
+
+        if (n == 0 || !(p = buf_reserve(b, n)))
+                return;
+        memcpy(p, s, n);
         b->len += n;
         b->p[b->len] = 0;
 }
@@ -115,23 +124,6 @@ static void buf_label_value(Buf *b, const char *s) {
                 buf_append(b, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2);
                 s++;
         }
-}
-
-/* Room for n more bytes and the NUL: where they go, or NULL. */
-static char *buf_reserve(Buf *b, size_t n) {
-        if (b->error < 0)
-                return NULL;
-        if (b->len + n + 1 > b->allocated) {
-                size_t a = MAX(MAX(b->allocated * 2, b->len + n + 1), (size_t) 4096);
-                char *q = realloc(b->p, a);
-                if (!q) {
-                        b->error = -ENOMEM;
-                        return NULL;
-                }
-                b->p = q;
-                b->allocated = a;
-        }
-        return b->p + b->len;
 }
 
 /* v in decimal at p; returns the end. */

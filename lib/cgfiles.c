@@ -11,8 +11,8 @@
  * sweep anyway.
  *
  * The table is open addressing with linear probing, keyed by cgpath and file
- * name; it only grows between sweeps, and a sweep rebuilds it from the
- * entries read in the pass. */
+ * name; it only grows between sweeps, and a sweep that removed entries
+ * rebuilds it from those read in the pass. */
 
 #include <fcntl.h>
 
@@ -238,7 +238,7 @@ void cgfiles_pass_begin(CgroupFiles *c) {
 }
 
 void cgfiles_sweep(CgroupFiles *c) {
-        size_t kept = 0;
+        size_t kept = 0, removed = 0;
 
         if (!c || c->n_slots == 0)
                 return;
@@ -255,7 +255,12 @@ void cgfiles_sweep(CgroupFiles *c) {
                 free(e->key);
                 *e = (Entry){};
                 c->n_entries--;
+                removed++;
         }
+        /* Nothing removed (the usual pass: the same entities as the last
+         * one): the table stands as it is. */
+        if (removed == 0)
+                return;
         /* Removing from a probed table leaves holes in probe chains: put
          * the survivors in a fresh table (also shrinking it). */
         size_t n_slots = 64;

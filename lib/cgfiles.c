@@ -28,6 +28,11 @@ typedef struct Entry {
         size_t cgpath_len;
         int fd; /* -EBADF when not kept open */
         unsigned pass; /* of the last read */
+        /* cgroup.stat only (cgfiles_read_dying()): the last read found no
+         * dying cgroup below, at none_dying_usec. */
+        bool none_dying;
+        uint64_t none_dying_usec;
+        uint64_t dying_memcgs; /* of that read: 0, or UINT64_MAX if not counted */
 } Entry;
 
 struct CgroupFiles {
@@ -118,19 +123,28 @@ static int resize(CgroupFiles *c, size_t n_slots) {
         return 0;
 }
 
+/* The entry of cgpath/file, or NULL. */
+static Entry *find(CgroupFiles *c, const char *cgpath, const char *file) {
+        size_t cgpath_len = strlen(cgpath);
+
+        if (c->n_slots == 0)
+                return NULL;
+        for (size_t i = hash(cgpath, file) & (c->n_slots - 1); c->entries[i].key;
+             i = (i + 1) & (c->n_slots - 1))
+                if (entry_is(&c->entries[i], cgpath, cgpath_len, file))
+                        return &c->entries[i];
+        return NULL;
+}
+
 /* The entry of cgpath/file, added when missing; NULL when the table may not
  * grow (bounded: entries that are not kept open still take memory) or on
  * ENOMEM, and the caller reads without it. */
 static Entry *lookup(CgroupFiles *c, const char *cgpath, const char *file) {
         size_t cgpath_len = strlen(cgpath), file_len = strlen(file), i;
-        Entry *e;
+        Entry *e = find(c, cgpath, file);
 
-        if (c->n_slots > 0) {
-                for (i = hash(cgpath, file) & (c->n_slots - 1); c->entries[i].key;
-                     i = (i + 1) & (c->n_slots - 1))
-                        if (entry_is(&c->entries[i], cgpath, cgpath_len, file))
-                                return &c->entries[i];
-        }
+        if (e)
+                return e;
         if (c->n_entries >= 2 * c->max_open + 64)
                 return NULL;
         /* At most half full, so that probes stay short. */
@@ -230,6 +244,54 @@ int cgfiles_read_cgroup_stat(CgroupFiles *c, const char *cgpath, CgroupStat *ret
         if (r == 0)
                 return cgroupfs_read_cgroup_stat(c->fs, cgpath, ret);
         return cgroupfs_parse_cgroup_stat(buf, ret);
+}
+
+static bool stat_none_dying(const CgroupStat *st) {
+        return st->nr_dying_descendants == 0 &&
+                (st->nr_dying_subsys_memory == 0 || st->nr_dying_subsys_memory == UINT64_MAX);
+}
+
+int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, uint64_t max_age_usec,
+                       CgroupStat *ret) {
+        CgroupStat st;
+        Entry *e;
+        int r;
+
+        if (!c || !cgpath || !ret)
+                return -EINVAL;
+        e = lookup(c, cgpath, "cgroup.stat");
+        if (e && e->none_dying && now_usec >= e->none_dying_usec &&
+            now_usec - e->none_dying_usec < max_age_usec) {
+                e->pass = c->pass;
+                *ret = (CgroupStat){
+                        .nr_descendants = UINT64_MAX,
+                        .nr_dying_descendants = 0,
+                        .nr_dying_subsys_memory = e->dying_memcgs,
+                };
+                return 0;
+        }
+        r = cgfiles_read_cgroup_stat(c, cgpath, &st);
+        /* The read found the same entry (it exists: nothing was added, the
+         * table did not move). */
+        if (e) {
+                e->none_dying = r >= 0 && stat_none_dying(&st);
+                e->none_dying_usec = now_usec;
+                e->dying_memcgs = r >= 0 ? st.nr_dying_subsys_memory : 0;
+        }
+        if (r < 0)
+                return r;
+        *ret = st;
+        return 0;
+}
+
+void cgfiles_expire(CgroupFiles *c, const char *cgpath) {
+        Entry *e;
+
+        if (!c || !cgpath)
+                return;
+        e = find(c, cgpath, "cgroup.stat");
+        if (e)
+                e->none_dying = false;
 }
 
 void cgfiles_pass_begin(CgroupFiles *c) {

@@ -32,6 +32,19 @@ CgroupFiles *cgfiles_free(CgroupFiles *c);
 int cgfiles_read_u64(CgroupFiles *c, const char *cgpath, const char *file, uint64_t *ret);
 int cgfiles_read_cgroup_stat(CgroupFiles *c, const char *cgpath, CgroupStat *ret);
 
+/* The dying cgroups below cgpath (cgroup.stat), for a caller that asks about
+ * many cgroups on every call. A count of dying cgroups only grows when a
+ * cgroup below is removed, and falls as the kernel frees them: a read that
+ * found none below is reused until max_age_usec after it (now_usec and the
+ * time of the read on one monotonic clock), or until cgfiles_expire() on
+ * cgpath, which the caller calls when it learns of a removal below (an
+ * instance that stopped). A read that found some is not reused. A reused
+ * value has nr_descendants UINT64_MAX (not known); a fresh one is the whole
+ * cgroup.stat. */
+int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, uint64_t max_age_usec,
+                       CgroupStat *ret);
+void cgfiles_expire(CgroupFiles *c, const char *cgpath);
+
 /* A pass over everything the caller still cares about: files not read since
  * cgfiles_pass_begin() are closed by cgfiles_sweep(), so the files of
  * stopped instances and retired entities do not stay open. */

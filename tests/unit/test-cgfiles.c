@@ -189,3 +189,67 @@ TEST(bounded_and_swept) {
         cgfiles_free(c);
         cgroupfs_free(fs);
 }
+
+TEST(dying_reused_only_when_none) {
+        char *t = fixture();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        CgroupStat st;
+
+        CHECK_INT(cgfiles_new(fs, 100, &c), 0);
+
+        /* Some dying: read every time, so a count that falls is seen. */
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1000, 50, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 5);
+        CHECK_U64(st.nr_descendants, 2);
+        test_write(t, WEB "/cgroup.stat",
+                   "nr_descendants 2\nnr_dying_descendants 0\nnr_dying_subsys_memory 0\n");
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1001, 50, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 0);
+        CHECK_U64(st.nr_descendants, 2);
+
+        /* None: reused (nr_descendants unknown) while younger than the
+         * limit, even if the file says otherwise... */
+        test_write(t, WEB "/cgroup.stat",
+                   "nr_descendants 1\nnr_dying_descendants 3\nnr_dying_subsys_memory 3\n");
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1050, 50, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 0);
+        CHECK_U64(st.nr_dying_subsys_memory, 0);
+        CHECK_U64(st.nr_descendants, UINT64_MAX);
+        /* ... and read again at the limit. */
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1051, 50, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 3);
+        CHECK_U64(st.nr_descendants, 1);
+
+        /* Expired by the caller: read again at once. */
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 0\n");
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2000, 50, &st), 0);
+        CHECK_U64(st.nr_dying_subsys_memory, UINT64_MAX);
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 0\nnr_dying_descendants 1\n");
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2001, 50, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 0);
+        CHECK_U64(st.nr_dying_subsys_memory, UINT64_MAX);
+        cgfiles_expire(c, WEB);
+        cgfiles_expire(c, "no/such/cgroup");
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2002, 50, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 1);
+
+        /* A reused value counts as read in the pass: its file stays open. */
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 0\nnr_dying_descendants 0\n");
+        CHECK_INT(cgfiles_read_dying(c, WEB, 3000, 50, &st), 0);
+        CHECK_INT(cgfiles_n_open(c), 1);
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 3001, 50, &st), 0);
+        cgfiles_sweep(c);
+        CHECK_INT(cgfiles_n_open(c), 1);
+
+        /* A clock that went back is no reason to reuse; errors are errors. */
+        CHECK_INT(cgfiles_read_dying(c, WEB, 10, 50, &st), 0);
+        CHECK_U64(st.nr_descendants, 0);
+        CHECK(cgfiles_read_dying(c, "no/such", 10, 50, &st) < 0);
+        CHECK_INT(cgfiles_read_dying(NULL, WEB, 10, 50, &st), -EINVAL);
+        CHECK(cgfiles_read_dying(c, WEB "/bad", 10, 50, &st) < 0);
+
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}

@@ -255,6 +255,8 @@ static int append_entity_fields(sd_bus_message *r, const EntityState *e, const E
                 q = kv_b(r, "retiring", u->retiring);
         if (q >= 0)
                 q = kv_t(r, "created_usec", e->created_usec);
+        if (q >= 0)
+                q = kv_t(r, "proactive_reclaimed", u->proactive_reclaimed);
         return q;
 }
 
@@ -525,6 +527,7 @@ enum {
         COL_DYING_MEMCGS,
         COL_DRAINED_TOTAL,
         COL_CREATED_USEC,
+        COL_PROACTIVE_RECLAIMED,
         _COL_T_MAX,
 };
 
@@ -602,6 +605,7 @@ static int method_list_entity_columns(sd_bus_message *msg, void *userdata, sd_bu
                 t[COL_DYING_MEMCGS * rows + i] = u[i].dying_memcgs;
                 t[COL_DRAINED_TOTAL * rows + i] = es[i].drained_total;
                 t[COL_CREATED_USEC * rows + i] = es[i].created_usec;
+                t[COL_PROACTIVE_RECLAIMED * rows + i] = u[i].proactive_reclaimed;
                 instances[i] = u[i].n_instances;
                 b[i] = u[i].pending;
                 b[rows + i] = u[i].configured;
@@ -644,6 +648,9 @@ static int method_list_entity_columns(sd_bus_message *msg, void *userdata, sd_bu
                 r = append_column_b(reply, "retiring", b + 2 * rows, n);
         if (r >= 0)
                 r = append_column(reply, "created_usec", 't', t + COL_CREATED_USEC * rows, n * sizeof *t);
+        if (r >= 0)
+                r = append_column(reply, "proactive_reclaimed", 't', t + COL_PROACTIVE_RECLAIMED * rows,
+                                  n * sizeof *t);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

@@ -8,6 +8,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "manager-metrics.h"
 #include "manager.h"
 #include "path.h"
 #include "size.h"
@@ -107,6 +108,8 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                            NULL);
                 manager_bus_emit_instance_stopped(m, t->slice, r);
         }
+        /* Its cgroup is gone, perhaps as a dying one below the entity. */
+        manager_dying_expire(m, t->slice);
         t->invocation_id = (free(t->invocation_id), NULL);
         t->cgroup = (free(t->cgroup), NULL);
         t->pending = false;

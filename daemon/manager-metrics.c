@@ -20,6 +20,7 @@
 #include "manager-metrics.h"
 #include "manager-proactive.h"
 #include "path.h"
+#include "timeutil.h"
 #include "unitname.h"
 
 #define METRICS_COALESCE_USEC (UINT64_C(1000000))
@@ -56,6 +57,29 @@ static int read_cgroup_stat(Manager *m, const char *cgpath, CgroupStat *ret) {
 
         return c ? cgfiles_read_cgroup_stat(c, cgpath, ret)
                  : cgroupfs_read_cgroup_stat(m->cgfs, cgpath, ret);
+}
+
+/* In a pass over every entity: an entity that had no dying cgroup below at
+ * its last read is read again only after one of its instances stopped
+ * (manager_dying_expire()) or DYING_RECHECK_USEC later; one that had some is
+ * read each time. A thousand reads of cgroup.stat (a line per controller on
+ * 6.12) were most of a `cgctl status`; dying cgroups appear only where a
+ * cgroup is removed, which for an entity is an instance stopping, except
+ * below a delegated instance or by hand: those show within the recheck. */
+#define DYING_RECHECK_USEC (30 * UINT64_C(1000000))
+
+static int read_dying(Manager *m, const char *cgpath, CgroupStat *ret) {
+        CgroupFiles *c = files(m);
+
+        return c ? cgfiles_read_dying(c, cgpath, now_usec(CLOCK_MONOTONIC), DYING_RECHECK_USEC, ret)
+                 : cgroupfs_read_cgroup_stat(m->cgfs, cgpath, ret);
+}
+
+void manager_dying_expire(Manager *m, const char *slice) {
+        _cleanup_free_ char *cgpath = NULL;
+
+        if (m->cgfiles && slice_cgroup_path(slice, &cgpath) >= 0)
+                cgfiles_expire(m->cgfiles, cgpath);
 }
 
 static bool slice_is_retiring(Manager *m, const char *slice) {
@@ -134,8 +158,10 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                 .configured = configured,
                 .retiring = slice_is_retiring(m, e->slice),
         };
+        const ProactiveState *ps = manager_proactive_find(m, e->slice, NULL);
         CgroupStat st;
 
+        u.proactive_reclaimed = ps ? ps->reclaimed : 0;
         for (size_t i = 0; i < n_live; i++) {
                 uint64_t cur;
 
@@ -159,7 +185,7 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                 if (p && p->none_dying) {
                         u.dying_descendants = 0;
                         u.dying_memcgs = p->dying_memcgs;
-                } else if (read_cgroup_stat(m, cgpath, &st) >= 0) {
+                } else if (p ? read_dying(m, cgpath, &st) >= 0 : read_cgroup_stat(m, cgpath, &st) >= 0) {
                         u.dying_descendants = st.nr_dying_descendants;
                         u.dying_memcgs = st.nr_dying_subsys_memory;
                 }
@@ -271,7 +297,6 @@ int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
         }
         for (size_t i = 0; i < n; i++) {
                 const EntityState *e = &m->state->entities[i];
-                const ProactiveState *ps = manager_proactive_find(m, e->slice, NULL);
 
                 me[i] = (MetricsEntity){
                         .entity = e->slice,
@@ -282,7 +307,7 @@ int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
                         .restarts = e->restarts,
                         .dying_descendants = u[i].dying_descendants,
                         .drained_bytes = e->drained_total,
-                        .proactive_reclaimed_bytes = ps ? ps->reclaimed : 0,
+                        .proactive_reclaimed_bytes = u[i].proactive_reclaimed,
                 };
         }
         return metrics_render(me, n, format, ret);

@@ -20,10 +20,15 @@ typedef struct EntityUsage {
         bool pending; /* some live instance runs outside the slice */
         bool configured; /* the configuration still asks for it */
         bool retiring; /* a retire job is under way */
+        uint64_t proactive_reclaimed; /* bytes, since the daemon started */
 } EntityUsage;
 
 /* A number of a cgroup file, through the kept-open files. */
 int manager_read_u64(Manager *m, const char *cgpath, const char *file, uint64_t *ret);
+
+/* Something below the slice's cgroup was removed (an instance stopped): its
+ * dying cgroups are read afresh at the next pass. */
+void manager_dying_expire(Manager *m, const char *slice);
 
 /* Measures one entity. */
 void manager_measure_entity(Manager *m, const EntityState *e, EntityUsage *ret);

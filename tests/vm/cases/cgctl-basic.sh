@@ -16,8 +16,9 @@ snippet=$confd/50-cgctl-$svc.conf
 
 cleanup() {
 	systemctl stop cgtest-monitor.service 2>/dev/null || true
-	systemctl stop "$svc" "$idle" 2>/dev/null || true
-	rm -f /etc/systemd/system/"$svc" /etc/systemd/system/"$idle" "$confd"/50-cgctl-cgt*.conf \
+	systemctl stop "$svc" "$idle" cgtdyer.service 2>/dev/null || true
+	rm -f /etc/systemd/system/"$svc" /etc/systemd/system/"$idle" /etc/systemd/system/cgtdyer.service \
+		/etc/systemd/system/cgtquiet.service "$confd"/50-cgctl-cgt*.conf \
 		/run/cgpersist/conf.d/50-cgctl-cgt*.conf "$confd"/99-cgtest-bad.conf "$confd"/60-cgtest-hand.conf
 	systemctl daemon-reload
 	systemctl -q is-active cgpersistd && cgctl reload || true
@@ -193,6 +194,56 @@ systemd-run --wait --quiet cat /srv/disk/cgtest-dying >/dev/null
 log "dying below system.slice: $(sed -n 's/^nr_dying_descendants //p' /sys/fs/cgroup/system.slice/cgroup.stat)"
 wait_for -t 20 list_dying_matches || fail "list's dying counts are not cgroup.stat's, with a dying cgroup in system.slice"
 rm -f /srv/disk/cgtest-dying
+
+# --- a dying cgroup appears below an entity -----------------------------------
+# The list reuses an entity's count of none until one of its instances stops,
+# or for 30 s: an instance that leaves page cache behind (drain = none) shows
+# as soon as it stopped; a cgroup removed by hand below an entity that never
+# ran anything, which the daemon is not told of, within the 30 s.
+dyer=cgtdyer.service quiet=cgtquiet.service
+dd if=/dev/urandom of="$CGTEST_DISK/cgt/dyer" bs=1M count=8 status=none
+cat >/etc/systemd/system/$dyer <<EOF
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'cat $CGTEST_DISK/cgt/dyer >/dev/null; sleep 2'
+EOF
+printf '[Service]\nExecStart=/bin/sleep infinity\n' >/etc/systemd/system/$quiet
+printf '[service %s]\ndrain = none\n[service %s]\n' "$dyer" "$quiet" >"$confd/50-cgctl-$dyer.conf"
+systemctl daemon-reload
+cgctl reload
+slice_of() { cgctl --json status "$1" 2>/dev/null | jq -r '.[0].slice // empty'; }
+dying_in_list() { cgctl --json list | jq -r --arg s "$1" '.[] | select(.slice == $s) | .dying_descendants'; }
+dying_in_kernel() { sed -n 's/^nr_dying_descendants //p' "/sys/fs/cgroup/system.slice/$1/cgroup.stat"; }
+list_has_kernels() { [[ $(dying_in_list "$1") == "$(dying_in_kernel "$1")" ]]; }
+has_cgroup() { [[ -n $1 && -d /sys/fs/cgroup/system.slice/$1 ]]; }
+entities_up() { dslice=$(slice_of $dyer) && qslice=$(slice_of $quiet) && has_cgroup "$dslice" && has_cgroup "$qslice"; }
+wait_for -t 20 entities_up || fail "no entities with cgroups for $dyer and $quiet"
+for s in "$dslice" "$qslice"; do
+	assert_eq "$(dying_in_kernel "$s")" 0 "$s: no dying cgroup yet"
+	assert_eq "$(dying_in_list "$s")" 0 "$s: the list says none"
+done
+sync
+echo 3 >/proc/sys/vm/drop_caches
+systemctl start "$dyer"
+log "$dslice after $dyer ran: $(tr '\n' ' ' <"/sys/fs/cgroup/system.slice/$dslice/cgroup.stat")"
+if (($(dying_in_kernel "$dslice") > 0)); then
+	wait_for -t 10 list_has_kernels "$dslice" ||
+		fail "$dslice: the list says $(dying_in_list "$dslice") dying after an instance stopped, the kernel $(dying_in_kernel "$dslice")"
+else
+	log "SKIP: the kernel freed the stopped instance's cgroup at once"
+fi
+qcg=/sys/fs/cgroup/system.slice/$qslice
+echo 3 >/proc/sys/vm/drop_caches
+mkdir "$qcg/cgtest-hand"
+sh -c "echo \$\$ >'$qcg/cgtest-hand/cgroup.procs' && cat '$CGTEST_DISK/cgt/dyer' >/dev/null"
+rmdir "$qcg/cgtest-hand"
+log "$qslice after a cgroup removed by hand: $(tr '\n' ' ' <"$qcg/cgroup.stat")"
+if (($(dying_in_kernel "$qslice") > 0)); then
+	wait_for -t 45 list_has_kernels "$qslice" ||
+		fail "$qslice: the list says $(dying_in_list "$qslice") dying 45 s after a removal by hand, the kernel $(dying_in_kernel "$qslice")"
+else
+	log "SKIP: the kernel freed the hand-made cgroup at once"
+fi
 
 # --- list as a table fits the terminal ---------------------------------------
 out=$(COLUMNS=60 cgctl list)

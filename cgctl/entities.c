@@ -25,6 +25,7 @@ enum {
         COL_CONFIGURED,
         COL_RETIRING,
         COL_CREATED_USEC,
+        COL_PROACTIVE_RECLAIMED,
         _COL_MAX,
 };
 
@@ -49,6 +50,8 @@ static const struct {
         [COL_CONFIGURED] = { "configured", 'b', false },
         [COL_RETIRING] = { "retiring", 'b', false },
         [COL_CREATED_USEC] = { "created_usec", 't', false },
+        /* Known: a daemon from before it leaves it out. */
+        [COL_PROACTIVE_RECLAIMED] = { "proactive_reclaimed", 't', true },
 };
 
 static uint64_t **u64_column(EntityColumns *c, unsigned col) {
@@ -71,6 +74,8 @@ static uint64_t **u64_column(EntityColumns *c, unsigned col) {
                 return &c->drained_total;
         case COL_CREATED_USEC:
                 return &c->created_usec;
+        case COL_PROACTIVE_RECLAIMED:
+                return &c->proactive_reclaimed;
         default:
                 return NULL;
         }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Benchmark (numbers only, never pass/fail on time): `cgctl status`,
 # `cgctl metrics`, `cgctl --json list` and `cgctl status NAME` with many
-# entities: wall time and cgpersistd's CPU time per call. Run by
+# entities: wall time and cgpersistd's CPU time per call, and `cgctl status`
+# when the daemon reads every entity's dying count again. Run by
 # bench/cgctl-status. N entities: cgpersist.bench=N on the kernel command
 # line, 1000 by default. Prints "BENCH key value" lines.
 # timeout: 1500
@@ -145,6 +146,24 @@ measure_paths cgctl_status cgctl status
 measure_paths cgctl_metrics cgctl metrics
 measure_paths cgctl_list_json cgctl --json list
 measure_paths cgctl_status_one cgctl status cgbench-0.service
+# The calls above reuse the dying counts of entities that had none (read
+# again 30 s later, or when an instance stops): the first call after that
+# reads every entity's cgroup.stat. A few of those, 31 s apart.
+measure_recheck() { # NAME CMD...
+	local name=$1 i t=0 c=0 t0 c0 k=3
+	shift
+	for ((i = 0; i < k; i++)); do
+		sleep 31
+		c0=$(cpu_ns)
+		t0=${EPOCHREALTIME/./}
+		"$@" >/dev/null
+		t=$((t + ${EPOCHREALTIME/./} - t0))
+		c=$((c + $(cpu_ns) - c0))
+	done
+	bench "$name" "wall_ms=$(awk -v t="$t" -v n="$k" 'BEGIN { printf "%.1f", t / n / 1000 }')" \
+		"daemon_cpu_ms=$(awk -v c="$c" -v n="$k" 'BEGIN { printf "%.1f", c / n / 1e6 }')" "calls=$k"
+}
+measure_recheck cgctl_status_after_recheck cgctl status
 # The daemon reads each entity's cgroup.stat only when system.slice has
 # dying cgroups below it: measure that case too, with one made by a service
 # that leaves page cache behind.

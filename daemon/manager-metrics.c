@@ -147,7 +147,8 @@ static const Parent *parent_of(Manager *m, Parents *ps, const char *cgpath) {
  * entity's own cgroup.stat whatever its parent says. */
 static void measure(Manager *m, const EntityState *e, Tracked *const *live, size_t n_live, bool configured,
                     Parents *parents, EntityUsage *ret) {
-        _cleanup_free_ char *cgpath = NULL;
+        _cleanup_free_ char *made = NULL;
+        const char *cgpath = e->cgpath;
         EntityUsage u = {
                 .memory_current = UINT64_MAX,
                 .instances_current = 0,
@@ -174,7 +175,9 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                         u.instances_current += cur;
         }
 
-        if (slice_cgroup_path(e->slice, &cgpath) >= 0) {
+        if (!cgpath && slice_cgroup_path(e->slice, &made) >= 0)
+                cgpath = made;
+        if (cgpath) {
                 const Parent *p = NULL;
 
                 if (manager_read_u64(m, cgpath, "memory.current", &u.memory_current) < 0)

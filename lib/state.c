@@ -32,6 +32,7 @@
 #include "path.h"
 #include "sorted.h"
 #include "state.h"
+#include "unitname.h"
 #include "timeutil.h"
 
 #define STATE_MAGIC "cgpersist-state"
@@ -49,6 +50,7 @@ static void instance_record_done(InstanceRecord *r) {
 
 static void entity_state_done(EntityState *e) {
         free(e->slice);
+        free(e->cgpath);
         free(e->service);
         for (size_t i = 0; i < e->n_history; i++)
                 instance_record_done(&e->history[i]);
@@ -100,8 +102,15 @@ static EntityState *insert_entity(State *s, EntityState *e, int *ret_error) {
                 *ret_error = -EEXIST;
                 return NULL;
         }
+        /* Measured at every cgctl status: made once. */
+        if (!e->cgpath && slice_cgroup_path(e->slice, &e->cgpath) == -ENOMEM) {
+                *ret_error = -ENOMEM;
+                return NULL;
+        }
         n = realloc(s->entities, (s->n_entities + 1) * sizeof(EntityState));
         if (!n) {
+                free(e->cgpath);
+                e->cgpath = NULL;
                 *ret_error = -ENOMEM;
                 return NULL;
         }

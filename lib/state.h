@@ -26,6 +26,7 @@ typedef struct InstanceRecord {
 
 typedef struct EntityState {
         char *slice; /* "system-web.slice" */
+        char *cgpath; /* its cgroup ("system.slice/system-web.slice"), NULL if the slice is not valid; derived */
         char *service; /* the configured unit or template */
         uint64_t created_usec;
         uint64_t restarts; /* instances started since created */

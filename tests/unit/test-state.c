@@ -240,6 +240,9 @@ TEST(parse_known_text) {
         CHECK_U64(w->history[1].peak, UINT64_MAX);
         CHECK_STR(s->entities[0].service, "");
         CHECK_INT(s->entities[0].n_history, 0);
+        /* Each entity's cgroup, made once. */
+        CHECK_STR(w->cgpath, "system.slice/system-web.slice");
+        CHECK_STR(s->entities[0].cgpath, "system.slice/system-b.slice");
         state_free(s);
 }
 
@@ -264,6 +267,10 @@ TEST(sorted_by_slice) {
                 CHECK(e && streq(e->slice, slices[i]) && e->created_usec == i);
         }
         CHECK(!state_find(s, "system-c.slice"));
+        CHECK_STR(state_find(s, "system-a\\x2d1.slice")->cgpath, "system.slice/system-a\\x2d1.slice");
+        CHECK_INT(state_add(s, "not a slice", "x.service", 0, &e), 1);
+        CHECK(!e->cgpath);
+        CHECK_INT(state_remove(s, "not a slice"), 0);
         CHECK_INT(state_remove(s, "system-m.slice"), 0);
         CHECK_INT(state_remove(s, "system-m.slice"), -ENOENT);
         CHECK_INT(s->n_entities, ELEMENTSOF(slices) - 1);

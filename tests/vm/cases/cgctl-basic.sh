@@ -233,10 +233,11 @@ else
 	log "SKIP: the kernel freed the stopped instance's cgroup at once"
 fi
 qcg=/sys/fs/cgroup/system.slice/$qslice
-echo 3 >/proc/sys/vm/drop_caches
 mkdir "$qcg/cgtest-hand"
-sh -c "echo \$\$ >'$qcg/cgtest-hand/cgroup.procs' && cat '$CGTEST_DISK/cgt/dyer' >/dev/null"
-rmdir "$qcg/cgtest-hand"
+# Pages it writes are charged to it (a file read before may still be cached
+# and charged elsewhere).
+sh -c "echo \$\$ >'$qcg/cgtest-hand/cgroup.procs' && dd if=/dev/zero of='$CGTEST_DISK/cgt/hand' bs=1M count=8 status=none && sync"
+wait_for -t 5 rmdir "$qcg/cgtest-hand" 2>/dev/null || fail "could not remove $qcg/cgtest-hand"
 log "$qslice after a cgroup removed by hand: $(tr '\n' ' ' <"$qcg/cgroup.stat")"
 if (($(dying_in_kernel "$qslice") > 0)); then
 	wait_for -t 45 list_has_kernels "$qslice" ||

@@ -233,6 +233,9 @@ else
 	log "SKIP: the kernel freed the stopped instance's cgroup at once"
 fi
 qcg=/sys/fs/cgroup/system.slice/$qslice
+# systemd enables the memory controller below a slice only for children
+# it made: by hand here, or the hand-made cgroup has no memcg to leave.
+echo +memory >"$qcg/cgroup.subtree_control"
 mkdir "$qcg/cgtest-hand"
 # Pages it writes are charged to it (a file read before may still be cached
 # and charged elsewhere).

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 
 #include "cgfiles.h"
+#include "cgwatch.h"
 #include "macro.h"
 
 /* cgroup.stat grows a line per controller on 6.12+; memory.current is one
@@ -31,6 +32,7 @@ typedef struct Entry {
         /* cgroup.stat only (cgfiles_read_dying()): the last read found no
          * dying cgroup below, at none_dying_usec. */
         bool none_dying;
+        bool watched; /* cgroups made or removed below are seen (cgwatch) */
         uint64_t none_dying_usec;
         uint64_t dying_memcgs; /* of that read: 0, or UINT64_MAX if not counted */
 } Entry;
@@ -42,6 +44,7 @@ struct CgroupFiles {
         size_t n_entries, n_open;
         size_t max_open;
         unsigned pass;
+        CgroupWatch *watch; /* NULL: not watching */
 };
 
 int cgfiles_new(const CgroupFs *fs, size_t max_open, CgroupFiles **ret) {
@@ -75,6 +78,7 @@ CgroupFiles *cgfiles_free(CgroupFiles *c) {
                         free(c->entries[i].key);
                 }
         free(c->entries);
+        cgwatch_free(c->watch);
         free(c);
         return NULL;
 }
@@ -260,8 +264,14 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
         if (!c || !cgpath || !ret)
                 return -EINVAL;
         e = lookup(c, cgpath, "cgroup.stat");
-        if (e && e->none_dying && now_usec >= e->none_dying_usec &&
-            now_usec - e->none_dying_usec < max_age_usec) {
+        if (e && c->watch && !e->watched && cgwatch_add(c->watch, cgpath) >= 0) {
+                /* Watched from now on: what came before, a read tells. */
+                e->watched = true;
+                e->none_dying = false;
+        }
+        if (e && e->none_dying &&
+            (e->watched ||
+             (now_usec >= e->none_dying_usec && now_usec - e->none_dying_usec < max_age_usec))) {
                 e->pass = c->pass;
                 *ret = (CgroupStat){
                         .nr_descendants = UINT64_MAX,
@@ -294,9 +304,54 @@ void cgfiles_expire(CgroupFiles *c, const char *cgpath) {
                 e->none_dying = false;
 }
 
+static void on_watch(const char *root, bool gone, void *userdata) {
+        CgroupFiles *c = userdata;
+        Entry *e;
+
+        if (!root) {
+                /* Events were lost: nothing is watched any more. */
+                for (size_t i = 0; i < c->n_slots; i++) {
+                        c->entries[i].watched = false;
+                        c->entries[i].none_dying = false;
+                }
+                return;
+        }
+        e = find(c, root, "cgroup.stat");
+        if (e) {
+                e->none_dying = false;
+                if (gone)
+                        e->watched = false;
+        }
+}
+
+int cgfiles_watch(CgroupFiles *c, size_t max_watches) {
+        int r;
+
+        if (!c)
+                return -EINVAL;
+        if (!c->watch) {
+                r = cgwatch_new(c->fs, max_watches, &c->watch);
+                if (r < 0)
+                        return r;
+        }
+        return cgwatch_fd(c->watch);
+}
+
+int cgfiles_process_watch(CgroupFiles *c) {
+        if (!c || !c->watch)
+                return 0;
+        return cgwatch_process(c->watch, on_watch, c);
+}
+
+size_t cgfiles_n_watched(const CgroupFiles *c) {
+        return c ? cgwatch_n_watches(c->watch) : 0;
+}
+
 void cgfiles_pass_begin(CgroupFiles *c) {
-        if (c)
-                c->pass++;
+        if (!c)
+                return;
+        c->pass++;
+        (void) cgfiles_process_watch(c);
 }
 
 void cgfiles_sweep(CgroupFiles *c) {
@@ -314,6 +369,8 @@ void cgfiles_sweep(CgroupFiles *c) {
                         continue;
                 }
                 entry_close(c, e);
+                if (e->watched)
+                        cgwatch_remove(c->watch, e->key);
                 free(e->key);
                 *e = (Entry){};
                 c->n_entries--;

@@ -45,9 +45,21 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
                        CgroupStat *ret);
 void cgfiles_expire(CgroupFiles *c, const char *cgpath);
 
+/* Watch the trees of the cgroups cgfiles_read_dying() reads (lib/cgwatch.c),
+ * at most max_watches directories: a cgroup made or removed below one
+ * expires its value, so a value of none is reused for as long as nothing
+ * changes below, whatever its age; a tree that cannot be watched keeps the
+ * age limit. Returns the descriptor to poll, for cgfiles_process_watch(),
+ * or a negative errno. cgfiles_pass_begin() also processes what is queued,
+ * so a pass never reuses a value that a removal already made old. */
+int cgfiles_watch(CgroupFiles *c, size_t max_watches);
+int cgfiles_process_watch(CgroupFiles *c);
+size_t cgfiles_n_watched(const CgroupFiles *c);
+
 /* A pass over everything the caller still cares about: files not read since
  * cgfiles_pass_begin() are closed by cgfiles_sweep(), so the files of
- * stopped instances and retired entities do not stay open. */
+ * stopped instances and retired entities do not stay open (nor their trees
+ * watched). */
 void cgfiles_pass_begin(CgroupFiles *c);
 void cgfiles_sweep(CgroupFiles *c);
 

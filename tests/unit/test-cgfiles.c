@@ -253,3 +253,57 @@ TEST(dying_reused_only_when_none) {
         cgfiles_free(c);
         cgroupfs_free(fs);
 }
+
+TEST(dying_reused_while_watched) {
+        char *t = fixture();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        CgroupStat st;
+        char dir[PATH_MAX];
+
+        CHECK_INT(cgfiles_new(fs, 100, &c), 0);
+        CHECK(cgfiles_watch(c, 100) >= 0);
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 0\n");
+
+        /* Watched: a value of none is reused however old (the age limit 1
+         * here), as long as no cgroup is made or removed below. */
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1000, 1, &st), 0);
+        CHECK_U64(st.nr_descendants, 1);
+        CHECK_INT(cgfiles_n_watched(c), 3); /* the slice, web.service, bad */
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 2\n");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900000, 1, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 0);
+        CHECK_U64(st.nr_descendants, UINT64_MAX);
+
+        /* A cgroup removed below: the next pass reads. */
+        snprintf(dir, sizeof dir, "%s/" WEB "/bad/cgroup.stat", t);
+        CHECK(unlink(dir) == 0);
+        snprintf(dir, sizeof dir, "%s/" WEB "/bad/memory.current", t);
+        CHECK(unlink(dir) == 0);
+        snprintf(dir, sizeof dir, "%s/" WEB "/bad", t);
+        CHECK(rmdir(dir) == 0);
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900001, 1, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 2);
+
+        /* One made below: read again too. */
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 0\n");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900002, 1, &st), 0);
+        CHECK_U64(st.nr_descendants, 1);
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 2\nnr_dying_descendants 0\n");
+        test_write(t, WEB "/new.service/memory.current", "0\n");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900003, 1, &st), 0);
+        CHECK_U64(st.nr_descendants, 2);
+        CHECK_INT(cgfiles_n_watched(c), 3); /* the slice, web.service, new.service */
+
+        /* A pass that no longer reads the slice stops watching it. */
+        cgfiles_pass_begin(c);
+        cgfiles_sweep(c);
+        CHECK_INT(cgfiles_n_watched(c), 0);
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}

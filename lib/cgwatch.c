@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Watching cgroup trees for cgroups made or removed (see cgwatch.h).
+ *
+ * One inotify descriptor; a record per watched directory (each watched once,
+ * whatever the roots it is below: entity slices may nest), kept sorted by
+ * watch descriptor, with the directory's cgpath; and the roots, sorted. An
+ * event on a directory is reported to every root it is in. */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "cgwatch.h"
+#include "macro.h"
+#include "path.h"
+
+/* Deeper than any tree systemd or a delegated manager makes. */
+#define DEPTH_MAX 32
+#define EVENTS (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
+
+typedef struct Watch {
+        int wd;
+        char *path; /* the directory's cgpath */
+} Watch;
+
+struct CgroupWatch {
+        const CgroupFs *fs;
+        int fd;
+        Watch *watches;
+        size_t n, allocated, max;
+        char **roots;
+        size_t n_roots, allocated_roots;
+};
+
+int cgwatch_new(const CgroupFs *fs, size_t max_watches, CgroupWatch **ret) {
+        CgroupWatch *w;
+
+        if (!fs || !ret)
+                return -EINVAL;
+        w = calloc(1, sizeof *w);
+        if (!w)
+                return -ENOMEM;
+        w->fs = fs;
+        w->max = max_watches;
+        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (w->fd < 0) {
+                int r = negative_errno();
+                free(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+CgroupWatch *cgwatch_free(CgroupWatch *w) {
+        if (!w)
+                return NULL;
+        for (size_t i = 0; i < w->n; i++)
+                free(w->watches[i].path);
+        free(w->watches);
+        for (size_t i = 0; i < w->n_roots; i++)
+                free(w->roots[i]);
+        free(w->roots);
+        if (w->fd >= 0)
+                close(w->fd);
+        free(w);
+        return NULL;
+}
+
+int cgwatch_fd(const CgroupWatch *w) {
+        return w ? w->fd : -EBADF;
+}
+
+size_t cgwatch_n_watches(const CgroupWatch *w) {
+        return w ? w->n : 0;
+}
+
+/* path is root, or below it. */
+static bool path_in(const char *path, const char *root) {
+        size_t len = strlen(root);
+
+        return strncmp(path, root, len) == 0 && (path[len] == 0 || path[len] == '/');
+}
+
+/* ---- roots: sorted strings ---- */
+
+static int cmp_n(const char *s, size_t len, const char *t) {
+        int c = strncmp(s, t, len);
+
+        return c != 0 ? c : t[len] == 0 ? 0 : -1;
+}
+
+/* Where the root s[0..len) is, or would go. */
+static size_t root_index(const CgroupWatch *w, const char *s, size_t len, bool *found) {
+        size_t lo = 0, hi = w->n_roots;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (cmp_n(s, len, w->roots[mid]) > 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = lo < w->n_roots && cmp_n(s, len, w->roots[lo]) == 0;
+        return lo;
+}
+
+static bool is_root(const CgroupWatch *w, const char *path) {
+        bool found;
+
+        (void) root_index(w, path, strlen(path), &found);
+        return found;
+}
+
+/* Some root other than except has path in its tree. */
+static bool in_other_root(const CgroupWatch *w, const char *path, const char *except) {
+        for (size_t i = 0; path[i]; i++)
+                if (path[i + 1] == '/' || path[i + 1] == 0) {
+                        bool found;
+                        size_t k = root_index(w, path, i + 1, &found);
+
+                        if (found && !streq(w->roots[k], except))
+                                return true;
+                }
+        return false;
+}
+
+/* ---- watches: sorted by descriptor ---- */
+
+static size_t watch_index(const CgroupWatch *w, int wd, bool *found) {
+        size_t lo = 0, hi = w->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (w->watches[mid].wd < wd)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = lo < w->n && w->watches[lo].wd == wd;
+        return lo;
+}
+
+static void watch_drop(CgroupWatch *w, size_t i) {
+        free(w->watches[i].path);
+        memmove(w->watches + i, w->watches + i + 1, (w->n - i - 1) * sizeof *w->watches);
+        w->n--;
+}
+
+static int watch_insert(CgroupWatch *w, int wd, const char *cgpath) {
+        bool found;
+        size_t i = watch_index(w, wd, &found);
+        char *p;
+
+        if (found)
+                return 0; /* the same directory, reached again */
+        if (w->n == w->allocated) {
+                size_t a = MAX(w->allocated * 2, (size_t) 16);
+                Watch *q = realloc(w->watches, a * sizeof *q);
+
+                if (!q)
+                        return -ENOMEM;
+                w->watches = q;
+                w->allocated = a;
+        }
+        p = strdup(cgpath);
+        if (!p)
+                return -ENOMEM;
+        memmove(w->watches + i + 1, w->watches + i, (w->n - i) * sizeof *w->watches);
+        w->watches[i] = (Watch){ .wd = wd, .path = p };
+        w->n++;
+        return 0;
+}
+
+static int add_tree(CgroupWatch *w, const char *cgpath, unsigned depth) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int wd, r;
+
+        if (depth > DEPTH_MAX)
+                return -ELOOP;
+        if (w->n >= w->max)
+                return -ENOSPC;
+        r = cgroupfs_path(w->fs, cgpath, NULL, &dir);
+        if (r < 0)
+                return r;
+        wd = inotify_add_watch(w->fd, dir, EVENTS);
+        if (wd < 0)
+                return errno == ENOTDIR ? -ENOENT : negative_errno();
+        r = watch_insert(w, wd, cgpath);
+        if (r < 0) {
+                (void) inotify_rm_watch(w->fd, wd);
+                return r;
+        }
+
+        /* Directories made before the watch: watched too. One made between
+         * the watch and this read is reached twice, which costs nothing. */
+        d = opendir(dir);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *child = NULL;
+
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                child = path_join(cgpath, de->d_name);
+                if (!child)
+                        return -ENOMEM;
+                r = add_tree(w, child, depth + 1);
+                /* Gone since readdir(): its removal was reported. */
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
+void cgwatch_remove(CgroupWatch *w, const char *cgpath) {
+        bool found;
+        size_t k;
+
+        if (!w || !cgpath)
+                return;
+        k = root_index(w, cgpath, strlen(cgpath), &found);
+        if (!found)
+                return;
+        /* The directories of its tree that no other root's tree holds. */
+        for (size_t i = 0; i < w->n;)
+                if (path_in(w->watches[i].path, cgpath) && !in_other_root(w, w->watches[i].path, cgpath)) {
+                        (void) inotify_rm_watch(w->fd, w->watches[i].wd);
+                        watch_drop(w, i);
+                } else
+                        i++;
+        free(w->roots[k]);
+        memmove(w->roots + k, w->roots + k + 1, (w->n_roots - k - 1) * sizeof *w->roots);
+        w->n_roots--;
+}
+
+int cgwatch_add(CgroupWatch *w, const char *cgpath) {
+        bool found;
+        size_t k;
+        int r;
+
+        if (!w || !cgpath)
+                return -EINVAL;
+        cgwatch_remove(w, cgpath);
+        k = root_index(w, cgpath, strlen(cgpath), &found);
+        if (w->n_roots == w->allocated_roots) {
+                size_t a = MAX(w->allocated_roots * 2, (size_t) 16);
+                char **q = realloc(w->roots, a * sizeof *q);
+
+                if (!q)
+                        return -ENOMEM;
+                w->roots = q;
+                w->allocated_roots = a;
+        }
+        char *root = strdup(cgpath);
+        if (!root)
+                return -ENOMEM;
+        memmove(w->roots + k + 1, w->roots + k, (w->n_roots - k) * sizeof *w->roots);
+        w->roots[k] = root;
+        w->n_roots++;
+
+        r = add_tree(w, cgpath, 0);
+        if (r < 0)
+                cgwatch_remove(w, cgpath);
+        return r;
+}
+
+static void drop_all(CgroupWatch *w) {
+        for (size_t i = 0; i < w->n; i++) {
+                (void) inotify_rm_watch(w->fd, w->watches[i].wd);
+                free(w->watches[i].path);
+        }
+        w->n = 0;
+        for (size_t i = 0; i < w->n_roots; i++)
+                free(w->roots[i]);
+        w->n_roots = 0;
+}
+
+/* Tells every root whose tree holds path; gone: path itself, if a root,
+ * is no longer watched. */
+static void report(CgroupWatch *w, const char *path, bool gone, cgwatch_changed_fn changed, void *userdata) {
+        for (size_t i = 0; path[i]; i++)
+                if (path[i + 1] == '/' || path[i + 1] == 0) {
+                        bool found, self = path[i + 1] == 0;
+                        size_t k = root_index(w, path, i + 1, &found);
+
+                        if (!found)
+                                continue;
+                        if (self && gone) {
+                                _cleanup_free_ char *root = w->roots[k];
+
+                                memmove(w->roots + k, w->roots + k + 1,
+                                        (w->n_roots - k - 1) * sizeof *w->roots);
+                                w->n_roots--;
+                                changed(root, true, userdata);
+                        } else
+                                changed(w->roots[k], false, userdata);
+                }
+}
+
+/* The roots whose trees hold path are given up, and said to be gone: a
+ * directory below could not be watched, so changes there would go unseen. */
+static void give_up(CgroupWatch *w, const char *path, cgwatch_changed_fn changed, void *userdata) {
+        for (size_t i = 0; i < w->n_roots;) {
+                if (!path_in(path, w->roots[i])) {
+                        i++;
+                        continue;
+                }
+                _cleanup_free_ char *root = strdup(w->roots[i]);
+                if (!root) {
+                        /* Rather all than some. */
+                        drop_all(w);
+                        changed(NULL, true, userdata);
+                        return;
+                }
+                cgwatch_remove(w, root);
+                changed(root, true, userdata);
+        }
+}
+
+/* One event on the watched directory of record i. */
+static void handle(CgroupWatch *w, size_t i, const struct inotify_event *ev, cgwatch_changed_fn changed,
+                   void *userdata) {
+        _cleanup_free_ char *path = strdup(w->watches[i].path);
+
+        if (!path) {
+                drop_all(w);
+                changed(NULL, true, userdata);
+                return;
+        }
+        if (ev->mask & IN_IGNORED) {
+                /* The directory is gone (or its watch was removed). */
+                watch_drop(w, i);
+                if (is_root(w, path))
+                        report(w, path, true, changed, userdata);
+                return;
+        }
+        if (!(ev->mask & IN_ISDIR) || ev->len == 0)
+                return;
+        if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+                _cleanup_free_ char *child = path_join(path, ev->name);
+                int r = child ? add_tree(w, child, 0) : -ENOMEM;
+
+                if (r < 0 && r != -ENOENT) {
+                        give_up(w, path, changed, userdata);
+                        return;
+                }
+        }
+        report(w, path, false, changed, userdata);
+}
+
+int cgwatch_process(CgroupWatch *w, cgwatch_changed_fn changed, void *userdata) {
+        /* Aligned for struct inotify_event, as inotify(7) shows. */
+        char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+        int n = 0;
+
+        if (!w || !changed)
+                return -EINVAL;
+        for (;;) {
+                ssize_t len = read(w->fd, buf, sizeof buf);
+
+                if (len < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return errno == EAGAIN ? n : negative_errno();
+                }
+                for (char *p = buf; p < buf + len;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
+                        bool found;
+                        size_t i;
+
+                        p += sizeof *ev + ev->len;
+                        n++;
+                        if (ev->mask & IN_Q_OVERFLOW) {
+                                drop_all(w);
+                                changed(NULL, true, userdata);
+                                continue;
+                        }
+                        i = watch_index(w, ev->wd, &found);
+                        if (found)
+                                handle(w, i, ev, changed, userdata);
+                }
+        }
+}

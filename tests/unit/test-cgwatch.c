@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgwatch.h"
+#include "macro.h"
+#include "tests.h"
+
+/* What cgwatch_process() reported, as "root" or "root!" (gone), joined by
+ * spaces. */
+typedef struct Seen {
+        char text[512];
+} Seen;
+
+static void on_changed(const char *root, bool gone, void *userdata) {
+        Seen *s = userdata;
+        size_t len = strlen(s->text);
+
+        snprintf(s->text + len, sizeof s->text - len, "%s%s%s", len ? " " : "", root ?: "*",
+                 gone ? "!" : "");
+}
+
+static const char *process(CgroupWatch *w, Seen *s) {
+        *s = (Seen){};
+        CHECK(cgwatch_process(w, on_changed, s) >= 0);
+        return s->text;
+}
+
+static void mk(const char *root, const char *rel) {
+        char p[512];
+
+        snprintf(p, sizeof p, "%s/%s", root, rel);
+        CHECK(mkdir(p, 0755) == 0);
+}
+
+static void rm(const char *root, const char *rel) {
+        char p[512];
+
+        snprintf(p, sizeof p, "%s/%s", root, rel);
+        CHECK(rmdir(p) == 0);
+}
+
+static void rmfile(const char *root, const char *rel) {
+        char p[512];
+
+        snprintf(p, sizeof p, "%s/%s", root, rel);
+        CHECK(unlink(p) == 0);
+}
+
+static CgroupFs *fixture_fs(const char *root) {
+        CgroupFs *fs = NULL;
+
+        if (cgroupfs_new(root, false, &fs) < 0)
+                CHECK_FAIL("cgroupfs_new failed");
+        return fs;
+}
+
+TEST(made_and_removed_below) {
+        char *t = test_tmpdir();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupWatch *w = NULL;
+        Seen s;
+
+        mk(t, "a");
+        mk(t, "a/x");
+        mk(t, "b");
+        test_write(t, "a/memory.current", "0\n");
+        CHECK_INT(cgwatch_new(fs, 100, &w), 0);
+        CHECK(cgwatch_fd(w) >= 0);
+        CHECK_INT(cgwatch_add(w, "a"), 0);
+        CHECK_INT(cgwatch_add(w, "b"), 0);
+        CHECK_INT(cgwatch_n_watches(w), 3);
+        CHECK_STR(process(w, &s), "");
+
+        /* Made below a root, then below that: both seen, the new one
+         * watched. Files are not cgroups. */
+        mk(t, "a/y");
+        CHECK_STR(process(w, &s), "a");
+        mk(t, "a/y/z");
+        test_write(t, "a/y/memory.current", "0\n");
+        CHECK_STR(process(w, &s), "a");
+        CHECK_INT(cgwatch_n_watches(w), 5);
+        /* Removed, deep or not; the other root is not told. */
+        rm(t, "a/y/z");
+        CHECK_STR(process(w, &s), "a");
+        CHECK_INT(cgwatch_n_watches(w), 4);
+        rm(t, "a/x");
+        CHECK_STR(process(w, &s), "a");
+        mk(t, "b/q");
+        CHECK_STR(process(w, &s), "b");
+
+        /* Adding again starts afresh, with no duplicate watches. */
+        CHECK_INT(cgwatch_add(w, "a"), 0);
+        CHECK_INT(cgwatch_n_watches(w), 4);
+        CHECK_STR(process(w, &s), "");
+
+        /* Not watched any more: not reported. */
+        cgwatch_remove(w, "b");
+        CHECK_INT(cgwatch_n_watches(w), 2);
+        rm(t, "b/q");
+        CHECK_STR(process(w, &s), "");
+
+        /* The root itself removed: gone, and nothing left of it. */
+        rmfile(t, "a/y/memory.current");
+        rm(t, "a/y");
+        rmfile(t, "a/memory.current");
+        rm(t, "a");
+        CHECK_STR(process(w, &s), "a a!");
+        CHECK_INT(cgwatch_n_watches(w), 0);
+
+        cgwatch_free(w);
+        cgroupfs_free(fs);
+}
+
+TEST(limits_and_errors) {
+        char *t = test_tmpdir();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupWatch *w = NULL;
+        Seen s;
+
+        mk(t, "a");
+        mk(t, "a/x");
+        mk(t, "a/x/y");
+        CHECK_INT(cgwatch_new(fs, 2, &w), 0);
+        /* Three directories, room for two: none of them watched. */
+        CHECK_INT(cgwatch_add(w, "a"), -ENOSPC);
+        CHECK_INT(cgwatch_n_watches(w), 0);
+        CHECK_INT(cgwatch_add(w, "a/x"), 0);
+        CHECK_INT(cgwatch_n_watches(w), 2);
+        /* A directory made where there is no room: the root is given up
+         * and said to be gone. */
+        mk(t, "a/x/y2");
+        CHECK_STR(process(w, &s), "a/x!");
+        CHECK_INT(cgwatch_n_watches(w), 0);
+
+        CHECK_INT(cgwatch_add(w, "missing"), -ENOENT);
+        test_write(t, "file", "x\n");
+        CHECK_INT(cgwatch_add(w, "file"), -ENOENT);
+        CHECK(cgwatch_add(w, "../etc") < 0);
+        CHECK_INT(cgwatch_add(NULL, "a"), -EINVAL);
+        CHECK_INT(cgwatch_process(w, NULL, NULL), -EINVAL);
+        CHECK_INT(cgwatch_n_watches(w), 0);
+        cgwatch_free(w);
+        cgroupfs_free(fs);
+}
+
+/* Entity slices may nest (system-a.slice/system-a-b.slice): each root is
+ * told of what happens in its tree, and each keeps its watches when the
+ * other goes. */
+TEST(nested_roots) {
+        char *t = test_tmpdir();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupWatch *w = NULL;
+        Seen s;
+
+        mk(t, "a");
+        mk(t, "a/b");
+        mk(t, "a/b/x");
+        CHECK_INT(cgwatch_new(fs, 100, &w), 0);
+        CHECK_INT(cgwatch_add(w, "a"), 0);
+        CHECK_INT(cgwatch_add(w, "a/b"), 0);
+        CHECK_INT(cgwatch_n_watches(w), 3);
+        mk(t, "a/b/y");
+        CHECK_STR(process(w, &s), "a a/b");
+        mk(t, "a/z");
+        CHECK_STR(process(w, &s), "a");
+
+        /* Without the outer root, the inner one still sees its tree. */
+        cgwatch_remove(w, "a");
+        CHECK_INT(cgwatch_n_watches(w), 3); /* a/b, a/b/x, a/b/y */
+        rm(t, "a/b/x");
+        CHECK_STR(process(w, &s), "a/b");
+        rm(t, "a/z");
+        CHECK_STR(process(w, &s), "");
+
+        /* And the other way round. */
+        CHECK_INT(cgwatch_add(w, "a"), 0);
+        cgwatch_remove(w, "a/b");
+        CHECK_INT(cgwatch_n_watches(w), 3); /* a, a/b, a/b/y */
+        rm(t, "a/b/y");
+        CHECK_STR(process(w, &s), "a");
+        rm(t, "a/b");
+        CHECK_STR(process(w, &s), "a");
+        CHECK_INT(cgwatch_n_watches(w), 1);
+        cgwatch_free(w);
+        cgroupfs_free(fs);
+}

@@ -13,6 +13,7 @@
  * retired entities). */
 
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 
 #include "fileio.h"
@@ -30,6 +31,23 @@
  * with thousands of entities; the rest of the descriptor limit stays for
  * everything else (main() raises the soft limit to the hard one). */
 #define CGFILES_MAX_OPEN 32768
+/* Directories watched at most: every entity and instance cgroup, and what
+ * delegated instances make below theirs. */
+#define CGFILES_MAX_WATCHES 65536
+
+static int on_cgroup_trees(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = cgfiles_process_watch(m->cgfiles);
+        if (r < 0) {
+                log_warning_errno(
+                        r,
+                        "Failed to read what changed in the entities' cgroup trees, no longer watching: %m");
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        }
+        return 0;
+}
 
 /* NULL when it cannot be set up: then every read opens its file. */
 static CgroupFiles *files(Manager *m) {
@@ -43,6 +61,15 @@ static CgroupFiles *files(Manager *m) {
                                                         : MIN((size_t) rl.rlim_cur / 2, CGFILES_MAX_OPEN);
         if (cgfiles_new(m->cgfs, max_open, &m->cgfiles) < 0)
                 return NULL;
+        /* Without the watch, dying counts of none are re-read after
+         * DYING_RECHECK_USEC: slower, as right. */
+        int fd = cgfiles_watch(m->cgfiles, CGFILES_MAX_WATCHES), r;
+        if (fd < 0)
+                log_warning_errno(fd, "Failed to watch the entities' cgroup trees, ignoring: %m");
+        else if ((r = sd_event_add_io(m->event, &m->cgroup_trees, fd, EPOLLIN, on_cgroup_trees, m)) < 0)
+                log_warning_errno(r, "Failed to watch the entities' cgroup trees, ignoring: %m");
+        else
+                (void) sd_event_source_set_description(m->cgroup_trees, "cgroup-trees");
         return m->cgfiles;
 }
 
@@ -60,12 +87,13 @@ static int read_cgroup_stat(Manager *m, const char *cgpath, CgroupStat *ret) {
 }
 
 /* In a pass over every entity: an entity that had no dying cgroup below at
- * its last read is read again only after one of its instances stopped
- * (manager_dying_expire()) or DYING_RECHECK_USEC later; one that had some is
- * read each time. A thousand reads of cgroup.stat (a line per controller on
- * 6.12) were most of a `cgctl status`; dying cgroups appear only where a
- * cgroup is removed, which for an entity is an instance stopping, except
- * below a delegated instance or by hand: those show within the recheck. */
+ * its last read is read again only after a cgroup below it was made or
+ * removed (its tree is watched, lib/cgwatch.c) or one of its instances
+ * stopped (manager_dying_expire()); where its tree cannot be watched, also
+ * DYING_RECHECK_USEC later. One that had some is read each time (the kernel
+ * frees them as it likes). A thousand reads of cgroup.stat (a line per
+ * controller on 6.12) were most of a `cgctl status`; dying cgroups appear
+ * only where a cgroup is removed. */
 #define DYING_RECHECK_USEC (30 * UINT64_C(1000000))
 
 static int read_dying(Manager *m, const char *cgpath, CgroupStat *ret) {

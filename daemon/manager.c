@@ -49,6 +49,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->stops_watch);
         sd_event_source_unref(m->reconcile_defer);
         sd_event_source_unref(m->metrics_timer);
+        sd_event_source_unref(m->cgroup_trees);
         manager_proactive_free(m);
         sd_event_source_unref(m->save_defer);
         manager_private_free(m); /* its connections use bus_vtable's state */

@@ -147,8 +147,9 @@ measure_paths cgctl_metrics cgctl metrics
 measure_paths cgctl_list_json cgctl --json list
 measure_paths cgctl_status_one cgctl status cgbench-0.service
 # The calls above reuse the dying counts of entities that had none (read
-# again 30 s later, or when an instance stops): the first call after that
-# reads every entity's cgroup.stat. A few of those, 31 s apart.
+# again when a cgroup below is made or removed; 30 s later where a tree
+# cannot be watched): a call after a quiet half minute shows which. A few of
+# those, 31 s apart.
 measure_recheck() { # NAME CMD...
 	local name=$1 i t=0 c=0 t0 c0 k=3
 	shift
@@ -163,7 +164,7 @@ measure_recheck() { # NAME CMD...
 	bench "$name" "wall_ms=$(awk -v t="$t" -v n="$k" 'BEGIN { printf "%.1f", t / n / 1000 }')" \
 		"daemon_cpu_ms=$(awk -v c="$c" -v n="$k" 'BEGIN { printf "%.1f", c / n / 1e6 }')" "calls=$k"
 }
-measure_recheck cgctl_status_after_recheck cgctl status
+measure_recheck cgctl_status_after_31s_quiet cgctl status
 # The daemon reads each entity's cgroup.stat only when system.slice has
 # dying cgroups below it: measure that case too, with one made by a service
 # that leaves page cache behind.

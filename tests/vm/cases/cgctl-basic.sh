@@ -196,10 +196,12 @@ wait_for -t 20 list_dying_matches || fail "list's dying counts are not cgroup.st
 rm -f /srv/disk/cgtest-dying
 
 # --- a dying cgroup appears below an entity -----------------------------------
-# The list reuses an entity's count of none until one of its instances stops,
-# or for 30 s: an instance that leaves page cache behind (drain = none) shows
-# as soon as it stopped; a cgroup removed by hand below an entity that never
-# ran anything, which the daemon is not told of, within the 30 s.
+# The list reuses an entity's count of none until a cgroup is made or removed
+# below it (the daemon watches the entities' trees) or one of its instances
+# stops: an instance that leaves page cache behind (drain = none) shows as
+# soon as it stopped, and so does a cgroup removed by hand below an entity
+# that never ran anything, which systemd does not tell of. (Reused for 30 s
+# at most if the tree could not be watched.)
 dyer=cgtdyer.service quiet=cgtquiet.service
 dd if=/dev/urandom of="$CGTEST_DISK/cgt/dyer" bs=1M count=8 status=none
 cat >/etc/systemd/system/$dyer <<EOF
@@ -243,8 +245,8 @@ sh -c "echo \$\$ >'$qcg/cgtest-hand/cgroup.procs' && dd if=/dev/zero of='$CGTEST
 wait_for -t 5 rmdir "$qcg/cgtest-hand" 2>/dev/null || fail "could not remove $qcg/cgtest-hand"
 log "$qslice after a cgroup removed by hand: $(tr '\n' ' ' <"$qcg/cgroup.stat")"
 if (($(dying_in_kernel "$qslice") > 0)); then
-	wait_for -t 45 list_has_kernels "$qslice" ||
-		fail "$qslice: the list says $(dying_in_list "$qslice") dying 45 s after a removal by hand, the kernel $(dying_in_kernel "$qslice")"
+	wait_for -t 10 list_has_kernels "$qslice" ||
+		fail "$qslice: the list says $(dying_in_list "$qslice") dying 10 s after a removal by hand, the kernel $(dying_in_kernel "$qslice")"
 else
 	log "SKIP: the kernel freed the hand-made cgroup at once"
 fi

@@ -1407,6 +1407,14 @@ static int property_metrics_file(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_append(reply, "s", p);
 }
 
+static int property_watched_cgroups(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        return sd_bus_message_append(reply, "u",
+                                     (uint32_t) MIN(cgfiles_n_watched(m->cgfiles), (size_t) UINT32_MAX));
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
 
@@ -1420,6 +1428,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ConfigFiles", "as", property_config_files, 0, 0),
         SD_BUS_PROPERTY("ConfigGood", "b", property_config_good, 0, 0),
         SD_BUS_PROPERTY("MetricsFile", "s", property_metrics_file, 0, 0),
+        SD_BUS_PROPERTY("WatchedCgroups", "u", property_watched_cgroups, 0, 0),
 
         SD_BUS_METHOD_WITH_NAMES("ListEntities", NULL, , "aa{sv}", SD_BUS_PARAM(entities),
                                  method_list_entities, SD_BUS_VTABLE_UNPRIVILEGED),

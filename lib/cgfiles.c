@@ -198,8 +198,16 @@ static int read_text(CgroupFiles *c, const char *cgpath, const char *file, char 
                                 return 1;
                         }
                         /* ENODEV: the cgroup was removed since; it may
-                         * exist again under the same path. Look afresh. */
+                         * exist again under the same path. Look afresh,
+                         * and watch the new one (the kernel says the old
+                         * one's watch is gone too; this does not rely on
+                         * that). */
                         entry_close(c, e);
+                        if (e->watched) {
+                                cgwatch_remove(c->watch, e->key);
+                                e->watched = false;
+                                e->none_dying = false;
+                        }
                 }
         }
 

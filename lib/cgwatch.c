@@ -323,6 +323,19 @@ static void give_up(CgroupWatch *w, const char *path, cgwatch_changed_fn changed
         }
 }
 
+/* The watches of path and of everything below it: the directory was
+ * removed (or moved away). cgroupfs does not say so itself: a removed
+ * cgroup directory keeps its link count, so the kernel drops the watch
+ * (IN_IGNORED) only when the inode goes, which the watch prevents. */
+static void forget_tree(CgroupWatch *w, const char *path) {
+        for (size_t i = 0; i < w->n;)
+                if (path_in(w->watches[i].path, path)) {
+                        (void) inotify_rm_watch(w->fd, w->watches[i].wd);
+                        watch_drop(w, i);
+                } else
+                        i++;
+}
+
 /* One event on the watched directory of record i. */
 static void handle(CgroupWatch *w, size_t i, const struct inotify_event *ev, cgwatch_changed_fn changed,
                    void *userdata) {
@@ -342,9 +355,23 @@ static void handle(CgroupWatch *w, size_t i, const struct inotify_event *ev, cgw
         }
         if (!(ev->mask & IN_ISDIR) || ev->len == 0)
                 return;
+        _cleanup_free_ char *child = path_join(path, ev->name);
+        if (!child) {
+                give_up(w, path, changed, userdata);
+                return;
+        }
+        if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+                /* A root among them is gone: said so after its parents. */
+                bool root_gone = is_root(w, child);
+
+                forget_tree(w, child);
+                report(w, path, false, changed, userdata);
+                if (root_gone)
+                        report(w, child, true, changed, userdata);
+                return;
+        }
         if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
-                _cleanup_free_ char *child = path_join(path, ev->name);
-                int r = child ? add_tree(w, child, 0) : -ENOMEM;
+                int r = add_tree(w, child, 0);
 
                 if (r < 0 && r != -ENOENT) {
                         give_up(w, path, changed, userdata);

@@ -309,11 +309,19 @@ assert_eq "$(cgctl metrics | sed 's/ [0-9]*$//')" "$(sed 's/ [0-9]*$//' <<<"$g")
 # --- a cgroup that is gone shows as gone ---------------------------------------
 # The daemon keeps the files it measures open; once the slice is stopped its
 # cgroup is removed and nothing may be shown for it, and once started again
-# the new cgroup is read, not the old one.
+# the new cgroup is read, not the old one. The daemon also watches each
+# entity's directory: the old one's watch goes at the next pass
+# (WatchedCgroups falls) and the new directory is watched (a cgroup removed
+# below it counts at once).
+watched() { busctl get-property org.cgpersist1 /org/cgpersist1 org.cgpersist1.Manager WatchedCgroups | awk '{ print $2 }'; }
 cgctl list >/dev/null
+w0=$(watched)
+log "WatchedCgroups: $w0"
+((w0 > 0)) || fail "the daemon watches no cgroup directory"
 systemctl stop "$islice"
 [[ -d /sys/fs/cgroup/system.slice/$islice ]] && fail "$islice still has a cgroup after stop"
 e=$(cgctl --json list | jq -c --arg s "$islice" '.[] | select(.slice == $s)')
+(($(watched) < w0)) || fail "WatchedCgroups still $(watched) after $islice was removed (was $w0)"
 log "$islice stopped: $e"
 assert_eq "$(jqr "$e" 'has("memory_current")')" false "stopped $islice: no memory_current"
 assert_eq "$(jqr "$e" 'has("dying_descendants")')" false "stopped $islice: no dying_descendants"
@@ -324,6 +332,19 @@ log "$islice started again: $e"
 assert_eq "$(jqr "$e" '.memory_current | type')" number "started $islice: memory_current"
 assert_eq "$(jqr "$e" .dying_descendants)" \
 	"$(sed -n 's/^nr_dying_descendants //p' /sys/fs/cgroup/system.slice/$islice/cgroup.stat)" "started $islice: dying_descendants"
+assert_eq "$(watched)" "$w0" "WatchedCgroups with $islice started again"
+icg=/sys/fs/cgroup/system.slice/$islice
+echo +memory >"$icg/cgroup.subtree_control"
+mkdir "$icg/cgtest-hand"
+sh -c "echo \$\$ >'$icg/cgtest-hand/cgroup.procs' && dd if=/dev/zero of='$CGTEST_DISK/cgt/hand2' bs=1M count=8 status=none && sync"
+wait_for -t 5 rmdir "$icg/cgtest-hand" 2>/dev/null || fail "could not remove $icg/cgtest-hand"
+log "$islice after a cgroup removed by hand: $(tr '\n' ' ' <"$icg/cgroup.stat")"
+if (($(dying_in_kernel "$islice") > 0)); then
+	wait_for -t 10 list_has_kernels "$islice" ||
+		fail "$islice started again: the list says $(dying_in_list "$islice") dying 10 s after a removal by hand, the kernel $(dying_in_kernel "$islice")"
+else
+	log "SKIP: the kernel freed the hand-made cgroup at once"
+fi
 
 # --- retire: refusals, then --force -----------------------------------------
 rc=0

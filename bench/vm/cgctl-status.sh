@@ -184,8 +184,27 @@ bench status_bytes "$(cgctl status | wc -c)"
 bench daemon_fds "$(ls /proc/"$pid"/fd | wc -l)" \
 	"nofile_soft=$(awk '/^Max open files/ { print $4 }' /proc/"$pid"/limits)"
 bench metrics_bytes "$(cgctl metrics | wc -c)"
+bench watched_cgroups "$(busctl get-property org.cgpersist1 /org/cgpersist1 org.cgpersist1.Manager WatchedCgroups | awk '{ print $2 }')"
+
+# The worst case: every entity has a dying cgroup below it (a cgroup made by
+# hand that wrote page cache of its own, then removed), so every count is read at each
+# call, as on a host where restarts leave dying cgroups everywhere.
+t0=${EPOCHREALTIME/./} k=0
+while read -r s; do
+	cg=/sys/fs/cgroup/system.slice/$s
+	[[ -d $cg ]] || continue
+	echo +memory >"$cg/cgroup.subtree_control" 2>/dev/null || true
+	mkdir "$cg/cgbench-dying" || continue
+	sh -c "echo \$\$ >'$cg/cgbench-dying/cgroup.procs' && dd if=/dev/zero of=/srv/disk/cgbench-dying bs=64k seek=$k count=1 conv=notrunc status=none"
+	k=$((k + 1))
+	rmdir "$cg/cgbench-dying" 2>/dev/null || { sleep 0.1; rmdir "$cg/cgbench-dying"; }
+done < <(cgctl --json list | jq -r '.[].slice')
+bench all_dying_setup_seconds $(((${EPOCHREALTIME/./} - t0) / 1000000))
+bench entities_with_dying "$(cgctl --json list | jq '[.[] | select(.dying_descendants > 0)] | length')"
+measure cgctl_status_all_dying cgctl status
+measure cgctl_metrics_all_dying cgctl metrics
 
 # Cleanup, best effort: the VM is powered off after the last case anyway.
 systemctl stop cgbench-0.service
-rm -f "$conf" /etc/systemd/system/cgbench-*.service /srv/disk/cgbench-cache /run/systemd/system/cgpersistd.service.d/90-bench.conf
+rm -f "$conf" /etc/systemd/system/cgbench-*.service /srv/disk/cgbench-cache /srv/disk/cgbench-dying /run/systemd/system/cgpersistd.service.d/90-bench.conf
 systemctl daemon-reload

@@ -87,19 +87,20 @@ static int read_cgroup_stat(Manager *m, const char *cgpath, CgroupStat *ret) {
 }
 
 /* In a pass over every entity: an entity that had no dying cgroup below at
- * its last read is read again only after a cgroup below it was made or
- * removed (its tree is watched, lib/cgwatch.c) or one of its instances
- * stopped (manager_dying_expire()); where its tree cannot be watched, also
- * DYING_RECHECK_USEC later. One that had some is read each time (the kernel
- * frees them as it likes). A thousand reads of cgroup.stat (a line per
- * controller on 6.12) were most of a `cgctl status`; dying cgroups appear
- * only where a cgroup is removed. */
+ * its last read is read again only after a cgroup below it was removed (its
+ * tree is watched, lib/cgwatch.c) or one of its instances stopped
+ * (manager_dying_expire()); where its tree cannot be watched, also
+ * DYING_RECHECK_USEC later. One that had some is read again only when its
+ * parent's counts say something changed below (a removal, or a dying cgroup
+ * freed, which nothing announces: cgfiles_dying_settled()). A thousand reads
+ * of cgroup.stat (a line per controller on 6.12) were most of a
+ * `cgctl status`. */
 #define DYING_RECHECK_USEC (30 * UINT64_C(1000000))
 
-static int read_dying(Manager *m, const char *cgpath, CgroupStat *ret) {
+static int read_dying(Manager *m, const char *cgpath, bool settled, CgroupStat *ret) {
         CgroupFiles *c = files(m);
 
-        return c ? cgfiles_read_dying(c, cgpath, now_usec(CLOCK_MONOTONIC), DYING_RECHECK_USEC, ret)
+        return c ? cgfiles_read_dying(c, cgpath, now_usec(CLOCK_MONOTONIC), DYING_RECHECK_USEC, settled, ret)
                  : cgroupfs_read_cgroup_stat(m->cgfs, cgpath, ret);
 }
 
@@ -131,6 +132,7 @@ static bool tracked_is_live(const Tracked *t) {
 typedef struct Parent {
         char *cgpath;
         bool none_dying; /* no dying cgroup and no dying memcg below */
+        bool settled; /* no count below changed since they were read (cgfiles_dying_settled()) */
         uint64_t dying_memcgs; /* then 0, or UINT64_MAX if the kernel does not count them */
 } Parent;
 
@@ -163,7 +165,10 @@ static const Parent *parent_of(Manager *m, Parents *ps, const char *cgpath) {
         if (!p->cgpath)
                 return NULL;
         ps->n++;
-        if (read_cgroup_stat(m, p->cgpath, &st) >= 0 && st.nr_dying_descendants == 0 &&
+        CgroupFiles *c = files(m);
+        if ((c ? cgfiles_dying_settled(c, p->cgpath, &st, &p->settled)
+               : read_cgroup_stat(m, p->cgpath, &st)) >= 0 &&
+            st.nr_dying_descendants == 0 &&
             (st.nr_dying_subsys_memory == 0 || st.nr_dying_subsys_memory == UINT64_MAX)) {
                 p->none_dying = true;
                 p->dying_memcgs = st.nr_dying_subsys_memory;
@@ -216,7 +221,8 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                 if (p && p->none_dying) {
                         u.dying_descendants = 0;
                         u.dying_memcgs = p->dying_memcgs;
-                } else if (p ? read_dying(m, cgpath, &st) >= 0 : read_cgroup_stat(m, cgpath, &st) >= 0) {
+                } else if (p ? read_dying(m, cgpath, p->settled, &st) >= 0
+                             : read_cgroup_stat(m, cgpath, &st) >= 0) {
                         u.dying_descendants = st.nr_dying_descendants;
                         u.dying_memcgs = st.nr_dying_subsys_memory;
                 }

@@ -32,9 +32,18 @@ typedef struct Entry {
         /* cgroup.stat only (cgfiles_read_dying()): the last read found no
          * dying cgroup below, at none_dying_usec. */
         bool none_dying;
-        bool watched; /* cgroups made or removed below are seen (cgwatch) */
+        bool watched; /* cgroups removed below are seen (cgwatch) */
         uint64_t none_dying_usec;
         uint64_t dying_memcgs; /* of that read: 0, or UINT64_MAX if not counted */
+        /* The last read, whatever its counts, while no cgroup was removed
+         * below since; gen: c->gen at that read. */
+        bool have_last;
+        unsigned gen;
+        uint64_t last_dying, last_dying_memcgs;
+        /* cgfiles_dying_settled() on this cgroup as a parent: its counts at
+         * the last snapshot; removed_below: a cgroup was removed below since. */
+        bool have_snapshot, removed_below;
+        uint64_t snapshot_dying, snapshot_dying_memcgs;
 } Entry;
 
 struct CgroupFiles {
@@ -44,6 +53,7 @@ struct CgroupFiles {
         size_t n_entries, n_open;
         size_t max_open;
         unsigned pass;
+        unsigned gen; /* of the dying counts: a new one when a parent's changed */
         CgroupWatch *watch; /* NULL: not watching */
 };
 
@@ -207,6 +217,8 @@ static int read_text(CgroupFiles *c, const char *cgpath, const char *file, char 
                                 cgwatch_remove(c->watch, e->key);
                                 e->watched = false;
                                 e->none_dying = false;
+                                e->have_last = false;
+                                e->have_snapshot = false;
                         }
                 }
         }
@@ -263,20 +275,29 @@ static bool stat_none_dying(const CgroupStat *st) {
                 (st->nr_dying_subsys_memory == 0 || st->nr_dying_subsys_memory == UINT64_MAX);
 }
 
+/* The entry of cgpath's cgroup.stat, watched if watching is on. */
+static Entry *lookup_watched(CgroupFiles *c, const char *cgpath) {
+        Entry *e = lookup(c, cgpath, "cgroup.stat");
+
+        if (e && c->watch && !e->watched && cgwatch_add(c->watch, cgpath) >= 0) {
+                /* Watched from now on: what came before, a read tells. */
+                e->watched = true;
+                e->none_dying = false;
+                e->have_last = false;
+                e->have_snapshot = false;
+        }
+        return e;
+}
+
 int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, uint64_t max_age_usec,
-                       CgroupStat *ret) {
+                       bool settled, CgroupStat *ret) {
         CgroupStat st;
         Entry *e;
         int r;
 
         if (!c || !cgpath || !ret)
                 return -EINVAL;
-        e = lookup(c, cgpath, "cgroup.stat");
-        if (e && c->watch && !e->watched && cgwatch_add(c->watch, cgpath) >= 0) {
-                /* Watched from now on: what came before, a read tells. */
-                e->watched = true;
-                e->none_dying = false;
-        }
+        e = lookup_watched(c, cgpath);
         if (e && e->none_dying &&
             (e->watched ||
              (now_usec >= e->none_dying_usec && now_usec - e->none_dying_usec < max_age_usec))) {
@@ -288,6 +309,15 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
                 };
                 return 0;
         }
+        if (e && settled && e->watched && e->have_last && e->gen == c->gen) {
+                e->pass = c->pass;
+                *ret = (CgroupStat){
+                        .nr_descendants = UINT64_MAX,
+                        .nr_dying_descendants = e->last_dying,
+                        .nr_dying_subsys_memory = e->last_dying_memcgs,
+                };
+                return 0;
+        }
         r = cgfiles_read_cgroup_stat(c, cgpath, &st);
         /* The read found the same entry (it exists: nothing was added, the
          * table did not move). */
@@ -295,10 +325,47 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
                 e->none_dying = r >= 0 && stat_none_dying(&st);
                 e->none_dying_usec = now_usec;
                 e->dying_memcgs = r >= 0 ? st.nr_dying_subsys_memory : 0;
+                e->have_last = r >= 0;
+                e->gen = c->gen;
+                e->last_dying = r >= 0 ? st.nr_dying_descendants : 0;
+                e->last_dying_memcgs = r >= 0 ? st.nr_dying_subsys_memory : 0;
         }
         if (r < 0)
                 return r;
         *ret = st;
+        return 0;
+}
+
+int cgfiles_dying_settled(CgroupFiles *c, const char *parent, CgroupStat *ret, bool *ret_settled) {
+        CgroupStat st;
+        Entry *e;
+        bool settled;
+        int r;
+
+        if (!c || !parent || !ret || !ret_settled)
+                return -EINVAL;
+        e = lookup_watched(c, parent);
+        r = cgfiles_read_cgroup_stat(c, parent, &st);
+        if (r < 0)
+                return r;
+        /* A removal before that read has its event queued by now. */
+        (void) cgfiles_process_watch(c);
+        settled = e && e->watched && e->have_snapshot && !e->removed_below &&
+                e->snapshot_dying == st.nr_dying_descendants &&
+                e->snapshot_dying_memcgs == st.nr_dying_subsys_memory;
+        if (!settled) {
+                /* Counts below may have fallen: every value read before now
+                 * is old. */
+                c->gen++;
+                if (e) {
+                        e->have_snapshot = e->watched;
+                        e->removed_below = false;
+                        e->snapshot_dying = st.nr_dying_descendants;
+                        e->snapshot_dying_memcgs = st.nr_dying_subsys_memory;
+                }
+        }
+        *ret = st;
+        *ret_settled = settled;
         return 0;
 }
 
@@ -308,8 +375,10 @@ void cgfiles_expire(CgroupFiles *c, const char *cgpath) {
         if (!c || !cgpath)
                 return;
         e = find(c, cgpath, "cgroup.stat");
-        if (e)
+        if (e) {
                 e->none_dying = false;
+                e->have_last = false;
+        }
 }
 
 static void on_watch(const char *root, bool gone, void *userdata) {
@@ -321,14 +390,20 @@ static void on_watch(const char *root, bool gone, void *userdata) {
                 for (size_t i = 0; i < c->n_slots; i++) {
                         c->entries[i].watched = false;
                         c->entries[i].none_dying = false;
+                        c->entries[i].have_last = false;
+                        c->entries[i].have_snapshot = false;
                 }
                 return;
         }
         e = find(c, root, "cgroup.stat");
         if (e) {
                 e->none_dying = false;
-                if (gone)
+                e->have_last = false;
+                e->removed_below = true;
+                if (gone) {
                         e->watched = false;
+                        e->have_snapshot = false;
+                }
         }
 }
 

@@ -42,7 +42,18 @@ int cgfiles_read_cgroup_stat(CgroupFiles *c, const char *cgpath, CgroupStat *ret
  * value has nr_descendants UINT64_MAX (not known); a fresh one is the whole
  * cgroup.stat. */
 int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, uint64_t max_age_usec,
-                       CgroupStat *ret);
+                       bool settled, CgroupStat *ret);
+
+/* Counts above zero fall as the kernel frees dying cgroups, which nothing
+ * announces; but a count of dying cgroups below a parent changes only when
+ * a cgroup below it is removed or a dying one is freed. With the parent's
+ * tree watched: when no cgroup was removed below parent since the last call
+ * and its own counts are as then, no dying cgroup below it was freed either,
+ * and *ret_settled is true: cgfiles_read_dying() with settled reuses any
+ * count read since that call for a watched cgroup with no removal below.
+ * Otherwise *ret_settled is false and counts read before are old. *ret: the
+ * parent's cgroup.stat, read now. */
+int cgfiles_dying_settled(CgroupFiles *c, const char *parent, CgroupStat *ret, bool *ret_settled);
 void cgfiles_expire(CgroupFiles *c, const char *cgpath);
 
 /* Watch the trees of the cgroups cgfiles_read_dying() reads (lib/cgwatch.c),

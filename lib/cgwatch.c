@@ -370,15 +370,14 @@ static void handle(CgroupWatch *w, size_t i, const struct inotify_event *ev, cgw
                         report(w, child, true, changed, userdata);
                 return;
         }
+        /* Made: watched, and nothing to report (a cgroup made takes no
+         * dying one away, nor adds one). */
         if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
                 int r = add_tree(w, child, 0);
 
-                if (r < 0 && r != -ENOENT) {
+                if (r < 0 && r != -ENOENT)
                         give_up(w, path, changed, userdata);
-                        return;
-                }
         }
-        report(w, path, false, changed, userdata);
 }
 
 int cgwatch_process(CgroupWatch *w, cgwatch_changed_fn changed, void *userdata) {

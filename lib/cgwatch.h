@@ -6,7 +6,7 @@
 
 #include "cgroupfs.h"
 
-/* Cgroups made or removed below given roots, seen through inotify: a mkdir()
+/* Cgroups removed below given roots, seen through inotify: a mkdir()
  * or rmdir() of a cgroup directory is reported on its parent (IN_CREATE,
  * IN_DELETE), on cgroupfs as on any file system. Each root is watched with
  * every directory below it; directories made later are watched as they come.
@@ -36,8 +36,9 @@ int cgwatch_add(CgroupWatch *w, const char *cgpath);
 /* Stops watching the root cgpath. */
 void cgwatch_remove(CgroupWatch *w, const char *cgpath);
 
-/* changed(root, gone): a directory was made or removed below root; gone:
- * root itself was removed and is no longer watched. After a lost event (the
+/* changed(root, gone): a directory was removed below root (directories
+ * made are watched, not reported); gone: root itself was removed, or could
+ * not be watched any further, and is no longer watched. After a lost event (the
  * kernel's queue overflowed) nothing is watched any more and changed(NULL,
  * true) says so once. */
 typedef void (*cgwatch_changed_fn)(const char *root, bool gone, void *userdata);

@@ -199,12 +199,12 @@ TEST(dying_reused_only_when_none) {
         CHECK_INT(cgfiles_new(fs, 100, &c), 0);
 
         /* Some dying: read every time, so a count that falls is seen. */
-        CHECK_INT(cgfiles_read_dying(c, WEB, 1000, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1000, 50, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 5);
         CHECK_U64(st.nr_descendants, 2);
         test_write(t, WEB "/cgroup.stat",
                    "nr_descendants 2\nnr_dying_descendants 0\nnr_dying_subsys_memory 0\n");
-        CHECK_INT(cgfiles_read_dying(c, WEB, 1001, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1001, 50, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 0);
         CHECK_U64(st.nr_descendants, 2);
 
@@ -212,43 +212,43 @@ TEST(dying_reused_only_when_none) {
          * limit, even if the file says otherwise... */
         test_write(t, WEB "/cgroup.stat",
                    "nr_descendants 1\nnr_dying_descendants 3\nnr_dying_subsys_memory 3\n");
-        CHECK_INT(cgfiles_read_dying(c, WEB, 1050, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1050, 50, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 0);
         CHECK_U64(st.nr_dying_subsys_memory, 0);
         CHECK_U64(st.nr_descendants, UINT64_MAX);
         /* ... and read again at the limit. */
-        CHECK_INT(cgfiles_read_dying(c, WEB, 1051, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1051, 50, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 3);
         CHECK_U64(st.nr_descendants, 1);
 
         /* Expired by the caller: read again at once. */
         test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 0\n");
-        CHECK_INT(cgfiles_read_dying(c, WEB, 2000, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2000, 50, false, &st), 0);
         CHECK_U64(st.nr_dying_subsys_memory, UINT64_MAX);
         test_write(t, WEB "/cgroup.stat", "nr_descendants 0\nnr_dying_descendants 1\n");
-        CHECK_INT(cgfiles_read_dying(c, WEB, 2001, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2001, 50, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 0);
         CHECK_U64(st.nr_dying_subsys_memory, UINT64_MAX);
         cgfiles_expire(c, WEB);
         cgfiles_expire(c, "no/such/cgroup");
-        CHECK_INT(cgfiles_read_dying(c, WEB, 2002, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2002, 50, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 1);
 
         /* A reused value counts as read in the pass: its file stays open. */
         test_write(t, WEB "/cgroup.stat", "nr_descendants 0\nnr_dying_descendants 0\n");
-        CHECK_INT(cgfiles_read_dying(c, WEB, 3000, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 3000, 50, false, &st), 0);
         CHECK_INT(cgfiles_n_open(c), 1);
         cgfiles_pass_begin(c);
-        CHECK_INT(cgfiles_read_dying(c, WEB, 3001, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 3001, 50, false, &st), 0);
         cgfiles_sweep(c);
         CHECK_INT(cgfiles_n_open(c), 1);
 
         /* A clock that went back is no reason to reuse; errors are errors. */
-        CHECK_INT(cgfiles_read_dying(c, WEB, 10, 50, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 10, 50, false, &st), 0);
         CHECK_U64(st.nr_descendants, 0);
-        CHECK(cgfiles_read_dying(c, "no/such", 10, 50, &st) < 0);
-        CHECK_INT(cgfiles_read_dying(NULL, WEB, 10, 50, &st), -EINVAL);
-        CHECK(cgfiles_read_dying(c, WEB "/bad", 10, 50, &st) < 0);
+        CHECK(cgfiles_read_dying(c, "no/such", 10, 50, false, &st) < 0);
+        CHECK_INT(cgfiles_read_dying(NULL, WEB, 10, 50, false, &st), -EINVAL);
+        CHECK(cgfiles_read_dying(c, WEB "/bad", 10, 50, false, &st) < 0);
 
         cgfiles_free(c);
         cgroupfs_free(fs);
@@ -268,12 +268,12 @@ TEST(dying_reused_while_watched) {
         /* Watched: a value of none is reused however old (the age limit 1
          * here), as long as no cgroup is made or removed below. */
         cgfiles_pass_begin(c);
-        CHECK_INT(cgfiles_read_dying(c, WEB, 1000, 1, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1000, 1, false, &st), 0);
         CHECK_U64(st.nr_descendants, 1);
         CHECK_INT(cgfiles_n_watched(c), 3); /* the slice, web.service, bad */
         test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 2\n");
         cgfiles_pass_begin(c);
-        CHECK_INT(cgfiles_read_dying(c, WEB, 900000, 1, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900000, 1, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 0);
         CHECK_U64(st.nr_descendants, UINT64_MAX);
 
@@ -285,25 +285,107 @@ TEST(dying_reused_while_watched) {
         snprintf(dir, sizeof dir, "%s/" WEB "/bad", t);
         CHECK(rmdir(dir) == 0);
         cgfiles_pass_begin(c);
-        CHECK_INT(cgfiles_read_dying(c, WEB, 900001, 1, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900001, 1, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 2);
 
-        /* One made below: read again too. */
+        /* One made below: watched, the value still reused (a cgroup made
+         * adds no dying one). */
         test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 0\n");
         cgfiles_pass_begin(c);
-        CHECK_INT(cgfiles_read_dying(c, WEB, 900002, 1, &st), 0);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900002, 1, false, &st), 0);
         CHECK_U64(st.nr_descendants, 1);
         test_write(t, WEB "/cgroup.stat", "nr_descendants 2\nnr_dying_descendants 0\n");
         test_write(t, WEB "/new.service/memory.current", "0\n");
         cgfiles_pass_begin(c);
-        CHECK_INT(cgfiles_read_dying(c, WEB, 900003, 1, &st), 0);
-        CHECK_U64(st.nr_descendants, 2);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 900003, 1, false, &st), 0);
+        CHECK_U64(st.nr_descendants, UINT64_MAX);
         CHECK_INT(cgfiles_n_watched(c), 3); /* the slice, web.service, new.service */
 
         /* A pass that no longer reads the slice stops watching it. */
         cgfiles_pass_begin(c);
         cgfiles_sweep(c);
         CHECK_INT(cgfiles_n_watched(c), 0);
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}
+
+/* Counts above zero, reused while the parent says nothing changed below. */
+TEST(dying_settled_by_parent) {
+        char *t = fixture();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        CgroupStat st, pst;
+        bool settled = true;
+        char dir[PATH_MAX];
+
+        test_write(t, "system.slice/cgroup.stat", "nr_descendants 5\nnr_dying_descendants 5\n");
+        CHECK_INT(cgfiles_new(fs, 100, &c), 0);
+        CHECK(cgfiles_watch(c, 100) >= 0);
+
+        /* The first look at the parent settles nothing. */
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(!settled);
+        CHECK_U64(pst.nr_dying_descendants, 5);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1, 1, settled, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 5);
+        CHECK_U64(st.nr_descendants, 2);
+
+        /* Parent as it was, nothing removed: the count of 5 is reused. */
+        test_write(t, WEB "/cgroup.stat",
+                   "nr_descendants 2\nnr_dying_descendants 4\nnr_dying_subsys_memory 4\n");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(settled);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2, 1, settled, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 5);
+        CHECK_U64(st.nr_dying_subsys_memory, 4);
+        CHECK_U64(st.nr_descendants, UINT64_MAX);
+        /* Not without settled. */
+        CHECK_INT(cgfiles_read_dying(c, WEB, 2, 1, false, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 4);
+
+        /* One freed below: the parent's count falls, every count is read. */
+        test_write(t, "system.slice/cgroup.stat", "nr_descendants 5\nnr_dying_descendants 4\n");
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 2\nnr_dying_descendants 3\n");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(!settled);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 3, 1, settled, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 3);
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(settled);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 4, 1, settled, &st), 0);
+        CHECK_U64(st.nr_descendants, UINT64_MAX);
+        CHECK_U64(st.nr_dying_descendants, 3);
+
+        /* One removed below, its count as it was (another freed at once):
+         * not settled. */
+        snprintf(dir, sizeof dir, "%s/" WEB "/web.service/memory.current", t);
+        CHECK(unlink(dir) == 0);
+        snprintf(dir, sizeof dir, "%s/" WEB "/web.service", t);
+        CHECK(rmdir(dir) == 0);
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 4\n");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(!settled);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 5, 1, settled, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 4);
+        /* Removed after the parent was read but before the next pass: the
+         * parent's look takes the event in. */
+        cgfiles_pass_begin(c);
+        snprintf(dir, sizeof dir, "%s/" WEB "/bad/cgroup.stat", t);
+        CHECK(unlink(dir) == 0);
+        snprintf(dir, sizeof dir, "%s/" WEB "/bad/memory.current", t);
+        CHECK(unlink(dir) == 0);
+        snprintf(dir, sizeof dir, "%s/" WEB "/bad", t);
+        CHECK(rmdir(dir) == 0);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(!settled);
+
+        CHECK_INT(cgfiles_dying_settled(c, "no/such", &pst, &settled), -ENOENT);
+        CHECK_INT(cgfiles_dying_settled(NULL, "system.slice", &pst, &settled), -EINVAL);
         cgfiles_free(c);
         cgroupfs_free(fs);
 }

@@ -109,7 +109,8 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                 manager_bus_emit_instance_stopped(m, t->slice, r);
         }
         /* Its cgroup is gone, perhaps as a dying one below the entity. */
-        manager_dying_expire(m, t->slice);
+        if (e)
+                manager_dying_expire(m, e);
         t->invocation_id = (free(t->invocation_id), NULL);
         t->cgroup = (free(t->cgroup), NULL);
         t->pending = false;

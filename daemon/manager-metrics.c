@@ -31,8 +31,8 @@
  * with thousands of entities; the rest of the descriptor limit stays for
  * everything else (main() raises the soft limit to the hard one). */
 #define CGFILES_MAX_OPEN 32768
-/* Directories watched at most: every entity and instance cgroup, and what
- * delegated instances make below theirs. */
+/* Directories watched at most: every cgroup below the entities' parent
+ * (system.slice), entities, instances and other services alike. */
 #define CGFILES_MAX_WATCHES 65536
 
 static int on_cgroup_trees(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -104,11 +104,9 @@ static int read_dying(Manager *m, const char *cgpath, bool settled, CgroupStat *
                  : cgroupfs_read_cgroup_stat(m->cgfs, cgpath, ret);
 }
 
-void manager_dying_expire(Manager *m, const char *slice) {
-        _cleanup_free_ char *cgpath = NULL;
-
-        if (m->cgfiles && slice_cgroup_path(slice, &cgpath) >= 0)
-                cgfiles_expire(m->cgfiles, cgpath);
+void manager_dying_expire(Manager *m, const EntityState *e) {
+        if (m->cgfiles && e->cgpath)
+                cgfiles_expire(m->cgfiles, e->cgpath);
 }
 
 static bool slice_is_retiring(Manager *m, const char *slice) {
@@ -168,8 +166,7 @@ static const Parent *parent_of(Manager *m, Parents *ps, const char *cgpath) {
         CgroupFiles *c = files(m);
         if ((c ? cgfiles_dying_settled(c, p->cgpath, &st, &p->settled)
                : read_cgroup_stat(m, p->cgpath, &st)) >= 0 &&
-            st.nr_dying_descendants == 0 &&
-            (st.nr_dying_subsys_memory == 0 || st.nr_dying_subsys_memory == UINT64_MAX)) {
+            cgroup_stat_none_dying(&st)) {
                 p->none_dying = true;
                 p->dying_memcgs = st.nr_dying_subsys_memory;
         }

@@ -26,9 +26,9 @@ typedef struct EntityUsage {
 /* A number of a cgroup file, through the kept-open files. */
 int manager_read_u64(Manager *m, const char *cgpath, const char *file, uint64_t *ret);
 
-/* Something below the slice's cgroup was removed (an instance stopped): its
- * dying cgroups are read afresh at the next pass. */
-void manager_dying_expire(Manager *m, const char *slice);
+/* Something below the entity's cgroup was removed (an instance stopped):
+ * its dying cgroups are read afresh at the next pass. */
+void manager_dying_expire(Manager *m, const EntityState *e);
 
 /* Measures one entity. */
 void manager_measure_entity(Manager *m, const EntityState *e, EntityUsage *ret);

@@ -48,7 +48,7 @@ typedef struct Manager {
         sd_bus_slot *bus_fallback;
         PrivateServer *private; /* manager-private.c, NULL when not listening */
         sd_event_source *metrics_timer; /* manager-metrics.c */
-        sd_event_source *cgroup_trees; /* manager-metrics.c: cgroups made or removed below entities */
+        sd_event_source *cgroup_trees; /* manager-metrics.c: cgroups removed below the entities' parent */
         Proactive *proactive; /* manager-proactive.c, NULL while no service opted in */
 
         char *root; /* configuration root, "/" */

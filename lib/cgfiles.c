@@ -29,17 +29,13 @@ typedef struct Entry {
         size_t cgpath_len;
         int fd; /* -EBADF when not kept open */
         unsigned pass; /* of the last read */
-        /* cgroup.stat only (cgfiles_read_dying()): the last read found no
-         * dying cgroup below, at none_dying_usec. */
-        bool none_dying;
+        /* cgroup.stat only: */
         bool watched; /* cgroups removed below are seen (cgwatch) */
-        uint64_t none_dying_usec;
-        uint64_t dying_memcgs; /* of that read: 0, or UINT64_MAX if not counted */
-        /* The last read, whatever its counts, while no cgroup was removed
-         * below since; gen: c->gen at that read. */
+        /* The counts of the last read (cgfiles_read_dying()), at last_usec,
+         * while nothing says they changed since; gen: c->gen then. */
         bool have_last;
         unsigned gen;
-        uint64_t last_dying, last_dying_memcgs;
+        uint64_t last_usec, last_dying, last_dying_memcgs;
         /* cgfiles_dying_settled() on this cgroup as a parent: its counts at
          * the last snapshot; removed_below: a cgroup was removed below since. */
         bool have_snapshot, removed_below;
@@ -137,6 +133,14 @@ static int resize(CgroupFiles *c, size_t n_slots) {
         return 0;
 }
 
+/* Nothing known of the dying counts of e any more; watched: whether its
+ * tree is. */
+static void entry_forget_dying(Entry *e, bool watched) {
+        e->watched = watched;
+        e->have_last = false;
+        e->have_snapshot = false;
+}
+
 /* The entry of cgpath/file, or NULL. */
 static Entry *find(CgroupFiles *c, const char *cgpath, const char *file) {
         size_t cgpath_len = strlen(cgpath);
@@ -215,10 +219,7 @@ static int read_text(CgroupFiles *c, const char *cgpath, const char *file, char 
                         entry_close(c, e);
                         if (e->watched) {
                                 cgwatch_remove(c->watch, e->key);
-                                e->watched = false;
-                                e->none_dying = false;
-                                e->have_last = false;
-                                e->have_snapshot = false;
+                                entry_forget_dying(e, false);
                         }
                 }
         }
@@ -270,22 +271,13 @@ int cgfiles_read_cgroup_stat(CgroupFiles *c, const char *cgpath, CgroupStat *ret
         return cgroupfs_parse_cgroup_stat(buf, ret);
 }
 
-static bool stat_none_dying(const CgroupStat *st) {
-        return st->nr_dying_descendants == 0 &&
-                (st->nr_dying_subsys_memory == 0 || st->nr_dying_subsys_memory == UINT64_MAX);
-}
-
 /* The entry of cgpath's cgroup.stat, watched if watching is on. */
 static Entry *lookup_watched(CgroupFiles *c, const char *cgpath) {
         Entry *e = lookup(c, cgpath, "cgroup.stat");
 
-        if (e && c->watch && !e->watched && cgwatch_add(c->watch, cgpath) >= 0) {
+        if (e && c->watch && !e->watched && cgwatch_add(c->watch, cgpath) >= 0)
                 /* Watched from now on: what came before, a read tells. */
-                e->watched = true;
-                e->none_dying = false;
-                e->have_last = false;
-                e->have_snapshot = false;
-        }
+                entry_forget_dying(e, true);
         return e;
 }
 
@@ -298,35 +290,31 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
         if (!c || !cgpath || !ret)
                 return -EINVAL;
         e = lookup_watched(c, cgpath);
-        if (e && e->none_dying &&
-            (e->watched ||
-             (now_usec >= e->none_dying_usec && now_usec - e->none_dying_usec < max_age_usec))) {
-                e->pass = c->pass;
-                *ret = (CgroupStat){
-                        .nr_descendants = UINT64_MAX,
-                        .nr_dying_descendants = 0,
-                        .nr_dying_subsys_memory = e->dying_memcgs,
-                };
-                return 0;
-        }
-        if (e && settled && e->watched && e->have_last && e->gen == c->gen) {
-                e->pass = c->pass;
-                *ret = (CgroupStat){
+        if (e && e->have_last) {
+                CgroupStat last = {
                         .nr_descendants = UINT64_MAX,
                         .nr_dying_descendants = e->last_dying,
                         .nr_dying_subsys_memory = e->last_dying_memcgs,
                 };
-                return 0;
+                /* None stays none until a removal below; some stays as it
+                 * was while the parent says nothing was freed. */
+                bool reuse = cgroup_stat_none_dying(&last)
+                        ? e->watched || (now_usec >= e->last_usec && now_usec - e->last_usec < max_age_usec)
+                        : settled && e->watched && e->gen == c->gen;
+
+                if (reuse) {
+                        e->pass = c->pass;
+                        *ret = last;
+                        return 0;
+                }
         }
         r = cgfiles_read_cgroup_stat(c, cgpath, &st);
         /* The read found the same entry (it exists: nothing was added, the
          * table did not move). */
         if (e) {
-                e->none_dying = r >= 0 && stat_none_dying(&st);
-                e->none_dying_usec = now_usec;
-                e->dying_memcgs = r >= 0 ? st.nr_dying_subsys_memory : 0;
                 e->have_last = r >= 0;
                 e->gen = c->gen;
+                e->last_usec = now_usec;
                 e->last_dying = r >= 0 ? st.nr_dying_descendants : 0;
                 e->last_dying_memcgs = r >= 0 ? st.nr_dying_subsys_memory : 0;
         }
@@ -375,10 +363,8 @@ void cgfiles_expire(CgroupFiles *c, const char *cgpath) {
         if (!c || !cgpath)
                 return;
         e = find(c, cgpath, "cgroup.stat");
-        if (e) {
-                e->none_dying = false;
+        if (e)
                 e->have_last = false;
-        }
 }
 
 static void on_watch(const char *root, bool gone, void *userdata) {
@@ -387,23 +373,18 @@ static void on_watch(const char *root, bool gone, void *userdata) {
 
         if (!root) {
                 /* Events were lost: nothing is watched any more. */
-                for (size_t i = 0; i < c->n_slots; i++) {
-                        c->entries[i].watched = false;
-                        c->entries[i].none_dying = false;
-                        c->entries[i].have_last = false;
-                        c->entries[i].have_snapshot = false;
-                }
+                for (size_t i = 0; i < c->n_slots; i++)
+                        entry_forget_dying(&c->entries[i], false);
                 return;
         }
         e = find(c, root, "cgroup.stat");
-        if (e) {
-                e->none_dying = false;
+        if (!e)
+                return;
+        if (gone)
+                entry_forget_dying(e, false);
+        else {
                 e->have_last = false;
                 e->removed_below = true;
-                if (gone) {
-                        e->watched = false;
-                        e->have_snapshot = false;
-                }
         }
 }
 

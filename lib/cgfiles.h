@@ -35,11 +35,13 @@ int cgfiles_read_cgroup_stat(CgroupFiles *c, const char *cgpath, CgroupStat *ret
 /* The dying cgroups below cgpath (cgroup.stat), for a caller that asks about
  * many cgroups on every call. A count of dying cgroups only grows when a
  * cgroup below is removed, and falls as the kernel frees them: a read that
- * found none below is reused until max_age_usec after it (now_usec and the
- * time of the read on one monotonic clock), or until cgfiles_expire() on
- * cgpath, which the caller calls when it learns of a removal below (an
- * instance that stopped). A read that found some is not reused. A reused
- * value has nr_descendants UINT64_MAX (not known); a fresh one is the whole
+ * found none below is reused until a removal below is seen (cgfiles_watch())
+ * or, where the tree is not watched, until max_age_usec after it (now_usec
+ * and the time of the read on one monotonic clock); and until
+ * cgfiles_expire() on cgpath, which the caller calls when it learns of a
+ * removal below (an instance that stopped). A read that found some is reused
+ * only with settled (see cgfiles_dying_settled()). A reused value has
+ * nr_descendants UINT64_MAX (not known); a fresh one is the whole
  * cgroup.stat. */
 int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, uint64_t max_age_usec,
                        bool settled, CgroupStat *ret);
@@ -56,11 +58,11 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
 int cgfiles_dying_settled(CgroupFiles *c, const char *parent, CgroupStat *ret, bool *ret_settled);
 void cgfiles_expire(CgroupFiles *c, const char *cgpath);
 
-/* Watch the trees of the cgroups cgfiles_read_dying() reads (lib/cgwatch.c),
- * at most max_watches directories: a cgroup made or removed below one
- * expires its value, so a value of none is reused for as long as nothing
- * changes below, whatever its age; a tree that cannot be watched keeps the
- * age limit. Returns the descriptor to poll, for cgfiles_process_watch(),
+/* Watch the trees of the cgroups cgfiles_read_dying() and
+ * cgfiles_dying_settled() read (lib/cgwatch.c), at most max_watches
+ * directories: a cgroup removed below one expires its value, so a value of
+ * none is reused for as long as nothing is removed below, whatever its age;
+ * a tree that cannot be watched keeps the age limit. Returns the descriptor to poll, for cgfiles_process_watch(),
  * or a negative errno. cgfiles_pass_begin() also processes what is queued,
  * so a pass never reuses a value that a removal already made old. */
 int cgfiles_watch(CgroupFiles *c, size_t max_watches);

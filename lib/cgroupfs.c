@@ -412,6 +412,11 @@ int cgroupfs_parse_cgroup_stat(const char *text, CgroupStat *ret) {
         return 0;
 }
 
+bool cgroup_stat_none_dying(const CgroupStat *st) {
+        return st->nr_dying_descendants == 0 &&
+                (st->nr_dying_subsys_memory == 0 || st->nr_dying_subsys_memory == UINT64_MAX);
+}
+
 int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret) {
         _cleanup_free_ char *text = NULL;
         int r;

@@ -60,6 +60,9 @@ typedef struct CgroupStat {
 /* cgroup.stat; -EINVAL if malformed or lacking nr_descendants or
  * nr_dying_descendants. */
 int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret);
+/* No dying cgroup and no dying memcg below (one the kernel does not count
+ * counts as none). */
+bool cgroup_stat_none_dying(const CgroupStat *st);
 int cgroupfs_parse_cgroup_stat(const char *text, CgroupStat *ret);
 
 /* The names of the direct child cgroups (directories only), sorted by

@@ -218,6 +218,27 @@ static int add_tree(CgroupWatch *w, const char *cgpath, unsigned depth) {
         return 0;
 }
 
+/* Unwatches path and every directory below it; keep_for: except those
+ * another root than keep_for holds in its tree (NULL: every one). */
+static void unwatch_tree(CgroupWatch *w, const char *path, const char *keep_for) {
+        for (size_t i = 0; i < w->n;)
+                if (path_in(w->watches[i].path, path) &&
+                    !(keep_for && in_other_root(w, w->watches[i].path, keep_for))) {
+                        (void) inotify_rm_watch(w->fd, w->watches[i].wd);
+                        watch_drop(w, i);
+                } else
+                        i++;
+}
+
+/* Takes root k out of the list: the caller frees it. */
+static char *root_take(CgroupWatch *w, size_t k) {
+        char *root = w->roots[k];
+
+        memmove(w->roots + k, w->roots + k + 1, (w->n_roots - k - 1) * sizeof *w->roots);
+        w->n_roots--;
+        return root;
+}
+
 void cgwatch_remove(CgroupWatch *w, const char *cgpath) {
         bool found;
         size_t k;
@@ -227,16 +248,8 @@ void cgwatch_remove(CgroupWatch *w, const char *cgpath) {
         k = root_index(w, cgpath, strlen(cgpath), &found);
         if (!found)
                 return;
-        /* The directories of its tree that no other root's tree holds. */
-        for (size_t i = 0; i < w->n;)
-                if (path_in(w->watches[i].path, cgpath) && !in_other_root(w, w->watches[i].path, cgpath)) {
-                        (void) inotify_rm_watch(w->fd, w->watches[i].wd);
-                        watch_drop(w, i);
-                } else
-                        i++;
-        free(w->roots[k]);
-        memmove(w->roots + k, w->roots + k + 1, (w->n_roots - k - 1) * sizeof *w->roots);
-        w->n_roots--;
+        unwatch_tree(w, cgpath, cgpath);
+        free(root_take(w, k));
 }
 
 int cgwatch_add(CgroupWatch *w, const char *cgpath) {
@@ -292,11 +305,8 @@ static void report(CgroupWatch *w, const char *path, bool gone, cgwatch_changed_
                         if (!found)
                                 continue;
                         if (self && gone) {
-                                _cleanup_free_ char *root = w->roots[k];
+                                _cleanup_free_ char *root = root_take(w, k);
 
-                                memmove(w->roots + k, w->roots + k + 1,
-                                        (w->n_roots - k - 1) * sizeof *w->roots);
-                                w->n_roots--;
                                 changed(root, true, userdata);
                         } else
                                 changed(w->roots[k], false, userdata);
@@ -321,19 +331,6 @@ static void give_up(CgroupWatch *w, const char *path, cgwatch_changed_fn changed
                 cgwatch_remove(w, root);
                 changed(root, true, userdata);
         }
-}
-
-/* The watches of path and of everything below it: the directory was
- * removed (or moved away). cgroupfs does not say so itself: a removed
- * cgroup directory keeps its link count, so the kernel drops the watch
- * (IN_IGNORED) only when the inode goes, which the watch prevents. */
-static void forget_tree(CgroupWatch *w, const char *path) {
-        for (size_t i = 0; i < w->n;)
-                if (path_in(w->watches[i].path, path)) {
-                        (void) inotify_rm_watch(w->fd, w->watches[i].wd);
-                        watch_drop(w, i);
-                } else
-                        i++;
 }
 
 /* One event on the watched directory of record i. */
@@ -364,7 +361,11 @@ static void handle(CgroupWatch *w, size_t i, const struct inotify_event *ev, cgw
                 /* A root among them is gone: said so after its parents. */
                 bool root_gone = is_root(w, child);
 
-                forget_tree(w, child);
+                /* Its watches go: cgroupfs does not drop them itself (a
+                 * removed cgroup directory keeps its link count, so the
+                 * kernel drops a watch, IN_IGNORED, only when the inode
+                 * goes, which the watch prevents). */
+                unwatch_tree(w, child, NULL);
                 report(w, path, false, changed, userdata);
                 if (root_gone)
                         report(w, child, true, changed, userdata);

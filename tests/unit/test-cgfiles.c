@@ -259,7 +259,6 @@ TEST(dying_reused_while_watched) {
         CgroupFs *fs = fixture_fs(t);
         CgroupFiles *c = NULL;
         CgroupStat st;
-        char dir[PATH_MAX];
 
         CHECK_INT(cgfiles_new(fs, 100, &c), 0);
         CHECK(cgfiles_watch(c, 100) >= 0);
@@ -278,12 +277,7 @@ TEST(dying_reused_while_watched) {
         CHECK_U64(st.nr_descendants, UINT64_MAX);
 
         /* A cgroup removed below: the next pass reads. */
-        snprintf(dir, sizeof dir, "%s/" WEB "/bad/cgroup.stat", t);
-        CHECK(unlink(dir) == 0);
-        snprintf(dir, sizeof dir, "%s/" WEB "/bad/memory.current", t);
-        CHECK(unlink(dir) == 0);
-        snprintf(dir, sizeof dir, "%s/" WEB "/bad", t);
-        CHECK(rmdir(dir) == 0);
+        test_remove(t, WEB "/bad");
         cgfiles_pass_begin(c);
         CHECK_INT(cgfiles_read_dying(c, WEB, 900001, 1, false, &st), 0);
         CHECK_U64(st.nr_dying_descendants, 2);
@@ -316,7 +310,6 @@ TEST(dying_settled_by_parent) {
         CgroupFiles *c = NULL;
         CgroupStat st, pst;
         bool settled = true;
-        char dir[PATH_MAX];
 
         test_write(t, "system.slice/cgroup.stat", "nr_descendants 5\nnr_dying_descendants 5\n");
         CHECK_INT(cgfiles_new(fs, 100, &c), 0);
@@ -362,10 +355,7 @@ TEST(dying_settled_by_parent) {
 
         /* One removed below, its count as it was (another freed at once):
          * not settled. */
-        snprintf(dir, sizeof dir, "%s/" WEB "/web.service/memory.current", t);
-        CHECK(unlink(dir) == 0);
-        snprintf(dir, sizeof dir, "%s/" WEB "/web.service", t);
-        CHECK(rmdir(dir) == 0);
+        test_remove(t, WEB "/web.service");
         test_write(t, WEB "/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 4\n");
         cgfiles_pass_begin(c);
         CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
@@ -375,12 +365,7 @@ TEST(dying_settled_by_parent) {
         /* Removed after the parent was read but before the next pass: the
          * parent's look takes the event in. */
         cgfiles_pass_begin(c);
-        snprintf(dir, sizeof dir, "%s/" WEB "/bad/cgroup.stat", t);
-        CHECK(unlink(dir) == 0);
-        snprintf(dir, sizeof dir, "%s/" WEB "/bad/memory.current", t);
-        CHECK(unlink(dir) == 0);
-        snprintf(dir, sizeof dir, "%s/" WEB "/bad", t);
-        CHECK(rmdir(dir) == 0);
+        test_remove(t, WEB "/bad");
         CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
         CHECK(!settled);
 

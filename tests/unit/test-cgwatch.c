@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cgwatch.h"
 #include "macro.h"
@@ -27,27 +25,6 @@ static const char *process(CgroupWatch *w, Seen *s) {
         return s->text;
 }
 
-static void mk(const char *root, const char *rel) {
-        char p[512];
-
-        snprintf(p, sizeof p, "%s/%s", root, rel);
-        CHECK(mkdir(p, 0755) == 0);
-}
-
-static void rm(const char *root, const char *rel) {
-        char p[512];
-
-        snprintf(p, sizeof p, "%s/%s", root, rel);
-        CHECK(rmdir(p) == 0);
-}
-
-static void rmfile(const char *root, const char *rel) {
-        char p[512];
-
-        snprintf(p, sizeof p, "%s/%s", root, rel);
-        CHECK(unlink(p) == 0);
-}
-
 static CgroupFs *fixture_fs(const char *root) {
         CgroupFs *fs = NULL;
 
@@ -62,9 +39,9 @@ TEST(made_and_removed_below) {
         CgroupWatch *w = NULL;
         Seen s;
 
-        mk(t, "a");
-        mk(t, "a/x");
-        mk(t, "b");
+        test_mkdir(t, "a");
+        test_mkdir(t, "a/x");
+        test_mkdir(t, "b");
         test_write(t, "a/memory.current", "0\n");
         CHECK_INT(cgwatch_new(fs, 100, &w), 0);
         CHECK(cgwatch_fd(w) >= 0);
@@ -75,19 +52,19 @@ TEST(made_and_removed_below) {
 
         /* Made below a root, then below that: watched, not reported (a
          * cgroup made changes no dying count). Files are not cgroups. */
-        mk(t, "a/y");
+        test_mkdir(t, "a/y");
         CHECK_STR(process(w, &s), "");
-        mk(t, "a/y/z");
+        test_mkdir(t, "a/y/z");
         test_write(t, "a/y/memory.current", "0\n");
         CHECK_STR(process(w, &s), "");
         CHECK_INT(cgwatch_n_watches(w), 5);
         /* Removed, deep or not; the other root is not told. */
-        rm(t, "a/y/z");
+        test_remove(t, "a/y/z");
         CHECK_STR(process(w, &s), "a");
         CHECK_INT(cgwatch_n_watches(w), 4);
-        rm(t, "a/x");
+        test_remove(t, "a/x");
         CHECK_STR(process(w, &s), "a");
-        mk(t, "b/q");
+        test_mkdir(t, "b/q");
         CHECK_STR(process(w, &s), "");
 
         /* Adding again starts afresh, with no duplicate watches. */
@@ -98,14 +75,12 @@ TEST(made_and_removed_below) {
         /* Not watched any more: not reported. */
         cgwatch_remove(w, "b");
         CHECK_INT(cgwatch_n_watches(w), 2);
-        rm(t, "b/q");
+        test_remove(t, "b/q");
         CHECK_STR(process(w, &s), "");
 
         /* The root itself removed: gone, and nothing left of it. */
-        rmfile(t, "a/y/memory.current");
-        rm(t, "a/y");
-        rmfile(t, "a/memory.current");
-        rm(t, "a");
+        test_remove(t, "a/y");
+        test_remove(t, "a");
         CHECK_STR(process(w, &s), "a a!");
         CHECK_INT(cgwatch_n_watches(w), 0);
 
@@ -119,9 +94,9 @@ TEST(limits_and_errors) {
         CgroupWatch *w = NULL;
         Seen s;
 
-        mk(t, "a");
-        mk(t, "a/x");
-        mk(t, "a/x/y");
+        test_mkdir(t, "a");
+        test_mkdir(t, "a/x");
+        test_mkdir(t, "a/x/y");
         CHECK_INT(cgwatch_new(fs, 2, &w), 0);
         /* Three directories, room for two: none of them watched. */
         CHECK_INT(cgwatch_add(w, "a"), -ENOSPC);
@@ -130,7 +105,7 @@ TEST(limits_and_errors) {
         CHECK_INT(cgwatch_n_watches(w), 2);
         /* A directory made where there is no room: the root is given up
          * and said to be gone. */
-        mk(t, "a/x/y2");
+        test_mkdir(t, "a/x/y2");
         CHECK_STR(process(w, &s), "a/x!");
         CHECK_INT(cgwatch_n_watches(w), 0);
 
@@ -154,35 +129,35 @@ TEST(nested_roots) {
         CgroupWatch *w = NULL;
         Seen s;
 
-        mk(t, "a");
-        mk(t, "a/b");
-        mk(t, "a/b/x");
+        test_mkdir(t, "a");
+        test_mkdir(t, "a/b");
+        test_mkdir(t, "a/b/x");
         CHECK_INT(cgwatch_new(fs, 100, &w), 0);
         CHECK_INT(cgwatch_add(w, "a"), 0);
         CHECK_INT(cgwatch_add(w, "a/b"), 0);
         CHECK_INT(cgwatch_n_watches(w), 3);
-        mk(t, "a/b/y");
-        mk(t, "a/b/y/deep");
-        mk(t, "a/z");
+        test_mkdir(t, "a/b/y");
+        test_mkdir(t, "a/b/y/deep");
+        test_mkdir(t, "a/z");
         CHECK_STR(process(w, &s), "");
-        rm(t, "a/b/y/deep");
+        test_remove(t, "a/b/y/deep");
         CHECK_STR(process(w, &s), "a a/b");
 
         /* Without the outer root, the inner one still sees its tree. */
         cgwatch_remove(w, "a");
         CHECK_INT(cgwatch_n_watches(w), 3); /* a/b, a/b/x, a/b/y */
-        rm(t, "a/b/x");
+        test_remove(t, "a/b/x");
         CHECK_STR(process(w, &s), "a/b");
-        rm(t, "a/z");
+        test_remove(t, "a/z");
         CHECK_STR(process(w, &s), "");
 
         /* And the other way round. */
         CHECK_INT(cgwatch_add(w, "a"), 0);
         cgwatch_remove(w, "a/b");
         CHECK_INT(cgwatch_n_watches(w), 3); /* a, a/b, a/b/y */
-        rm(t, "a/b/y");
+        test_remove(t, "a/b/y");
         CHECK_STR(process(w, &s), "a");
-        rm(t, "a/b");
+        test_remove(t, "a/b");
         CHECK_STR(process(w, &s), "a");
         CHECK_INT(cgwatch_n_watches(w), 1);
         cgwatch_free(w);

@@ -69,6 +69,41 @@ void test_write(const char *dir, const char *relpath, const char *text) {
         free(p);
 }
 
+void test_mkdir(const char *dir, const char *relpath) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, relpath) < 0)
+                abort();
+        if (mkdir(p, 0755) < 0) {
+                perror(p);
+                abort();
+        }
+        free(p);
+}
+
+static int rm_entry_checked(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st;
+        (void) flag;
+        (void) ftw;
+        if (remove(path) < 0) {
+                perror(path);
+                abort();
+        }
+        return 0;
+}
+
+void test_remove(const char *dir, const char *relpath) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, relpath) < 0)
+                abort();
+        if (nftw(p, rm_entry_checked, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+                perror(p);
+                abort();
+        }
+        free(p);
+}
+
 int main(void) {
         static int failed; /* static: survives longjmp (-Wclobbered) */
         atexit(cleanup_tmpdirs);

@@ -68,3 +68,8 @@ void test_register(const char *name, test_fn fn);
 char *test_tmpdir(void);
 /* Writes text to dir/relpath, creating parent directories. */
 void test_write(const char *dir, const char *relpath, const char *text);
+/* Makes the directory dir/relpath (its parent must exist). */
+void test_mkdir(const char *dir, const char *relpath);
+/* Removes dir/relpath, a file or a directory with all below it, deepest
+ * first (as a cgroup tree must be removed). */
+void test_remove(const char *dir, const char *relpath);

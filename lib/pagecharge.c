@@ -32,17 +32,21 @@
  * Mapping a page does not change its charge: the memcg of a page cache page
  * is set when it is added to the cache.
  *
- * The file is mapped in bounded windows, so a huge file costs no more
- * address space or buffers than PAGECHARGE_WINDOW. */
+ * Only the data extents of the file are mapped (lseek SEEK_DATA, see
+ * extents.h), in bounded windows, so a huge file costs no more address
+ * space or buffers than PAGECHARGE_WINDOW, and a sparse one of 2^63-1 bytes
+ * no more time than its data. */
 
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "extents.h"
 #include "macro.h"
 #include "pagecharge.h"
 #include "path.h"
+#include "timeutil.h"
 
 #define PAGECHARGE_WINDOW (UINT64_C(64) * 1024 * 1024)
 
@@ -311,12 +315,20 @@ finish:
         return r;
 }
 
+static int check_bounds(const PageChargeBounds *b) {
+        if (!b)
+                return 0;
+        if (b->cancelled && b->cancelled(b->userdata))
+                return -ECANCELED;
+        return deadline_check(b->deadline_usec);
+}
+
 int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, uint64_t window,
-                              PageCharges *ret) {
+                              const PageChargeBounds *bounds, PageCharges *ret) {
         _cleanup_(scan_done) Scan s = { .ops = ops, .userdata = userdata };
         PageCharges c = {};
-        uint64_t window_pages;
-        struct stat st;
+        DataExtents it;
+        uint64_t window_pages, next_page = 0, offset, length;
         long ps;
         int r;
 
@@ -330,15 +342,12 @@ int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, 
         if (window < s.page_size || window % s.page_size != 0)
                 return -EINVAL;
 
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
+        r = data_extents_init(&it, fd, bounds ? bounds->deadline_usec : 0);
+        if (r < 0)
+                return r;
 
         c.page_size = s.page_size;
-        c.file_pages = ((uint64_t) st.st_size + s.page_size - 1) / s.page_size;
+        c.file_pages = it.end / s.page_size + (it.end % s.page_size != 0);
         if (c.file_pages == 0) {
                 *ret = c;
                 return 0;
@@ -353,13 +362,28 @@ int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, 
         if (!s.vec || !s.pagemap || !s.frames || !s.cgroups || !s.batch)
                 return -ENOMEM;
 
-        for (uint64_t first = 0; first < c.file_pages; first += window_pages) {
-                size_t n = (size_t) MIN(window_pages, c.file_pages - first);
+        /* Holes have no pages (a page cache page over a hole of a disk file,
+         * read as zeros, is the exception, and not counted): only the data
+         * extents are mapped, a window at a time. Extents are rounded out to
+         * whole pages; a page shared by two extents is counted once. */
+        while ((r = data_extents_next(&it, &offset, &length)) > 0) {
+                uint64_t first = MAX(offset / s.page_size, next_page);
+                uint64_t last = MIN((offset + length + s.page_size - 1) / s.page_size, c.file_pages);
 
-                r = scan_window(&s, fd, first * s.page_size, n, &c);
-                if (r < 0)
-                        return r;
+                for (; first < last; first += window_pages) {
+                        size_t n = (size_t) MIN(window_pages, last - first);
+
+                        r = check_bounds(bounds);
+                        if (r < 0)
+                                return r;
+                        r = scan_window(&s, fd, first * s.page_size, n, &c);
+                        if (r < 0)
+                                return r;
+                }
+                next_page = MAX(next_page, last);
         }
+        if (r < 0)
+                return r;
 
         charge_tally_sort_by_pages(&s.tally);
         c.n_by_cgroup = s.tally.n;
@@ -369,7 +393,7 @@ int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, 
 }
 
 int pagecharge_fd_with(int fd, const PageChargeOps *ops, void *userdata, PageCharges *ret) {
-        return pagecharge_fd_with_window(fd, ops, userdata, PAGECHARGE_WINDOW, ret);
+        return pagecharge_fd_with_window(fd, ops, userdata, PAGECHARGE_WINDOW, NULL, ret);
 }
 
 /* The real files. kpagecgroup is opened on first use: without
@@ -449,7 +473,7 @@ static int proc_read_kpageflags(void *userdata, uint64_t pfn, size_t n, uint64_t
         return pread_u64s(f->kpageflags_fd, pfn, n, out);
 }
 
-int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret) {
+int pagecharge_fd_bounded(int fd, const char *proc_root, const PageChargeBounds *bounds, PageCharges *ret) {
         static const PageChargeOps ops = {
                 .read_pagemap = proc_read_pagemap,
                 .read_kpagecgroup = proc_read_kpagecgroup,
@@ -474,7 +498,7 @@ int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret) {
         if (f.pagemap_fd < 0)
                 return negative_errno();
 
-        r = pagecharge_fd_with(fd, &ops, &f, ret);
+        r = pagecharge_fd_with_window(fd, &ops, &f, PAGECHARGE_WINDOW, bounds, ret);
 
         close(f.pagemap_fd);
         if (f.kpagecgroup_fd >= 0)
@@ -482,6 +506,10 @@ int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret) {
         if (f.kpageflags_fd >= 0)
                 close(f.kpageflags_fd);
         return r;
+}
+
+int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret) {
+        return pagecharge_fd_bounded(fd, proc_root, NULL, ret);
 }
 
 uint64_t pagecharges_pages_of(const PageCharges *c, uint64_t cgroup_id) {

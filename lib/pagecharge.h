@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Which memory cgroup each resident page of an open file is charged to:
- * mincore() for residency, /proc/self/pagemap for the frame of each page,
+ * the data extents of the file (extents.h), mincore() for residency, /proc/self/pagemap for the frame of each page,
  * /proc/kpagecgroup for the cgroup id of each frame (see pagecharge.c). */
 
 typedef struct PageChargeOps {
@@ -46,6 +47,19 @@ typedef struct PageCharges {
  * with that error (-EACCES, -EPERM). */
 int pagecharge_fd(int fd, const char *proc_root, PageCharges *ret);
 
+/* Limits of one scan, checked before each window (at most
+ * PAGECHARGE_WINDOW bytes, 64 MiB) and before each lseek() of the data
+ * extents: -ETIME once deadline_usec (CLOCK_MONOTONIC, 0: none) passed,
+ * -ECANCELED once cancelled(userdata) returns true (NULL: never). */
+typedef struct PageChargeBounds {
+        uint64_t deadline_usec;
+        bool (*cancelled)(void *userdata);
+        void *userdata;
+} PageChargeBounds;
+
+/* pagecharge_fd() within bounds (NULL: none). */
+int pagecharge_fd_bounded(int fd, const char *proc_root, const PageChargeBounds *bounds, PageCharges *ret);
+
 /* fd must be open for reading (it is mmap()ed MAP_SHARED, PROT_READ).
  * -EISDIR for a directory, -EINVAL for any other non-regular file; an empty
  * file gives a zeroed result (page_size set). ret is untouched on failure. */
@@ -53,9 +67,9 @@ int pagecharge_fd_with(int fd, const PageChargeOps *ops, void *userdata, PageCha
 
 /* The same with a chosen window (bytes mapped at a time, a multiple of the
  * page size; -EINVAL otherwise), so tests can cross windows with small
- * files. */
+ * files, and bounds (NULL: none). */
 int pagecharge_fd_with_window(int fd, const PageChargeOps *ops, void *userdata, uint64_t window,
-                              PageCharges *ret);
+                              const PageChargeBounds *bounds, PageCharges *ret);
 
 /* Pages charged to cgroup_id (0: not charged); 0 if none. */
 uint64_t pagecharges_pages_of(const PageCharges *c, uint64_t cgroup_id);

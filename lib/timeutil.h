@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -14,4 +15,11 @@ static inline uint64_t now_usec(clockid_t clock) {
         if (clock_gettime(clock, &ts) < 0)
                 return 0;
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* -ETIME once deadline_usec (CLOCK_MONOTONIC; 0: none) has passed, else 0. */
+static inline int deadline_check(uint64_t deadline_usec) {
+        if (deadline_usec != 0 && now_usec(CLOCK_MONOTONIC) >= deadline_usec)
+                return -ETIME;
+        return 0;
 }

@@ -201,11 +201,12 @@ TEST(charges_by_cgroup) {
 
         CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), 0);
         check_fixture_result(&c);
-        /* One window, one pagemap read; the six frames lie within one
+        /* One window per extent of data (0-3, 5, 7: holes are not mapped),
+         * one pagemap read each; the frames of each lie within one
          * kpagecgroup batch. */
-        CHECK_INT(f.pagemap_calls, 1);
-        CHECK_INT(f.kpagecgroup_calls, 1);
-        CHECK_U64(f.kpagecgroup_max_n, 7 * PFN_STRIDE + 1);
+        CHECK_INT(f.pagemap_calls, 3);
+        CHECK_INT(f.kpagecgroup_calls, 3);
+        CHECK_U64(f.kpagecgroup_max_n, 3 * PFN_STRIDE + 1);
         check_holes_untouched(fd);
 
         pagecharges_done(&c);
@@ -221,22 +222,22 @@ TEST(small_windows) {
         PageCharges c = {};
         int fd = fixture_fd(NULL);
 
-        /* 3 pages per window: windows 0-2, 3-5, 6-7 (the last one partial
-         * and ending in a partial page); per-window counts add up. */
-        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 3 * ps(), &c), 0);
+        /* 3 pages per window: windows 0-2, 3 (the rest of the first
+         * extent), 5, 7 (a partial page); per-window counts add up. */
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 3 * ps(), NULL, &c), 0);
         check_fixture_result(&c);
-        CHECK_INT(f.pagemap_calls, 3);
+        CHECK_INT(f.pagemap_calls, 4);
         check_holes_untouched(fd);
         pagecharges_done(&c);
 
         f = (Fake){ .unmapped_index = -1 };
-        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), &c), 0);
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), NULL, &c), 0);
         check_fixture_result(&c);
-        CHECK_INT(f.pagemap_calls, 8);
+        CHECK_INT(f.pagemap_calls, 6);
         pagecharges_done(&c);
 
-        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps() + 1, &c), -EINVAL);
-        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 0, &c), -EINVAL);
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps() + 1, NULL, &c), -EINVAL);
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 0, NULL, &c), -EINVAL);
         close(fd);
 }
 
@@ -281,7 +282,7 @@ TEST(reader_errors) {
         CHECK_U64(c.resident, 4242);
 
         f = (Fake){ .unmapped_index = -1, .kpagecgroup_error = -EACCES };
-        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 2 * ps(), &c), -EACCES);
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, 2 * ps(), NULL, &c), -EACCES);
         CHECK_U64(c.resident, 4242);
         CHECK(!c.by_cgroup);
         close(fd);
@@ -376,18 +377,19 @@ TEST(compound_tails) {
         CHECK_U64(c.resident, 6);
         CHECK_INT(c.n_by_cgroup, 1);
         CHECK_U64(pagecharges_pages_of(&c, 100), 6);
-        /* Frames 8192 (head), 8193, 8194, 8195, 8197, 8199. Each tail
-         * outside the range known to belong to the head reads its own flags
-         * and the aligned candidates below it: 8193 (8192: range to 8194),
-         * 8194 (8192: to 8196), 8195 known, 8197 (8196, 8192: to 8200),
-         * 8199 known. */
-        CHECK_INT(f.kpageflags_calls, 7);
+        /* Frames 8192 (head), 8193, 8194, 8195, 8197, 8199, in three
+         * windows, one per extent of data (0-3, 5, 7). Each tail outside
+         * the range known to belong to the head reads its own flags and the
+         * aligned candidates below it: 8193 (8192: range to 8194), 8194
+         * (8192: to 8196), 8195 known; in the next window 8197 (8196, 8192);
+         * in the last 8199 (8198, 8196, 8192). */
+        CHECK_INT(f.kpageflags_calls, 11);
         pagecharges_done(&c);
 
         /* Page by page (windows of one page): the head is found again in
          * each window, same answer. */
         f = (Fake){ .huge = true, .unmapped_index = -1 };
-        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), &c), 0);
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), NULL, &c), 0);
         CHECK_U64(pagecharges_pages_of(&c, 100), 6);
         pagecharges_done(&c);
 
@@ -400,6 +402,67 @@ TEST(compound_tails) {
 
         f = (Fake){ .huge = true, .unmapped_index = -1, .kpageflags_error = -EIO };
         CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), -EIO);
+        close(fd);
+}
+
+/* A file of 1 TiB with a page of data at each end: two windows, not the
+ * 16384 of 64 MiB that walking its size would map; a page count of the
+ * whole size all the same. */
+TEST(huge_hole_is_not_walked) {
+        _cleanup_free_ char *p = path_join(test_tmpdir(), "huge");
+        const uint64_t size = UINT64_C(1) << 40;
+        uint8_t *page = calloc(1, ps());
+        Fake f = { .unmapped_index = -1 };
+        PageCharges c = {};
+        int fd;
+
+        CHECK(p && page);
+        fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(fd >= 0);
+        CHECK_INT(ftruncate(fd, (off_t) size), 0);
+        for (uint64_t i = 0; i < 2; i++) {
+                uint64_t tag = MAGIC | i;
+
+                memcpy(page, &tag, sizeof(tag));
+                CHECK_INT(pwrite(fd, page, ps(), (off_t) (i == 0 ? 0 : size - ps())), (ssize_t) ps());
+        }
+        free(page);
+        CHECK_INT(pagecharge_fd_with(fd, &fake_ops, &f, &c), 0);
+        CHECK_U64(c.file_pages, size / ps());
+        CHECK_U64(c.resident, 2);
+        CHECK_INT(f.pagemap_calls, 2);
+        CHECK_U64(pagecharges_pages_of(&c, 100), 2);
+        pagecharges_done(&c);
+        close(fd);
+}
+
+static bool cancel_after_first(void *userdata) {
+        unsigned *calls = userdata;
+
+        return ++*calls > 1;
+}
+
+TEST(bounds_stop_a_scan) {
+        unsigned calls = 0;
+        Fake f = { .unmapped_index = -1 };
+        PageCharges c = {};
+        PageChargeBounds past = { .deadline_usec = 1 };
+        PageChargeBounds cancel = { .cancelled = cancel_after_first, .userdata = &calls };
+        int fd = fixture_fd(NULL);
+
+        /* A deadline long gone: nothing is read, nothing returned. */
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), &past, &c), -ETIME);
+        CHECK_INT(f.pagemap_calls, 0);
+        CHECK(!c.by_cgroup);
+        /* Asked before every window: the first one is scanned. */
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), &cancel, &c), -ECANCELED);
+        CHECK_INT(f.pagemap_calls, 1);
+        CHECK_INT(calls, 2);
+        /* A deadline in the future does not stop it. */
+        past.deadline_usec = UINT64_MAX;
+        CHECK_INT(pagecharge_fd_with_window(fd, &fake_ops, &f, ps(), &past, &c), 0);
+        check_fixture_result(&c);
+        pagecharges_done(&c);
         close(fd);
 }
 

@@ -73,9 +73,10 @@ static const Command commands[] = {
           "'systemctl daemon-reload' too (cgctl enable does both). Requires root.\n",
           0, 0, 0, 0, cmd_reload },
         { "metrics", "", "Print the metrics (OpenMetrics text)",
-          "The per-entity metrics in OpenMetrics text: usage, persistent usage, instances, restarts,\n"
-          "dying descendants, drained bytes. cgpersistd keeps the same values in\n"
-          "/run/cgpersist/metrics.prom for node_exporter's textfile collector.\n",
+          "The metrics in OpenMetrics text: per entity usage, persistent usage, peak, limits,\n"
+          "instances, restarts, dying cgroups, drained bytes; the daemon's version, whether its\n"
+          "configuration is good and when the values were measured. cgpersistd keeps the same\n"
+          "values in /run/cgpersist/metrics.prom for node_exporter's textfile collector.\n",
           0, 0, 0, 0, cmd_metrics },
         { "zombies", "", "Show dead cgroups and what pins them (not yet implemented)", NULL, 0, 0, 0, 0,
           NULL },

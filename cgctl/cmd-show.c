@@ -9,7 +9,6 @@
 #include "cgctl.h"
 #include "entities.h"
 #include "macro.h"
-#include "metrics.h"
 #include "namecheck.h"
 #include "size.h"
 #include "table.h"
@@ -445,51 +444,12 @@ int cmd_history(sd_bus *bus, const Args *a) {
         return 0;
 }
 
-/* The text of GetMetrics(), rendered here by the same code (lib/metrics.c)
- * from the columns of ListEntityColumns(): the daemon sends some 120 bytes
- * per entity instead of some 740 of text, which sd-bus would check for UTF-8
- * on both sides. From a daemon whose columns lack proactive_reclaimed (older
- * than the metric), the text of GetMetrics(). */
+/* The text of GetMetrics(): the daemon alone decides what the metrics are,
+ * so the file, the D-Bus call and cgctl say the same. */
 static int metrics_text(sd_bus *bus, char **ret) {
-        _cleanup_(entity_columns_done) EntityColumns list = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ MetricsEntity *me = NULL;
         const char *text;
         int r;
-
-        r = get_entities(bus, &list);
-        if (r != 0)
-                return r;
-        if (list.n > 0 && !(me = calloc(list.n, sizeof *me)))
-                return CGCTL_EXIT_FAILURE;
-        for (size_t k = 0; k < list.n; k++) {
-                size_t i = list.order[k];
-
-                if (list.proactive_reclaimed[i] == UINT64_MAX) {
-                        free(me);
-                        me = NULL;
-                        break;
-                }
-                me[k] = (MetricsEntity){
-                        .entity = list.slice[i],
-                        .service = list.service[i],
-                        .memory_bytes = list.memory_current[i],
-                        .persistent_bytes = list.persistent[i],
-                        .instances = list.instances[i],
-                        .restarts = list.restarts[i],
-                        .dying_descendants = list.dying_descendants[i],
-                        .drained_bytes = list.drained_total[i],
-                        .proactive_reclaimed_bytes = list.proactive_reclaimed[i],
-                };
-        }
-        if (me || list.n == 0) {
-                r = metrics_render(me, list.n, METRICS_OPENMETRICS, ret);
-                if (r < 0) {
-                        fprintf(stderr, "cgctl: Failed to render the metrics: %s\n", strerror(-r));
-                        return CGCTL_EXIT_FAILURE;
-                }
-                return 0;
-        }
 
         r = cgctl_call(bus, "GetMetrics", 0, &reply, NULL);
         if (r != 0)

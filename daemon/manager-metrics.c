@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Measuring entities, and /run/cgpersist/metrics.prom for node_exporter's
- * textfile collector. The file is rewritten after a change of state, at most
- * once per METRICS_COALESCE_USEC (a burst of restarts writes it once), and,
- * when [daemon] metrics_interval is set, periodically; otherwise the daemon
- * never wakes up for it. Reads of memory.current and cgroup.stat are cheap
- * kernel calls that do not block, so they run on the loop.
+ * textfile collector. Memory moves without any event the daemon sees, so the
+ * file is rewritten every [daemon] metrics_interval (15 s by default,
+ * Prometheus' default scrape interval: a scrape never sees values older than
+ * that), and also after a change of state, at most once per
+ * METRICS_COALESCE_USEC (a burst of restarts writes it once). With
+ * metrics_interval=0 only changes rewrite it. It carries the time it was
+ * written (a file left by a daemon that was killed is seen to be stale) and
+ * is removed when the daemon exits. Reads of memory.current and cgroup.stat
+ * are cheap kernel calls that do not block, so they run on the loop.
  *
  * Measuring reads the same files of every entity at each call (cgctl status,
  * the metrics file): they are kept open (lib/cgfiles.c) and re-read with
@@ -16,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
+#include "build-config.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-metrics.h"
@@ -25,7 +30,9 @@
 #include "unitname.h"
 
 #define METRICS_COALESCE_USEC (UINT64_C(1000000))
-#define METRICS_ACCURACY_USEC (UINT64_C(100000))
+/* Room for sd-event to fire the periodic rewrite together with another
+ * wake-up of the daemon. */
+#define METRICS_ACCURACY_USEC (UINT64_C(250000))
 #define METRICS_FILE "metrics.prom"
 /* Files kept open at most: two per entity and one per live instance fit
  * with thousands of entities; the rest of the descriptor limit stays for
@@ -173,10 +180,22 @@ static const Parent *parent_of(Manager *m, Parents *ps, const char *cgpath) {
         return p;
 }
 
+/* memory.peak and the limits as the kernel has them: the truth, whoever set
+ * them. A file that cannot be read stays unknown (UINT64_MAX), as does a
+ * limit of "max". */
+static void read_limits(Manager *m, const char *cgpath, EntityUsage *u) {
+        static const char *const names[] = { "memory.peak", "memory.max", "memory.high", "memory.low" };
+        uint64_t *v[] = { &u->memory_peak, &u->memory_max, &u->memory_high, &u->memory_low };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (manager_read_u64(m, cgpath, names[i], v[i]) < 0)
+                        *v[i] = UINT64_MAX;
+}
+
 /* live: the live tracked units of e->slice. parents: NULL to read the
  * entity's own cgroup.stat whatever its parent says. */
 static void measure(Manager *m, const EntityState *e, Tracked *const *live, size_t n_live, bool configured,
-                    Parents *parents, EntityUsage *ret) {
+                    Parents *parents, bool limits, EntityUsage *ret) {
         _cleanup_free_ char *made = NULL;
         const char *cgpath = e->cgpath;
         EntityUsage u = {
@@ -188,6 +207,10 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                 .n_instances = (unsigned) n_live,
                 .configured = configured,
                 .retiring = slice_is_retiring(m, e->slice),
+                .memory_peak = UINT64_MAX,
+                .memory_max = UINT64_MAX,
+                .memory_high = UINT64_MAX,
+                .memory_low = UINT64_MAX,
         };
         const ProactiveState *ps = manager_proactive_find(m, e->slice, NULL);
         CgroupStat st;
@@ -215,6 +238,8 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
                 else if (parents)
                         /* Only for a cgroup that exists: a missing one is unknown. */
                         p = parent_of(m, parents, cgpath);
+                if (limits && u.memory_current != UINT64_MAX)
+                        read_limits(m, cgpath, &u);
                 if (p && p->none_dying) {
                         u.dying_descendants = 0;
                         u.dying_memcgs = p->dying_memcgs;
@@ -261,7 +286,7 @@ void manager_measure_entity(Manager *m, const EntityState *e, EntityUsage *ret) 
 
         if (manager_live_instances(m, e->slice, &live, &n) < 0)
                 n = 0; /* measured without instances: persistent overstated */
-        measure(m, e, live, n, manager_find_desired(m, e->slice) != NULL, NULL, ret);
+        measure(m, e, live, n, manager_find_desired(m, e->slice) != NULL, NULL, false, ret);
 }
 
 static int cmp_tracked_slice(const void *a, const void *b) {
@@ -270,7 +295,9 @@ static int cmp_tracked_slice(const void *a, const void *b) {
         return strcmp(x->slice, y->slice);
 }
 
-int manager_measure_all(Manager *m, EntityUsage **ret) {
+/* limits: also memory.peak and the limits. Their files stay open while
+ * metrics passes read them; a pass without them (cgctl status) closes them. */
+static int measure_all(Manager *m, bool limits, EntityUsage **ret) {
         _cleanup_free_ Tracked **live = NULL;
         EntityUsage *u;
         size_t n = 0, d = 0, l = 0;
@@ -307,7 +334,7 @@ int manager_measure_all(Manager *m, EntityUsage **ret) {
                         l++;
                 for (lo = l; l < n && streq(live[l]->slice, e->slice); l++)
                         ;
-                measure(m, e, live ? live + lo : NULL, l - lo, configured, &parents, &u[i]);
+                measure(m, e, live ? live + lo : NULL, l - lo, configured, &parents, limits, &u[i]);
         }
         /* Every entity and live instance was read: close the rest. */
         cgfiles_sweep(m->cgfiles);
@@ -315,14 +342,32 @@ int manager_measure_all(Manager *m, EntityUsage **ret) {
         return 0;
 }
 
+int manager_measure_all(Manager *m, EntityUsage **ret) {
+        return measure_all(m, false, ret);
+}
+
+int manager_measure_all_limits(Manager *m, EntityUsage **ret) {
+        return measure_all(m, true, ret);
+}
+
+static uint64_t metrics_interval(Manager *m) {
+        return m->config ? m->config->daemon.metrics_interval_usec : METRICS_INTERVAL_DEFAULT_USEC;
+}
+
 int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
         _cleanup_free_ EntityUsage *u = NULL;
         _cleanup_free_ MetricsEntity *me = NULL;
         size_t n = m->state ? m->state->n_entities : 0;
+        MetricsDaemon d = {
+                .version = PACKAGE_VERSION,
+                .config_good = m->config && !m->config_refused,
+                .updated_usec = now_usec(CLOCK_REALTIME),
+                .interval_usec = metrics_interval(m),
+        };
         int r;
 
         if (n > 0) {
-                r = manager_measure_all(m, &u);
+                r = manager_measure_all_limits(m, &u);
                 if (r < 0)
                         return r;
                 me = calloc(n, sizeof *me);
@@ -342,9 +387,14 @@ int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
                         .dying_descendants = u[i].dying_descendants,
                         .drained_bytes = e->drained_total,
                         .proactive_reclaimed_bytes = u[i].proactive_reclaimed,
+                        .dying_memcgs = u[i].dying_memcgs,
+                        .memory_peak_bytes = u[i].memory_peak,
+                        .memory_max_bytes = u[i].memory_max,
+                        .memory_high_bytes = u[i].memory_high,
+                        .memory_low_bytes = u[i].memory_low,
                 };
         }
-        return metrics_render(me, n, format, ret);
+        return metrics_render(&d, me, n, format, ret);
 }
 
 static int write_metrics(Manager *m) {
@@ -365,11 +415,8 @@ static int write_metrics(Manager *m) {
         return write_file_atomic(path, text, strlen(text), 0644);
 }
 
-static uint64_t metrics_interval(Manager *m) {
-        return m->config ? m->config->daemon.metrics_interval_usec : 0;
-}
-
 static int arm(Manager *m, uint64_t when);
+static int on_exit_remove(sd_event_source *s, void *userdata);
 
 static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
@@ -398,6 +445,11 @@ static int arm(Manager *m, uint64_t when) {
                 if (r < 0)
                         return r;
                 (void) sd_event_source_set_description(m->metrics_timer, "metrics");
+                /* Floating: the loop owns it and runs it as it exits. */
+                r = sd_event_add_exit(m->event, NULL, on_exit_remove, m);
+                if (r < 0)
+                        log_warning_errno(
+                                r, "Failed to arrange for the metrics file to go at exit, ignoring: %m");
                 return 0;
         }
         (void) sd_event_source_get_enabled(m->metrics_timer, &enabled);
@@ -407,6 +459,20 @@ static int arm(Manager *m, uint64_t when) {
         if (r < 0)
                 return r;
         return sd_event_source_set_enabled(m->metrics_timer, SD_EVENT_ONESHOT);
+}
+
+void manager_remove_metrics(Manager *m) {
+        _cleanup_free_ char *path = path_join(m->run_dir, METRICS_FILE);
+
+        if (!path)
+                return;
+        if (unlink(path) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove %s, ignoring: %m", path);
+}
+
+static int on_exit_remove(sd_event_source *s, void *userdata) {
+        manager_remove_metrics(userdata);
+        return 0;
 }
 
 void manager_update_metrics(Manager *m) {

@@ -21,6 +21,10 @@ typedef struct EntityUsage {
         bool configured; /* the configuration still asks for it */
         bool retiring; /* a retire job is under way */
         uint64_t proactive_reclaimed; /* bytes, since the daemon started */
+        /* Read only for the metrics (manager_measure_all_limits()),
+         * UINT64_MAX otherwise: memory.peak, and the limits, UINT64_MAX for
+         * "max". */
+        uint64_t memory_peak, memory_max, memory_high, memory_low;
 } EntityUsage;
 
 /* A number of a cgroup file, through the kept-open files. */
@@ -35,10 +39,16 @@ void manager_measure_entity(Manager *m, const EntityState *e, EntityUsage *ret);
 /* Measures every entity of the state at once (one pass over the tracked
  * units, however many entities): an array parallel to m->state->entities. */
 int manager_measure_all(Manager *m, EntityUsage **ret);
+/* The same, with memory.peak and the limits of every entity. */
+int manager_measure_all_limits(Manager *m, EntityUsage **ret);
 
 /* The metrics text, as written to the file (METRICS_PROMETHEUS) or served to
  * cgctl (METRICS_OPENMETRICS). */
 int manager_render_metrics(Manager *m, MetricsFormat format, char **ret);
+
+/* Takes the metrics file away: at exit, nothing may serve values that no
+ * longer change. */
+void manager_remove_metrics(Manager *m);
 
 /* The live tracked units of a slice (pointers into m->tracked, valid until
  * the next reconcile), for listing instances. */

@@ -233,6 +233,9 @@ int manager_reload_config(Manager *m) {
         r = config_load(m->root, &c, &diags);
         log_diags(&diags, r == -EINVAL);
         config_diags_clear(&diags);
+        m->config_refused = r < 0;
+        /* cgpersist_config_good follows at once. */
+        manager_update_metrics(m);
         if (r < 0) {
                 if (r != -EINVAL)
                         log_error_errno(

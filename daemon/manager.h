@@ -58,6 +58,7 @@ typedef struct Manager {
 
         Config *config; /* last good configuration, may be NULL */
         bool config_good; /* config can be trusted to retire entities */
+        bool config_refused; /* the last read of the configuration was refused */
         State *state;
         CgroupFs *cgfs;
         CgroupFiles *cgfiles; /* manager-metrics.c: measured files, kept open */

@@ -116,6 +116,7 @@ static Config *config_new(void) {
                 return NULL;
         policy_init_defaults(&c->defaults.policy);
         c->daemon.proactive_interval_usec = PROACTIVE_INTERVAL_DEFAULT_USEC;
+        c->daemon.metrics_interval_usec = METRICS_INTERVAL_DEFAULT_USEC;
         return c;
 }
 
@@ -565,11 +566,11 @@ static void parse_daemon_key(ParseState *s, const char *key, const char *value) 
         if (streq(key, "metrics_interval")) {
                 uint64_t v;
 
-                if (parse_duration_usec(value, &v) < 0) {
+                if (parse_duration_usec(value, &v) < 0 || (v > 0 && v < METRICS_INTERVAL_MIN_USEC)) {
                         _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
                         state_error(s,
-                                    "metrics_interval=: invalid duration \"%s\" (e.g. 30s, or 0 for on "
-                                    "change only)",
+                                    "metrics_interval=: invalid duration \"%s\" (e.g. 15s, at least 1s, "
+                                    "or 0 for after a change only)",
                                     strna(shown));
                         return;
                 }

@@ -85,9 +85,14 @@ typedef struct ServiceSection {
         uint64_t set_mask; /* which policy fields the section sets */
 } ServiceSection;
 
+/* The metrics file is rewritten this often by default: Prometheus' default
+ * scrape interval, so a scrape never sees values older than one interval. */
+#define METRICS_INTERVAL_DEFAULT_USEC (UINT64_C(15) * 1000000)
+#define METRICS_INTERVAL_MIN_USEC (UINT64_C(1) * 1000000)
+
 typedef struct DaemonSettings {
         uint64_t watchdog_usec; /* 0 = as systemd says (WATCHDOG_USEC) */
-        uint64_t metrics_interval_usec; /* 0 = only on change */
+        uint64_t metrics_interval_usec; /* 0 = only after a change */
         uint64_t proactive_interval_usec; /* between proactive reclaim rounds */
         char *log_level;
 } DaemonSettings;

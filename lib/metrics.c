@@ -23,6 +23,8 @@ typedef struct MetricFamily {
 
 #define FIELD(f) offsetof(MetricsEntity, f)
 
+/* In the order they are rendered. A family whose field is UINT64_MAX for an
+ * entity has no sample for it. */
 static const MetricFamily families[] = {
         { "cgpersist_entity_memory_bytes", METRIC_GAUGE, "bytes",
           "Memory charged to the entity slice and everything below it (memory.current).",
@@ -30,6 +32,17 @@ static const MetricFamily families[] = {
         { "cgpersist_entity_persistent_memory_bytes", METRIC_GAUGE, "bytes",
           "Memory of the entity not charged to a live instance: what outlives restarts.",
           FIELD(persistent_bytes) },
+        { "cgpersist_entity_memory_peak_bytes", METRIC_GAUGE, "bytes",
+          "Highest memory charged to the entity slice since it was created (memory.peak, Linux 5.19+).",
+          FIELD(memory_peak_bytes) },
+        { "cgpersist_entity_memory_max_bytes", METRIC_GAUGE, "bytes",
+          "Hard memory limit of the entity slice (memory.max); absent when it has none.",
+          FIELD(memory_max_bytes) },
+        { "cgpersist_entity_memory_high_bytes", METRIC_GAUGE, "bytes",
+          "Throttling limit of the entity slice (memory.high); absent when it has none.",
+          FIELD(memory_high_bytes) },
+        { "cgpersist_entity_memory_low_bytes", METRIC_GAUGE, "bytes",
+          "Memory of the entity slice protected from reclaim (memory.low).", FIELD(memory_low_bytes) },
         { "cgpersist_entity_instances", METRIC_GAUGE, NULL, "Live instances of the service in the entity.",
           FIELD(instances) },
         { "cgpersist_entity_restarts", METRIC_COUNTER, NULL,
@@ -37,6 +50,10 @@ static const MetricFamily families[] = {
         { "cgpersist_entity_dying_descendants", METRIC_GAUGE, NULL,
           "Dead cgroups below the entity that the kernel still keeps (cgroup.stat nr_dying_descendants).",
           FIELD(dying_descendants) },
+        { "cgpersist_entity_dying_memcgs", METRIC_GAUGE, NULL,
+          "Dead memory cgroups below the entity that the kernel still keeps (cgroup.stat "
+          "nr_dying_subsys_memory, Linux 6.12+).",
+          FIELD(dying_memcgs) },
         { "cgpersist_entity_drained_bytes", METRIC_COUNTER, "bytes",
           "Bytes reclaimed from the entity's instances at stop and by cgctl drain.", FIELD(drained_bytes) },
         { "cgpersist_proactive_reclaimed_bytes", METRIC_COUNTER, "bytes",
@@ -174,15 +191,75 @@ static void render_family(Buf *b, const MetricFamily *f, const MetricsEntity *en
         }
 }
 
-int metrics_render(const MetricsEntity *entities, size_t n, MetricsFormat format, char **ret) {
+/* usec as seconds: whole, or with as many decimals as it needs. */
+static void buf_seconds(Buf *b, uint64_t usec) {
+        uint64_t frac = usec % 1000000;
+        int digits = 6;
+
+        if (frac == 0) {
+                buf_printf(b, "%" PRIu64, usec / 1000000);
+                return;
+        }
+        while (frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+        }
+        buf_printf(b, "%" PRIu64 ".%0*" PRIu64, usec / 1000000, digits, frac);
+}
+
+/* HELP and TYPE (and UNIT) of a gauge of the daemon's own. */
+static void buf_gauge_head(Buf *b, const char *name, const char *unit, const char *help,
+                           MetricsFormat format) {
+        buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+        if (format == METRICS_OPENMETRICS && unit)
+                buf_printf(b, "# UNIT %s %s\n", name, unit);
+}
+
+static void render_daemon(Buf *b, const MetricsDaemon *d, size_t n, MetricsFormat format) {
+        /* An info family in OpenMetrics is named without its "_info"; the
+         * text format has no such type: a gauge of 1. */
+        if (format == METRICS_OPENMETRICS)
+                buf_printf(
+                        b,
+                        "# HELP cgpersist_build The version of cgpersistd.\n# TYPE cgpersist_build info\n");
+        else
+                buf_gauge_head(b, "cgpersist_build_info", NULL,
+                               "The version of cgpersistd (the value is 1).", format);
+        buf_printf(b, "cgpersist_build_info{version=\"");
+        buf_label_value(b, d->version);
+        buf_printf(b, "\"} 1\n");
+
+        buf_gauge_head(b, "cgpersist_config_good", NULL,
+                       "1 when the last configuration read was accepted, 0 when it was refused (the last "
+                       "good one stays in force).",
+                       format);
+        buf_printf(b, "cgpersist_config_good %d\n", d->config_good ? 1 : 0);
+
+        buf_gauge_head(b, "cgpersist_metrics_updated_timestamp_seconds", "seconds",
+                       "When these values were measured, in seconds since the Unix epoch.", format);
+        buf_printf(b, "cgpersist_metrics_updated_timestamp_seconds ");
+        buf_seconds(b, d->updated_usec);
+        buf_printf(b, "\n");
+
+        buf_gauge_head(b, "cgpersist_metrics_interval_seconds", "seconds",
+                       "How often the daemon rewrites its metrics file; 0: only after a change.", format);
+        buf_printf(b, "cgpersist_metrics_interval_seconds ");
+        buf_seconds(b, d->interval_usec);
+        buf_printf(b, "\n");
+
+        buf_gauge_head(b, "cgpersist_entities", NULL,
+                       "Entities (persistent service slices) the daemon keeps.", format);
+        buf_printf(b, "cgpersist_entities %zu\n", n);
+}
+
+int metrics_render(const MetricsDaemon *daemon, const MetricsEntity *entities, size_t n,
+                   MetricsFormat format, char **ret) {
         Buf b = {};
 
-        if (!ret || (n > 0 && !entities))
+        if (!daemon || !ret || (n > 0 && !entities))
                 return -EINVAL;
 
-        buf_printf(&b, "# HELP cgpersist_entities Entities (persistent service slices) the daemon keeps.\n");
-        buf_printf(&b, "# TYPE cgpersist_entities gauge\n");
-        buf_printf(&b, "cgpersist_entities %zu\n", n);
+        render_daemon(&b, daemon, n, format);
         Buf labels = {};
         size_t *label_end = calloc(MAX(n, (size_t) 1), sizeof *label_end);
 

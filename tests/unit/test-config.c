@@ -95,6 +95,18 @@ TEST(builtin_defaults) {
         CHECK_U64(p.set_mask, 0);
         CHECK_STR(c->services[0].file, "test.conf");
         CHECK_INT(c->services[0].line, 1);
+        /* The metrics file follows Prometheus' default scrape interval. */
+        CHECK_U64(c->daemon.metrics_interval_usec, 15000000);
+        config_free(c);
+        config_diags_clear(&d);
+}
+
+TEST(metrics_interval_zero) {
+        ConfigDiags d = {};
+        Config *c = parse_ok("[daemon]\nmetrics_interval = 0\n", &d);
+
+        /* Only after a change. */
+        CHECK_U64(c->daemon.metrics_interval_usec, 0);
         config_free(c);
         config_diags_clear(&d);
 }
@@ -341,6 +353,7 @@ TEST(bad_values_name_file_and_line) {
         parse_refused("[defaults]\nenable = Yes\n", 2, "invalid boolean");
         parse_refused("[daemon]\nlog_level = loud\n", 2, "invalid level");
         parse_refused("[daemon]\nmetrics_interval = often\n", 2, "invalid duration");
+        parse_refused("[daemon]\nmetrics_interval = 100ms\n", 2, "at least 1s");
         parse_refused("[daemon]\nproactive_interval = 0\n", 2, "proactive_interval=: invalid duration");
         parse_refused("[daemon]\nproactive_interval = 500ms\n", 2, "at least 1s");
         parse_refused("[daemon]\nproactive_interval = 25h\n", 2, "at most 24h");

@@ -2,38 +2,14 @@
 #include <stdbool.h>
 
 #include "macro.h"
+#include "metrics-fixture.h"
 #include "metrics.h"
 #include "tests.h"
-
-static const MetricsEntity two[] = {
-        {
-                .entity = "system-web.slice",
-                .service = "web.service",
-                .memory_bytes = 92274688,
-                .persistent_bytes = 83886080,
-                .instances = 1,
-                .restarts = 6,
-                .dying_descendants = 4,
-                .drained_bytes = 125829120,
-                .proactive_reclaimed_bytes = 58720256,
-        },
-        {
-                /* Inactive slice: usage unknown, counters still reported. */
-                .entity = "system-foo.slice",
-                .service = "foo@.service",
-                .memory_bytes = UINT64_MAX,
-                .persistent_bytes = UINT64_MAX,
-                .instances = 0,
-                .restarts = 2,
-                .dying_descendants = UINT64_MAX,
-                .drained_bytes = 0,
-        },
-};
 
 static char *render(const MetricsEntity *e, size_t n, MetricsFormat f) {
         char *text = NULL;
 
-        CHECK_INT(metrics_render(e, n, f, &text), 0);
+        CHECK_INT(metrics_render(&fixture_daemon, e, n, f, &text), 0);
         CHECK(text);
         return text;
 }
@@ -161,7 +137,8 @@ TEST(metrics_empty) {
         CHECK_LINE(om, "# EOF");
         CHECK_LINE(pt, "cgpersist_entities 0");
         CHECK(!strstr(om, "{entity="));
-        CHECK_INT(metrics_render(NULL, 1, METRICS_OPENMETRICS, &(char *){ NULL }), -EINVAL);
+        CHECK_INT(metrics_render(&fixture_daemon, NULL, 1, METRICS_OPENMETRICS, &(char *){ NULL }), -EINVAL);
+        CHECK_INT(metrics_render(NULL, NULL, 0, METRICS_OPENMETRICS, &(char *){ NULL }), -EINVAL);
 }
 
 TEST(metrics_many) {
@@ -174,16 +151,90 @@ TEST(metrics_many) {
         CHECK(e && names);
         for (size_t i = 0; i < 1000; i++) {
                 snprintf(names[i], sizeof names[i], "system-s%zu.slice", i);
-                e[i] = (MetricsEntity){ .entity = names[i], .service = "x.service", .memory_bytes = i };
+                e[i] = (MetricsEntity){
+                        .entity = names[i],
+                        .service = "x.service",
+                        .memory_bytes = i,
+                        .persistent_bytes = UINT64_MAX,
+                        .memory_max_bytes = UINT64_MAX,
+                        .memory_high_bytes = UINT64_MAX,
+                        .dying_memcgs = UINT64_MAX,
+                };
         }
-        CHECK_INT(metrics_render(e, 1000, METRICS_OPENMETRICS, &t), 0);
+        CHECK_INT(metrics_render(&fixture_daemon, e, 1000, METRICS_OPENMETRICS, &t), 0);
         for (const char *p = t; *p; p++)
                 lines += *p == '\n';
-        /* 7 families of 1000 samples, 2-3 metadata lines each, the count, EOF. */
-        CHECK(lines >= 7000 && lines < 7035);
+        /* 8 families known for every entity (memory, peak, low, instances,
+         * restarts, dying cgroups, drained, reclaimed; the others are
+         * UINT64_MAX): 8000 samples; HELP and TYPE of 12 families, UNIT of
+         * the 8 in bytes; the daemon's 5 samples with HELP and TYPE, 2 UNIT;
+         * EOF. */
+        CHECK_INT(lines, 8000 + 12 * 2 + 8 + 5 * 3 + 2 + 1);
         CHECK_LINE(t,
                    "cgpersist_entity_memory_bytes{entity=\"system-s999.slice\",service=\"x.service\"} 999");
         free(t);
         free(e);
         free(names);
+}
+
+TEST(metrics_daemon) {
+        _cleanup_free_ char *om = render(two, ELEMENTSOF(two), METRICS_OPENMETRICS);
+        _cleanup_free_ char *pt = render(two, ELEMENTSOF(two), METRICS_PROMETHEUS);
+
+        /* Both formats: the same samples. */
+        for (const char *t = om; t; t = t == om ? pt : NULL) {
+                CHECK_LINE(t, "cgpersist_build_info{version=\"1.2.3\"} 1");
+                CHECK_LINE(t, "cgpersist_config_good 1");
+                CHECK_LINE(t, "cgpersist_metrics_updated_timestamp_seconds 1764892800.25");
+                CHECK_LINE(t, "cgpersist_metrics_interval_seconds 15");
+        }
+        /* An info family is named without "_info" in OpenMetrics; the text
+         * format has no info type. */
+        CHECK_LINE(om, "# TYPE cgpersist_build info");
+        CHECK_LINE(pt, "# TYPE cgpersist_build_info gauge");
+        CHECK_LINE(om, "# UNIT cgpersist_metrics_updated_timestamp_seconds seconds");
+        /* The daemon's lines come first: a reader sees the time before the
+         * values it dates. */
+        CHECK(strstr(om, "cgpersist_metrics_updated_timestamp_seconds ") < strstr(om, "{entity="));
+}
+
+TEST(metrics_daemon_values) {
+        MetricsDaemon d = {
+                .version = "9\"x",
+                .config_good = false,
+                .updated_usec = UINT64_C(1764892800000001),
+                .interval_usec = 0,
+        };
+        _cleanup_free_ char *t = NULL;
+
+        CHECK_INT(metrics_render(&d, NULL, 0, METRICS_PROMETHEUS, &t), 0);
+        CHECK_LINE(t, "cgpersist_build_info{version=\"9\\\"x\"} 1");
+        CHECK_LINE(t, "cgpersist_config_good 0");
+        CHECK_LINE(t, "cgpersist_metrics_updated_timestamp_seconds 1764892800.000001");
+        CHECK_LINE(t, "cgpersist_metrics_interval_seconds 0");
+}
+
+TEST(metrics_limits) {
+        _cleanup_free_ char *t = render(two, ELEMENTSOF(two), METRICS_OPENMETRICS);
+
+        CHECK_LINE(t,
+                   "cgpersist_entity_memory_max_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
+                   "268435456");
+        CHECK_LINE(t,
+                   "cgpersist_entity_memory_high_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
+                   "201326592");
+        CHECK_LINE(
+                t,
+                "cgpersist_entity_memory_low_bytes{entity=\"system-web.slice\",service=\"web.service\"} 0");
+        CHECK_LINE(t,
+                   "cgpersist_entity_memory_peak_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
+                   "100663296");
+        CHECK_LINE(t,
+                   "cgpersist_entity_dying_memcgs{entity=\"system-web.slice\",service=\"web.service\"} 3");
+        CHECK_LINE(t, "# UNIT cgpersist_entity_memory_max_bytes bytes");
+        /* No limit ("max"): no sample, rather than a number that means none. */
+        CHECK(!strstr(t, "cgpersist_entity_memory_max_bytes{entity=\"system-foo.slice\""));
+        CHECK(!strstr(t, "cgpersist_entity_memory_high_bytes{entity=\"system-foo.slice\""));
+        CHECK(!strstr(t, "cgpersist_entity_dying_memcgs{entity=\"system-foo.slice\""));
+        CHECK(!strstr(t, "+Inf"));
 }

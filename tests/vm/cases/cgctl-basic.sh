@@ -290,7 +290,11 @@ grep -qE "^cgpersist_entity_memory_bytes\{entity=\"$slice\",service=\"$svc\"\} [
 grep -qE "^cgpersist_entity_restarts_total\{entity=\"$slice\",service=\"$svc\"\} [0-9]+$" <<<"$m" ||
 	fail "metrics lack the restarts of $slice"
 grep -qx "# TYPE cgpersist_entity_restarts counter" <<<"$m" || fail "metrics: counter TYPE"
-assert_eq "$(jqr "$(cgctl --json metrics)" .openmetrics)" "$m" "metrics --json"
+# Values aside: the timestamp moves between two calls.
+novalues() { sed 's/ [0-9.]*$//'; }
+assert_eq "$(jqr "$(cgctl --json metrics)" .openmetrics | novalues)" "$(novalues <<<"$m")" "metrics --json"
+grep -qE "^cgpersist_metrics_updated_timestamp_seconds [0-9]+(\.[0-9]+)?$" <<<"$m" || fail "metrics: timestamp"
+grep -qx "cgpersist_build_info{version=\"$version\"} 1" <<<"$m" || fail "metrics: build info"
 wait_for -t 5 grep -q "entity=\"$slice\"" /run/cgpersist/metrics.prom || fail "metrics.prom lacks $slice"
 f=$(cat /run/cgpersist/metrics.prom)
 grep -qx "# TYPE cgpersist_entity_restarts_total counter" <<<"$f" || fail "metrics.prom: counter TYPE for node_exporter"
@@ -310,9 +314,9 @@ j=$(cgctl --json list)
 r=$(rec ListEntities)
 assert_eq "$(jq -c 'map(keys)' <<<"$j")" "$(jq -c 'map(keys)' <<<"$r")" "list keys == ListEntities keys"
 assert_eq "$(jq -c "$moving" <<<"$j")" "$(jq -c "$moving" <<<"$r")" "list == ListEntities"
-# cgctl renders the metrics itself: the text of GetMetrics(), values aside.
+# cgctl metrics is the text of GetMetrics(), values aside.
 g=$(busctl --json=short call org.cgpersist1 /org/cgpersist1 org.cgpersist1.Manager GetMetrics | jq -r '.data[0]')
-assert_eq "$(cgctl metrics | sed 's/ [0-9]*$//')" "$(sed 's/ [0-9]*$//' <<<"$g")" "metrics == GetMetrics"
+assert_eq "$(cgctl metrics | novalues)" "$(novalues <<<"$g")" "metrics == GetMetrics"
 
 # --- a cgroup that is gone shows as gone ---------------------------------------
 # The daemon keeps the files it measures open; once the slice is stopped its

@@ -91,10 +91,11 @@ log "timestamp $ts0 -> $ts1 -> $(sample cgpersist_metrics_updated_timestamp_seco
 # --- a refused configuration shows at once -----------------------------------
 printf '[service %s]\nmemory_max = lots\n' $svc >$bad
 cgctl reload >/dev/null 2>&1 || true
-wait_for -t 5 test "$(sample cgpersist_config_good)" = 0 || fail "config good still $(sample cgpersist_config_good) after a refused configuration"
+config_good_is() { [[ $(sample cgpersist_config_good) == "$1" ]]; }
+wait_for -t 5 config_good_is 0 || fail "config good still $(sample cgpersist_config_good) after a refused configuration"
 rm -f $bad
 cgctl reload >/dev/null
-wait_for -t 5 test "$(sample cgpersist_config_good)" = 1 || fail "config good not back to 1"
+wait_for -t 5 config_good_is 1 || fail "config good not back to 1"
 
 # --- node_exporter's textfile collector ---------------------------------------
 if command -v prometheus-node-exporter >/dev/null; then

@@ -416,7 +416,7 @@ static int write_metrics(Manager *m) {
 }
 
 static int arm(Manager *m, uint64_t when);
-static int on_exit_remove(sd_event_source *s, void *userdata);
+static void add_exit_remove(Manager *m);
 
 static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
@@ -445,11 +445,7 @@ static int arm(Manager *m, uint64_t when) {
                 if (r < 0)
                         return r;
                 (void) sd_event_source_set_description(m->metrics_timer, "metrics");
-                /* Floating: the loop owns it and runs it as it exits. */
-                r = sd_event_add_exit(m->event, NULL, on_exit_remove, m);
-                if (r < 0)
-                        log_warning_errno(
-                                r, "Failed to arrange for the metrics file to go at exit, ignoring: %m");
+                add_exit_remove(m);
                 return 0;
         }
         (void) sd_event_source_get_enabled(m->metrics_timer, &enabled);
@@ -461,7 +457,7 @@ static int arm(Manager *m, uint64_t when) {
         return sd_event_source_set_enabled(m->metrics_timer, SD_EVENT_ONESHOT);
 }
 
-void manager_remove_metrics(Manager *m) {
+static void remove_metrics(Manager *m) {
         _cleanup_free_ char *path = path_join(m->run_dir, METRICS_FILE);
 
         if (!path)
@@ -471,8 +467,24 @@ void manager_remove_metrics(Manager *m) {
 }
 
 static int on_exit_remove(sd_event_source *s, void *userdata) {
-        manager_remove_metrics(userdata);
+        remove_metrics(userdata);
         return 0;
+}
+
+/* At exit, nothing may serve values that no longer change: the file goes.
+ * Floating: the loop owns the source and runs it as it exits. */
+static void add_exit_remove(Manager *m) {
+        sd_event_source *s = NULL;
+        int r;
+
+        r = sd_event_add_exit(m->event, &s, on_exit_remove, m);
+        if (r >= 0) {
+                (void) sd_event_source_set_description(s, "metrics-remove");
+                r = sd_event_source_set_floating(s, true);
+                sd_event_source_unref(s);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to arrange for the metrics file to go at exit, ignoring: %m");
 }
 
 void manager_update_metrics(Manager *m) {

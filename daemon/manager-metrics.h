@@ -46,10 +46,6 @@ int manager_measure_all_limits(Manager *m, EntityUsage **ret);
  * cgctl (METRICS_OPENMETRICS). */
 int manager_render_metrics(Manager *m, MetricsFormat format, char **ret);
 
-/* Takes the metrics file away: at exit, nothing may serve values that no
- * longer change. */
-void manager_remove_metrics(Manager *m);
-
 /* The live tracked units of a slice (pointers into m->tracked, valid until
  * the next reconcile), for listing instances. */
 int manager_live_instances(Manager *m, const char *slice, Tracked ***ret, size_t *ret_n);

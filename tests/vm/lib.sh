@@ -27,7 +27,8 @@
 #   also the working directory, removed afterwards), CGTEST_DISK (/srv/disk:
 #   ext4 on a virtio disk, for real page cache), CGTEST_RELEASE (bookworm or
 #   trixie), CGTEST_LIB (this file), CGTEST_BOOT (1, then 2, 3... in the
-#   boots after the case called cgtest_reboot).
+#   boots after the case called cgtest_reboot), CGTEST_DEBS (the packages of
+#   run --deb, in CGTEST_DEB_DIR; the first is installed; empty without).
 # * Reboots: `cgtest_reboot` reboots the guest (orderly, or `--hard`: at once,
 #   nothing synced, as after a power loss) and the case runs again from the
 #   top in the next boot with CGTEST_BOOT one higher. Only $CGTEST_DISK

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Benchmark (numbers only, never pass/fail on time): the restart drift of
-# issue 5, three ways in one boot. A service reads a 64 MiB file from the ext4
+# Benchmark (numbers only, never pass/fail on time): the restart drift,
+# three ways in one boot. A service reads a 64 MiB file from the ext4
 # disk, keeps a 16 MiB file on a tmpfs (written by the first instance, read
 # by the later ones) and appends an 8 MiB log per instance (fsync), 6
 # instances, run
@@ -182,7 +182,7 @@ else
 	echo "BENCH drain events=$n bytes=0 usec=$usec (nothing drained)"
 fi
 
-# --- The cost of draining (issue 5's benchmark): the next instance's time to
+# --- The cost of draining: the next instance's time to
 # ready with drain=file and with drain=none, and drain time per GiB. The
 # service reads the 64 MiB file and is ready (Type=forking: its first process
 # exits) once it has; a child sleeps on so that the instance keeps its cgroup

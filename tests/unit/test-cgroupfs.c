@@ -7,7 +7,7 @@
 #include "path.h"
 #include "tests.h"
 
-/* A fixture tree shaped like the layering of DESIGN.md. */
+/* A fixture tree shaped like the layering of docs/design.md. */
 static char *fixture(void) {
         char *t = test_tmpdir();
 

@@ -17,7 +17,7 @@ static uint64_t ino_of(const char *root, const char *rel) {
         return (uint64_t) st.st_ino;
 }
 
-/* The layering of DESIGN.md, plus files whose inode must never match. */
+/* The layering of docs/design.md, plus files whose inode must never match. */
 static char *fixture(void) {
         char *t = test_tmpdir();
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The drain figures of issue 5: a configured service (default drain=file)
+# The drain figures: a configured service (default drain=file)
 # that reads a 64 MiB file from the ext4 disk and appends an 8 MiB log per
 # instance, restarted so that 6 instances run. The stop hook drains each dead
 # instance: nothing is left in system.slice outside a live cgroup, instances

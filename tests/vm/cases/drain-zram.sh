@@ -1,6 +1,6 @@
 #!/bin/bash
 # With swap enabled (zram in the guest), draining moves no anon or shmem page
-# to swap (issue 5, "Plus"). A service (drain=file, the default) holds 32 MiB
+# to swap. A service (drain=file, the default) holds 32 MiB
 # of anon memory, writes a 16 MiB file to /dev/shm (shmem, charged to the
 # instance: outlives it) and reads a 64 MiB file (page cache); it is
 # restarted. Swap in use does not grow across the drain, nothing of the

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Proactive reclaim (issue 5, item 3): two services with drain=none each read
+# Proactive reclaim of leftovers: two services with drain=none each read
 # a 64 MiB file, hold 16 MiB of anon memory and are restarted once, so the
 # first instance's page cache stays under each entity as leftovers. The one
 # with proactive_reclaim=yes sees its leftovers shrink toward the floor

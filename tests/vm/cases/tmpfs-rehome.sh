@@ -1,5 +1,5 @@
 #!/bin/bash
-# tmpfs placement of issue 5: a configured service with a persistent tmpfs
+# tmpfs placement: a configured service with a persistent tmpfs
 # (tmpfs=) reads a 64 MiB file from the ext4 disk, keeps a 16 MiB file on its
 # tmpfs (written by the first instance, kept by the later ones) and appends an
 # 8 MiB log per instance; restarted so that 6 instances run. The entity's

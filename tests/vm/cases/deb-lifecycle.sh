@@ -60,7 +60,6 @@ systemctl daemon-reload
 systemctl start debweb.service
 assert_eq "$(systemctl show -P Slice debweb.service)" system.slice "debweb before cgctl enable"
 cgctl enable debweb.service
-systemctl reload cgpersistd.service
 systemctl restart debweb.service
 assert_eq "$(systemctl show -P Slice debweb.service)" system-debweb.slice "debweb after enable + restart"
 wait_for -t 20 systemctl -q is-active system-debweb.slice

@@ -14,22 +14,35 @@
 #include "macro.h"
 #include "path.h"
 
-/* cgroup trees are shallow; a bound keeps a looping fixture (bind mounts
- * are not followed, but be safe) from exhausting file descriptors. */
-#define WALK_DEPTH_MAX 64
+typedef struct Walk {
+        dev_t dev;
+        cgroup_visit_t visit;
+        void *userdata;
+} Walk;
 
-/* Searches below the directory dfd (path rel, "" for the root). 1 and the
- * path in *ret if found, 0 if not, negative errno on failure. */
-static int walk(int dfd, const char *rel, dev_t dev, uint64_t id, unsigned depth, char **ret) {
+/* Visits dfd (which it closes), then every directory below it. */
+static int walk(Walk *w, int dfd, const char *rel, uint64_t id, unsigned depth) {
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
+        int r;
 
-        if (depth > WALK_DEPTH_MAX)
+        /* cgroup trees are shallow; a bound keeps a looping fixture (bind
+         * mounts are not followed, but be safe) from exhausting file
+         * descriptors. */
+        if (depth > CGROUP_WALK_DEPTH_MAX) {
+                close(dfd);
                 return -ELOOP;
+        }
+
+        r = w->visit(dfd, rel, id, depth, w->userdata);
+        if (r != 0) {
+                close(dfd);
+                return r;
+        }
 
         d = fdopendir(dfd);
         if (!d) {
-                int r = negative_errno();
+                r = negative_errno();
                 close(dfd);
                 return r;
         }
@@ -37,7 +50,7 @@ static int walk(int dfd, const char *rel, dev_t dev, uint64_t id, unsigned depth
         for (;;) {
                 _cleanup_free_ char *child = NULL;
                 struct stat st;
-                int cfd, r;
+                int cfd;
 
                 errno = 0;
                 de = readdir(d);
@@ -54,17 +67,12 @@ static int walk(int dfd, const char *rel, dev_t dev, uint64_t id, unsigned depth
                 /* A cgroup may go away while we walk: skip it. */
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
-                if (!S_ISDIR(st.st_mode) || st.st_dev != dev)
+                if (!S_ISDIR(st.st_mode) || st.st_dev != w->dev)
                         continue;
 
                 child = isempty(rel) ? strdup(de->d_name) : path_join(rel, de->d_name);
                 if (!child)
                         return -ENOMEM;
-
-                if ((uint64_t) st.st_ino == id) {
-                        *ret = TAKE_PTR(child);
-                        return 1;
-                }
 
                 cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (cfd < 0) {
@@ -72,18 +80,18 @@ static int walk(int dfd, const char *rel, dev_t dev, uint64_t id, unsigned depth
                                 continue;
                         return negative_errno();
                 }
-                r = walk(cfd, child, dev, id, depth + 1, ret);
+                r = walk(w, cfd, child, (uint64_t) st.st_ino, depth + 1);
                 if (r != 0)
                         return r;
         }
 }
 
-int cgroup_id_to_path(const char *root, uint64_t id, char **ret) {
+int cgroup_walk(const char *root, cgroup_visit_t visit, void *userdata) {
+        Walk w = { .visit = visit, .userdata = userdata };
         struct stat st;
-        char *p = NULL;
         int fd, r;
 
-        if (isempty(root) || !ret)
+        if (isempty(root) || !visit)
                 return -EINVAL;
 
         fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -94,22 +102,37 @@ int cgroup_id_to_path(const char *root, uint64_t id, char **ret) {
                 close(fd);
                 return r;
         }
+        w.dev = st.st_dev;
+        return walk(&w, fd, "", (uint64_t) st.st_ino, 0);
+}
 
-        if ((uint64_t) st.st_ino == id) {
-                close(fd);
-                p = strdup("");
-                if (!p)
-                        return -ENOMEM;
-                *ret = p;
+typedef struct Find {
+        uint64_t id;
+        char *path;
+} Find;
+
+static int visit_find(int dfd, const char *path, uint64_t id, unsigned depth, void *userdata) {
+        Find *f = userdata;
+
+        (void) dfd;
+        (void) depth;
+        if (id != f->id)
                 return 0;
-        }
+        f->path = strdup(path);
+        return f->path ? 1 : -ENOMEM;
+}
 
-        r = walk(fd, "", st.st_dev, id, 0, &p);
+int cgroup_id_to_path(const char *root, uint64_t id, char **ret) {
+        Find f = { .id = id };
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        r = cgroup_walk(root, visit_find, &f);
         if (r < 0)
                 return r;
         if (r == 0)
                 return -ENOENT;
-
-        *ret = p;
+        *ret = f.path;
         return 0;
 }

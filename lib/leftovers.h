@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kpagescan.h"
+
+/* What dead cgroups left behind, by the live cgroup that holds it: a page
+ * census (kpagescan.h) laid over the cgroup tree (see leftovers.c). */
+
+typedef struct Leftover {
+        char *path; /* relative to the cgroup root, "" for the root */
+        uint64_t cgroup_id;
+        /* Dying cgroups whose closest live ancestor this is: its
+         * nr_dying_descendants minus those of its live children. */
+        uint64_t dying;
+        /* false: the cgroup has processes of its own, so the pages charged
+         * to it are theirs and kinds stays zero (only dying counts). */
+        bool inner;
+        PageKinds kinds; /* pages charged to the cgroup itself */
+} Leftover;
+
+typedef struct Leftovers {
+        uint64_t page_size;
+        Leftover *v; /* in walk order: parents before children */
+        size_t n;
+        uint64_t cgroups; /* live cgroups walked */
+        uint64_t dying_total; /* nr_dying_descendants of the root */
+        PageKinds live; /* charged to cgroups with processes of their own */
+        PageKinds unknown; /* charged to ids no directory has (gone since, another hierarchy) */
+        uint64_t not_charged;
+        uint64_t frames;
+} Leftovers;
+
+/* Walks the cgroup2 tree at cgroup_root (a fixture in tests) and keeps
+ * every cgroup with pages charged to it while it has no process of its own,
+ * or with dying cgroups it is the closest live ancestor of. The root cgroup
+ * is never inner (kernel threads are its processes). At most max_cgroups
+ * directories are read (-E2BIG beyond). ret untouched on failure. */
+#define LEFTOVERS_CGROUPS_MAX 100000
+int leftovers_read(const char *cgroup_root, const KpageScan *scan, Leftovers *ret);
+
+/* The cgroup at path, NULL if not kept. */
+const Leftover *leftovers_find(const Leftovers *l, const char *path);
+
+void leftovers_done(Leftovers *l);

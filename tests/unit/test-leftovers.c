@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kpagescan.h"
+#include "leftovers.h"
+#include "macro.h"
+#include "path.h"
+#include "tests.h"
+
+#define LRU_FILE ((UINT64_C(1) << 5) | (UINT64_C(1) << 3))
+#define SHMEM (LRU_FILE | (UINT64_C(1) << 14))
+#define ANON (SHMEM | (UINT64_C(1) << 12))
+
+static uint64_t ino_of(const char *root, const char *rel) {
+        char *p = path_join(root, rel);
+        struct stat st;
+
+        if (!p || stat(p, &st) < 0)
+                CHECK_FAIL("stat %s", strna(p));
+        free(p);
+        return (uint64_t) st.st_ino;
+}
+
+static void write_u64s(const char *dir, const char *name, const uint64_t *v, size_t n) {
+        char *p = path_join(dir, name);
+        int fd;
+
+        CHECK(p);
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(fd >= 0);
+        CHECK(write(fd, v, n * sizeof(uint64_t)) == (ssize_t) (n * sizeof(uint64_t)));
+        close(fd);
+        free(p);
+}
+
+static void stat_file(const char *root, const char *dir, unsigned dying) {
+        char text[128], *p = path_join(dir, "cgroup.stat");
+
+        snprintf(text, sizeof text, "nr_descendants 3\nnr_dying_descendants %u\n", dying);
+        test_write(root, p, text);
+        free(p);
+}
+
+/* The layering of an entity beside stock services and another slice. */
+static char *tree(void) {
+        char *t = test_tmpdir();
+
+        test_write(t, "cgroup.procs", "2\n");
+        stat_file(t, ".", 6);
+        test_write(t, "system.slice/cgroup.procs", "");
+        stat_file(t, "system.slice", 4);
+        test_write(t, "system.slice/system-web.slice/cgroup.procs", "");
+        stat_file(t, "system.slice/system-web.slice", 3);
+        test_write(t, "system.slice/system-web.slice/web.service/cgroup.procs", "12\n");
+        stat_file(t, "system.slice/system-web.slice/web.service", 0);
+        test_write(t, "system.slice/system-web.slice/cgpersist-keeper@system-web.service/cgroup.procs",
+                   "13\n");
+        stat_file(t, "system.slice/system-web.slice/cgpersist-keeper@system-web.service", 0);
+        test_write(t, "system.slice/dbus.service/cgroup.procs", "14\n");
+        stat_file(t, "system.slice/dbus.service", 0);
+        test_write(t, "user.slice/cgroup.procs", "\n");
+        stat_file(t, "user.slice", 1);
+        /* A service with processes and dead cgroups of its own (Delegate=yes). */
+        test_write(t, "system.slice/delegated.service/cgroup.procs", "15\n");
+        stat_file(t, "system.slice/delegated.service", 1);
+        return t;
+}
+
+TEST(attribution) {
+        char *cg = tree(), *proc = test_tmpdir();
+        uint64_t web = ino_of(cg, "system.slice/system-web.slice"), sys = ino_of(cg, "system.slice"),
+                 live = ino_of(cg, "system.slice/system-web.slice/web.service");
+        uint64_t ids[] = { web, web, web, web, live, live, sys, 987654321, 0 };
+        uint64_t flags[] = { LRU_FILE, LRU_FILE, LRU_FILE, SHMEM, ANON, ANON, LRU_FILE, LRU_FILE, 0 };
+        KpageScan s = {};
+        Leftovers l = {};
+        const Leftover *x;
+
+        write_u64s(proc, "kpagecgroup", ids, ELEMENTSOF(ids));
+        write_u64s(proc, "kpageflags", flags, ELEMENTSOF(flags));
+        CHECK_INT(kpage_scan(proc, 4, &s), 0);
+        CHECK_INT(leftovers_read(cg, &s, &l), 0);
+
+        CHECK_U64(l.cgroups, 8);
+        CHECK_U64(l.dying_total, 6);
+        CHECK_U64(l.frames, 9);
+        CHECK_U64(l.not_charged, 1);
+
+        x = leftovers_find(&l, "system.slice/system-web.slice");
+        CHECK(x);
+        CHECK(x->inner);
+        CHECK_U64(x->cgroup_id, web);
+        CHECK_U64(x->dying, 3);
+        CHECK_U64(x->kinds.pages, 4);
+        CHECK_U64(x->kinds.file, 3);
+        CHECK_U64(x->kinds.shmem, 1);
+
+        /* Its own dying: 4 below it minus the entity's 3 and delegated's 1. */
+        x = leftovers_find(&l, "system.slice");
+        CHECK(x);
+        CHECK_U64(x->dying, 0);
+        CHECK_U64(x->kinds.file, 1);
+
+        /* Dead cgroups and no page: kept, with nothing charged. */
+        x = leftovers_find(&l, "user.slice");
+        CHECK(x);
+        CHECK_U64(x->dying, 1);
+        CHECK_U64(x->kinds.pages, 0);
+
+        /* Processes of its own: dying counted, its pages are its own. */
+        x = leftovers_find(&l, "system.slice/delegated.service");
+        CHECK(x);
+        CHECK(!x->inner);
+        CHECK_U64(x->dying, 1);
+
+        /* Live services with nothing dead below are not kept. */
+        CHECK(!leftovers_find(&l, "system.slice/system-web.slice/web.service"));
+        CHECK(!leftovers_find(&l, "system.slice/dbus.service"));
+        /* The root holds kernel threads: never inner; 6 - 4 - 1 = 1 own. */
+        x = leftovers_find(&l, "");
+        CHECK(x);
+        CHECK(!x->inner);
+        CHECK_U64(x->dying, 1);
+
+        CHECK_U64(l.live.anon, 2);
+        CHECK_U64(l.unknown.pages, 1);
+        CHECK_U64(l.n, 5);
+
+        leftovers_done(&l);
+        kpage_scan_done(&s);
+}
+
+/* A tree that is no cgroup tree: no cgroup.stat anywhere, nothing dying,
+ * nothing kept; a missing root fails. */
+TEST(plain_tree) {
+        char *t = test_tmpdir(), *proc = test_tmpdir();
+        uint64_t ids[] = { 1 }, flags[] = { LRU_FILE };
+        KpageScan s = {};
+        Leftovers l = { .n = 42 };
+
+        test_write(t, "a/b/c", "");
+        write_u64s(proc, "kpagecgroup", ids, 1);
+        write_u64s(proc, "kpageflags", flags, 1);
+        CHECK_INT(kpage_scan(proc, 4, &s), 0);
+
+        CHECK_INT(leftovers_read("/nonexistent-cgroup-root", &s, &l), -ENOENT);
+        CHECK_U64(l.n, 42);
+        CHECK_INT(leftovers_read(t, &s, &l), 0);
+        CHECK_U64(l.n, 0);
+        CHECK_U64(l.unknown.pages, 1);
+        leftovers_done(&l);
+        kpage_scan_done(&s);
+}

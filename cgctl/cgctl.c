@@ -78,8 +78,15 @@ static const Command commands[] = {
           "configuration is good and when the values were measured. cgpersistd keeps the same\n"
           "values in /run/cgpersist/metrics.prom for node_exporter's textfile collector.\n",
           0, 0, 0, 0, cmd_metrics },
-        { "zombies", "", "Show dead cgroups and what pins them (not yet implemented)", NULL, 0, 0, 0, 0,
-          NULL },
+        { "zombies", "", "Show dying cgroups and the pages dead cgroups left, by who holds them",
+          "Reads the cgroup and flags of every page frame (/proc/kpagecgroup, /proc/kpageflags) in\n"
+          "one pass and lays them over the cgroup tree: for every cgroup without processes of its own\n"
+          "(entity slices, system.slice, other slices), the pages dead cgroups below it left behind,\n"
+          "by kind (page cache, of it dirty or under writeback and mapped; shmem/tmpfs; anonymous;\n"
+          "kernel; in huge pages), and the dying cgroups it is the closest live ancestor of, marked\n"
+          "when no page pins them. Entities are named by service when cgpersistd answers. Requires\n"
+          "root. Needs no daemon.\n",
+          0, 0, OPT_LOCAL, 0, cmd_zombies },
         { "charges", "PATH...", "Show which cgroups the page cache of files is charged to",
           "For each file, or every regular file below a directory (not crossing mount points): its\n"
           "resident pages by the memory cgroup they are charged to (the closest live one, when the\n"

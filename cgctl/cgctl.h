@@ -85,5 +85,9 @@ int cmd_disable(sd_bus *bus, const Args *a);
 int cmd_drain(sd_bus *bus, const Args *a);
 int cmd_retire(sd_bus *bus, const Args *a);
 int cmd_reload(sd_bus *bus, const Args *a);
-/* Local, bus is NULL (cmd-charges.c). */
+/* Local, bus is NULL (cmd-charges.c, cmd-zombies.c). */
 int cmd_charges(sd_bus *bus, const Args *a);
+int cmd_zombies(sd_bus *bus, const Args *a);
+/* Whether /proc/kpagecgroup can be read: 0, or an exit status after printing
+ * denied_message (no access) or why. */
+int cgctl_check_kpage_access(const char *denied_message);

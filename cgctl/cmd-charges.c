@@ -376,14 +376,15 @@ static int charge_operand(Charges *c, const char *path) {
 }
 
 /* Before any work: without read access to kpagecgroup nothing can be told,
- * and mincore() would even undercount residency for files we do not own. */
-static int check_access(void) {
+ * and mincore() would even undercount residency for files we do not own.
+ * zombies asks the same. */
+int cgctl_check_kpage_access(const char *denied_message) {
         _cleanup_close_ int fd = open(PROC_ROOT "/kpagecgroup", O_RDONLY | O_CLOEXEC);
 
         if (fd >= 0)
                 return 0;
         if (errno == EACCES || errno == EPERM) {
-                fputs(DENIED_MESSAGE, stderr);
+                fputs(denied_message, stderr);
                 return CGCTL_EXIT_DENIED;
         }
         if (errno == ENOENT) {
@@ -403,7 +404,7 @@ int cmd_charges(sd_bus *bus, const Args *a) {
 
         (void) bus;
 
-        r = check_access();
+        r = cgctl_check_kpage_access(DENIED_MESSAGE);
         if (r != 0)
                 return r;
 

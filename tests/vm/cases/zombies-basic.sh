@@ -44,12 +44,17 @@ StartLimitIntervalSec=0
 Type=exec
 ExecStart=/bin/sh -c '[ -f $done_ ] || { dd if=/dev/urandom of=$data bs=1M count=16 status=none && dd if=/dev/urandom of=$mnt/state bs=1M count=8 status=none && dd if=/dev/urandom of=/run/cgtz-undeclared bs=1M count=8 status=none && dd if=/dev/urandom of=/dev/shm/cgtz-undeclared bs=1M count=4 status=none && touch $done_; }; exec sleep infinity'
 UNIT
+# The tiny service charges a little on CPU 1 only; the case runs on CPU 0
+# from here on, so that the kernel's per-CPU charge cache of CPU 1 (which
+# holds a reference on the memcg that charged there last) may still hold
+# the dead instances when they are looked at.
 cat >/etc/systemd/system/$tiny <<UNIT
 [Unit]
 StartLimitIntervalSec=0
 [Service]
 Type=exec
-ExecStart=/bin/sleep infinity
+CPUAffinity=1
+ExecStart=/bin/sh -c 'head -c 200000 /dev/zero | tr "\\\\0" a >/dev/null; exec sleep infinity'
 UNIT
 mkdir -p /etc/cgpersist/conf.d
 printf '[service %s]\ndrain = none\ntmpfs = %s size=64M mode=0755\n\n[service %s]\n' $svc $mnt $tiny >$conf
@@ -112,6 +117,7 @@ assert_ge "$(jq .left.shmem <<<"$r")" $((before + 8 * MiB - 8 * MiB / 20)) "shme
 rm -f /run/cgtz-stock /run/cgtz-stock-done
 
 # --- dying cgroups that no page holds ------------------------------------------
+[ "$(nproc)" -ge 2 ] && taskset -pc 0 $$ >/dev/null
 for i in 1 2 3; do
 	if [ $i = 1 ]; then systemctl start $tiny; else systemctl restart $tiny; fi
 	wait_for -t 20 systemctl -q is-active $tiny
@@ -131,6 +137,11 @@ if ((d > 0)); then
 else
 	log "the kernel freed the tiny service's dead cgroups at once: nothing to show"
 fi
+# Charging on every CPU from another cgroup lets them go.
+flush_charge_caches
+wait_for -t 20 bash -c "[ \$(sed -n 's/^nr_dying_descendants //p' $CG/system.slice/$tslice/cgroup.stat) = 0 ]" ||
+	log "still $(dying_under $tslice) dying under $tslice after flush_charge_caches"
+log "dying under $tslice after charging on every CPU: $(dying_under $tslice)"
 
 # --- root only -------------------------------------------------------------------
 rc=0

@@ -7,16 +7,6 @@
 #include "path.h"
 #include "tests.h"
 
-static uint64_t ino_of(const char *root, const char *rel) {
-        char *p = path_join(root, rel);
-        struct stat st;
-
-        if (!p || stat(p, &st) < 0)
-                CHECK_FAIL("stat %s", strna(p));
-        free(p);
-        return (uint64_t) st.st_ino;
-}
-
 /* The layering of docs/design.md, plus files whose inode must never match. */
 static char *fixture(void) {
         char *t = test_tmpdir();
@@ -40,14 +30,14 @@ TEST(id_to_path) {
         char *t = fixture(), *p = NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                CHECK_INT(cgroup_id_to_path(t, ino_of(t, dirs[i]), &p), 0);
+                CHECK_INT(cgroup_id_to_path(t, test_ino(t, dirs[i]), &p), 0);
                 CHECK_STR(p, dirs[i]);
                 free(p);
                 p = NULL;
         }
 
         /* The root cgroup is "". */
-        CHECK_INT(cgroup_id_to_path(t, ino_of(t, "."), &p), 0);
+        CHECK_INT(cgroup_id_to_path(t, test_ino(t, "."), &p), 0);
         CHECK_STR(p, "");
         free(p);
 }
@@ -56,7 +46,7 @@ TEST(id_not_found) {
         char *t = fixture(), *p = (char *) "untouched";
 
         /* A file's inode is no cgroup. */
-        CHECK_INT(cgroup_id_to_path(t, ino_of(t, "system.slice/cgroup.procs"), &p), -ENOENT);
+        CHECK_INT(cgroup_id_to_path(t, test_ino(t, "system.slice/cgroup.procs"), &p), -ENOENT);
         CHECK_INT(cgroup_id_to_path(t, 0, &p), -ENOENT);
         CHECK_INT(cgroup_id_to_path(t, UINT64_MAX, &p), -ENOENT);
         CHECK_STR(p, "untouched");
@@ -82,7 +72,7 @@ TEST(id_symlink) {
         char *t = fixture(), *p = NULL, *link = path_join(t, "system.slice", "loop");
 
         CHECK_INT(symlink("..", link), 0);
-        CHECK_INT(cgroup_id_to_path(t, ino_of(t, "user.slice"), &p), 0);
+        CHECK_INT(cgroup_id_to_path(t, test_ino(t, "user.slice"), &p), 0);
         CHECK_STR(p, "user.slice");
         free(p);
         free(link);

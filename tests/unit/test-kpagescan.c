@@ -24,18 +24,6 @@
 #define NOPAGE F(20)
 #define THP F(22)
 
-static void write_u64s(const char *dir, const char *name, const uint64_t *v, size_t n) {
-        char *p = path_join(dir, name);
-        int fd;
-
-        CHECK(p);
-        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        CHECK(fd >= 0);
-        CHECK(write(fd, v, n * sizeof(uint64_t)) == (ssize_t) (n * sizeof(uint64_t)));
-        close(fd);
-        free(p);
-}
-
 /* 32 frames:
  *  0-3   cgroup 7: file (clean, dirty, writeback+dirty, mapped)
  *  4-5   cgroup 7: shmem, anon
@@ -75,8 +63,8 @@ static char *fixture(void) {
                 fl[i] = (i == 24 ? HEAD : TAIL) | LRU | UPTODATE;
         }
 
-        write_u64s(t, "kpagecgroup", cg, ELEMENTSOF(cg));
-        write_u64s(t, "kpageflags", fl, ELEMENTSOF(fl));
+        test_write_u64s(t, "kpagecgroup", cg, ELEMENTSOF(cg));
+        test_write_u64s(t, "kpageflags", fl, ELEMENTSOF(fl));
         return t;
 }
 
@@ -141,8 +129,8 @@ TEST(orphan_tail) {
         char *t = test_tmpdir();
         KpageScan s = {};
 
-        write_u64s(t, "kpagecgroup", cg, 2);
-        write_u64s(t, "kpageflags", fl, 2);
+        test_write_u64s(t, "kpagecgroup", cg, 2);
+        test_write_u64s(t, "kpageflags", fl, 2);
         CHECK_INT(kpage_scan(t, 4, &s), 0);
         CHECK_U64(s.not_charged, 1);
         CHECK(kpage_scan_find(&s, 5));
@@ -157,8 +145,8 @@ TEST(shorter_file_wins) {
         char *t = test_tmpdir();
         KpageScan s = {};
 
-        write_u64s(t, "kpagecgroup", cg, 4);
-        write_u64s(t, "kpageflags", fl, 2);
+        test_write_u64s(t, "kpagecgroup", cg, 4);
+        test_write_u64s(t, "kpageflags", fl, 2);
         CHECK_INT(kpage_scan(t, 3, &s), 0);
         CHECK_U64(s.frames, 2);
         CHECK_U64(kpage_scan_find(&s, 1)->kinds.pages, 2);
@@ -186,8 +174,8 @@ TEST(many_cgroups) {
                 cg[i] = (i * 7919) % 500 + 1;
                 fl[i] = LRU | UPTODATE;
         }
-        write_u64s(t, "kpagecgroup", cg, 1000);
-        write_u64s(t, "kpageflags", fl, 1000);
+        test_write_u64s(t, "kpagecgroup", cg, 1000);
+        test_write_u64s(t, "kpageflags", fl, 1000);
         CHECK_INT(kpage_scan(t, 64, &s), 0);
         CHECK_U64(s.n_by_cgroup, 500);
         for (size_t i = 0; i < s.n_by_cgroup; i++) {

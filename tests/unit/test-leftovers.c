@@ -14,28 +14,6 @@
 #define SHMEM (LRU_FILE | (UINT64_C(1) << 14))
 #define ANON (SHMEM | (UINT64_C(1) << 12))
 
-static uint64_t ino_of(const char *root, const char *rel) {
-        char *p = path_join(root, rel);
-        struct stat st;
-
-        if (!p || stat(p, &st) < 0)
-                CHECK_FAIL("stat %s", strna(p));
-        free(p);
-        return (uint64_t) st.st_ino;
-}
-
-static void write_u64s(const char *dir, const char *name, const uint64_t *v, size_t n) {
-        char *p = path_join(dir, name);
-        int fd;
-
-        CHECK(p);
-        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        CHECK(fd >= 0);
-        CHECK(write(fd, v, n * sizeof(uint64_t)) == (ssize_t) (n * sizeof(uint64_t)));
-        close(fd);
-        free(p);
-}
-
 static void stat_file(const char *root, const char *dir, unsigned dying) {
         char text[128], *p = path_join(dir, "cgroup.stat");
 
@@ -71,16 +49,16 @@ static char *tree(void) {
 
 TEST(attribution) {
         char *cg = tree(), *proc = test_tmpdir();
-        uint64_t web = ino_of(cg, "system.slice/system-web.slice"), sys = ino_of(cg, "system.slice"),
-                 live = ino_of(cg, "system.slice/system-web.slice/web.service");
+        uint64_t web = test_ino(cg, "system.slice/system-web.slice"), sys = test_ino(cg, "system.slice"),
+                 live = test_ino(cg, "system.slice/system-web.slice/web.service");
         uint64_t ids[] = { web, web, web, web, live, live, sys, 987654321, 0 };
         uint64_t flags[] = { LRU_FILE, LRU_FILE, LRU_FILE, SHMEM, ANON, ANON, LRU_FILE, LRU_FILE, 0 };
         KpageScan s = {};
         Leftovers l = {};
         const Leftover *x;
 
-        write_u64s(proc, "kpagecgroup", ids, ELEMENTSOF(ids));
-        write_u64s(proc, "kpageflags", flags, ELEMENTSOF(flags));
+        test_write_u64s(proc, "kpagecgroup", ids, ELEMENTSOF(ids));
+        test_write_u64s(proc, "kpageflags", flags, ELEMENTSOF(flags));
         CHECK_INT(kpage_scan(proc, 4, &s), 0);
         CHECK_INT(leftovers_read(cg, &s, &l), 0);
 
@@ -142,8 +120,8 @@ TEST(plain_tree) {
         Leftovers l = { .n = 42 };
 
         test_write(t, "a/b/c", "");
-        write_u64s(proc, "kpagecgroup", ids, 1);
-        write_u64s(proc, "kpageflags", flags, 1);
+        test_write_u64s(proc, "kpagecgroup", ids, 1);
+        test_write_u64s(proc, "kpageflags", flags, 1);
         CHECK_INT(kpage_scan(proc, 4, &s), 0);
 
         CHECK_INT(leftovers_read("/nonexistent-cgroup-root", &s, &l), -ENOENT);

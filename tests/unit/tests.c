@@ -81,6 +81,34 @@ void test_mkdir(const char *dir, const char *relpath) {
         free(p);
 }
 
+void test_write_u64s(const char *dir, const char *relpath, const uint64_t *v, size_t n) {
+        char *p;
+        FILE *f;
+
+        if (asprintf(&p, "%s/%s", dir, relpath) < 0)
+                abort();
+        f = fopen(p, "we");
+        if (!f || fwrite(v, sizeof(uint64_t), n, f) != n || fclose(f) != 0) {
+                perror(p);
+                abort();
+        }
+        free(p);
+}
+
+uint64_t test_ino(const char *dir, const char *relpath) {
+        struct stat st;
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, relpath) < 0)
+                abort();
+        if (stat(p, &st) < 0) {
+                perror(p);
+                abort();
+        }
+        free(p);
+        return (uint64_t) st.st_ino;
+}
+
 static int rm_entry_checked(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
         (void) st;
         (void) flag;

@@ -6,6 +6,7 @@
  * current case, not the binary. */
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,11 @@ void test_register(const char *name, test_fn fn);
 char *test_tmpdir(void);
 /* Writes text to dir/relpath, creating parent directories. */
 void test_write(const char *dir, const char *relpath, const char *text);
+/* Writes n u64s to dir/relpath (a fixture /proc/kpage* file); its parent
+ * must exist. */
+void test_write_u64s(const char *dir, const char *relpath, const uint64_t *v, size_t n);
+/* The inode number of dir/relpath (a fixture cgroup's id). */
+uint64_t test_ino(const char *dir, const char *relpath);
 /* Makes the directory dir/relpath (its parent must exist). */
 void test_mkdir(const char *dir, const char *relpath);
 /* Removes dir/relpath, a file or a directory with all below it, deepest

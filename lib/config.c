@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "fileio.h"
+#include "leftovers.h"
 #include "macro.h"
 #include "path.h"
 #include "proactive.h"
@@ -117,6 +118,7 @@ static Config *config_new(void) {
         policy_init_defaults(&c->defaults.policy);
         c->daemon.proactive_interval_usec = PROACTIVE_INTERVAL_DEFAULT_USEC;
         c->daemon.metrics_interval_usec = METRICS_INTERVAL_DEFAULT_USEC;
+        c->daemon.leftovers_interval_usec = LEFTOVERS_INTERVAL_DEFAULT_USEC;
         return c;
 }
 
@@ -589,6 +591,21 @@ static void parse_daemon_key(ParseState *s, const char *key, const char *value) 
                         return;
                 }
                 d->proactive_interval_usec = v;
+
+        } else if (streq(key, "leftovers_interval")) {
+                uint64_t v;
+
+                if (parse_duration_usec(value, &v) < 0 ||
+                    (v != 0 && (v < LEFTOVERS_INTERVAL_MIN_USEC || v > LEFTOVERS_INTERVAL_MAX_USEC))) {
+                        _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
+                        state_error(s,
+                                    "leftovers_interval=: invalid duration \"%s\" (0 for never, or at least "
+                                    "10s and at most 24h; e.g. 10min)",
+                                    strna(shown));
+                        return;
+                }
+                d->leftovers_interval_usec = v;
+                d->leftovers_interval_set = true;
 
         } else if (streq(key, "log_level")) {
                 char *l;

@@ -94,6 +94,8 @@ typedef struct DaemonSettings {
         uint64_t watchdog_usec; /* 0 = as systemd says (WATCHDOG_USEC) */
         uint64_t metrics_interval_usec; /* 0 = only after a change */
         uint64_t proactive_interval_usec; /* between proactive reclaim rounds */
+        uint64_t leftovers_interval_usec; /* between scans of leftovers; 0 = never */
+        bool leftovers_interval_set; /* set by a file: scan whatever it costs */
         char *log_level;
 } DaemonSettings;
 

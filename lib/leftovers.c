@@ -187,6 +187,13 @@ int leftovers_read(const char *cgroup_root, const KpageScan *scan, Leftovers *re
         return 0;
 }
 
+bool leftovers_scan_affordable(uint64_t cpu_usec, uint64_t interval_usec) {
+        if (interval_usec == 0)
+                return false;
+        /* cpu / interval <= max / 1e6, without overflow for any duration. */
+        return cpu_usec / 1000 <= interval_usec / 1000000 * LEFTOVERS_CPU_SHARE_MAX_PPM / 1000;
+}
+
 const Leftover *leftovers_find(const Leftovers *l, const char *path) {
         if (!l || !path)
                 return NULL;

@@ -118,6 +118,7 @@ TEST(all_keys) {
                              "[daemon]\n"
                              "metrics_interval = 30s\n"
                              "proactive_interval = 5s\n"
+                             "leftovers_interval = 1h\n"
                              "log_level = debug\n"
                              "\n"
                              "[defaults]\n"
@@ -140,9 +141,11 @@ TEST(all_keys) {
         CHECK_INT(d.n, 0);
         CHECK_U64(c->daemon.metrics_interval_usec, 30000000);
         CHECK_U64(c->daemon.proactive_interval_usec, 5000000);
+        CHECK_U64(c->daemon.leftovers_interval_usec, UINT64_C(3600000000));
+        CHECK(c->daemon.leftovers_interval_set);
         CHECK_STR(c->daemon.log_level, "debug");
         CHECK_STR(c->defaults.file, "test.conf");
-        CHECK_INT(c->defaults.line, 8);
+        CHECK_INT(c->defaults.line, 9);
         CHECK_INT(config_policy_for(c, "web.service", &p), 1);
         CHECK_STR(p.entity, "system-webfarm.slice");
         CHECK_U64(p.memory_low, 256 * M);
@@ -357,6 +360,8 @@ TEST(bad_values_name_file_and_line) {
         parse_refused("[daemon]\nproactive_interval = 0\n", 2, "proactive_interval=: invalid duration");
         parse_refused("[daemon]\nproactive_interval = 500ms\n", 2, "at least 1s");
         parse_refused("[daemon]\nproactive_interval = 25h\n", 2, "at most 24h");
+        parse_refused("[daemon]\nleftovers_interval = 5s\n", 2, "leftovers_interval=: invalid duration");
+        parse_refused("[daemon]\nleftovers_interval = 25h\n", 2, "at most 24h");
         parse_refused("[service a.service]\nentity = system.slice\n", 2, "not a valid slice");
         parse_refused("[service a.service]\nentity = web.slice\n", 2, "not a valid slice");
         parse_refused("[service a.service]\nentity = system-../x.slice\n", 2, "not a valid slice");

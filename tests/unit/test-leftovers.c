@@ -132,3 +132,14 @@ TEST(plain_tree) {
         leftovers_done(&l);
         kpage_scan_done(&s);
 }
+
+/* 1 % of one CPU: 6 s of CPU every 10 minutes. */
+TEST(affordable) {
+        CHECK(leftovers_scan_affordable(400000, LEFTOVERS_INTERVAL_DEFAULT_USEC));
+        CHECK(leftovers_scan_affordable(6000000, LEFTOVERS_INTERVAL_DEFAULT_USEC));
+        CHECK(!leftovers_scan_affordable(6001000, LEFTOVERS_INTERVAL_DEFAULT_USEC));
+        CHECK(!leftovers_scan_affordable(17000000, LEFTOVERS_INTERVAL_DEFAULT_USEC));
+        CHECK(!leftovers_scan_affordable(0, 0));
+        CHECK(leftovers_scan_affordable(1000000, UINT64_MAX)); /* no overflow */
+        CHECK(!leftovers_scan_affordable(UINT64_MAX, UINT64_MAX));
+}

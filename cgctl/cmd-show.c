@@ -272,6 +272,26 @@ static void print_proactive(const Value *p) {
         putchar('\n');
 }
 
+/* "Left behind: 28.0M by 1 dying cgroup (page cache 16.0M, of it dirty 0B,
+ * mapped 0B; shmem 12.0M; anon 0B; kernel 0B), scanned at ..." */
+static void print_leftovers(const Value *l) {
+        char b[8][CGCTL_FMT_MAX];
+        uint64_t dying = 0, when, dirty = 0, wb = 0;
+
+        if (!l || l->type != VALUE_OBJECT)
+                return;
+        (void) value_get_u64(l, "dying", &dying);
+        (void) value_get_u64(l, "file_dirty", &dirty);
+        (void) value_get_u64(l, "file_writeback", &wb);
+        printf("%13s: %s by %" PRIu64 " dying cgroup%s (page cache %s, of it dirty %s, mapped %s; shmem %s; "
+               "anon %s; kernel %s), scanned %s\n",
+               "Left behind", fmt_size(b[0], l, "bytes"), dying, dying == 1 ? "" : "s",
+               fmt_size(b[1], l, "file"), format_bytes(b[2], CGCTL_FMT_MAX, dirty + wb),
+               fmt_size(b[3], l, "file_mapped"), fmt_size(b[4], l, "shmem"), fmt_size(b[5], l, "anon"),
+               fmt_size(b[6], l, "kernel"),
+               value_get_u64(l, "scanned_usec", &when) ? fmt_time(b[7], when) : "-");
+}
+
 static void print_entity(const Value *e) {
         char b1[CGCTL_FMT_MAX], b2[CGCTL_FMT_MAX], b3[CGCTL_FMT_MAX], b4[CGCTL_FMT_MAX], b5[CGCTL_FMT_MAX];
         const Value *by = value_get(e, "configured_by"), *stat = value_get(e, "memory_stat"),
@@ -327,6 +347,7 @@ static void print_entity(const Value *e) {
         }
         print_field("Drained", "%s in total", fmt_size(b1, e, "drained_total"));
         print_proactive(value_get(e, "proactive"));
+        print_leftovers(value_get(e, "leftovers"));
         if (value_get_u64(e, "created_usec", &v))
                 print_field("Since", "%s", fmt_time(b1, v));
 

@@ -18,6 +18,7 @@
 #include "path.h"
 #include "size.h"
 #include "table.h"
+#include "unitname.h"
 
 /* The JSON vocabulary's version (cgctl(1)). */
 #ifndef CGCTL_JSON_SCHEMA
@@ -69,25 +70,6 @@ static void get_entities(EntityColumns *ret) {
                 return;
         if (entity_columns_from_reply(reply, ret) < 0)
                 *ret = (EntityColumns){};
-}
-
-/* system-web.slice → system.slice/system-web.slice, as systemd nests slices. */
-static char *slice_path(const char *slice) {
-        size_t len = strlen(slice), cap = 2 * len + 16, o = 0;
-        char *p = malloc(cap);
-
-        if (!p)
-                return NULL;
-        for (size_t i = 0; i < len; i++)
-                if (slice[i] == '-' && i > 0) {
-                        o += (size_t) snprintf(p + o, cap - o, "%.*s.slice/", (int) i, slice);
-                        if (o >= cap) {
-                                free(p);
-                                return NULL;
-                        }
-                }
-        snprintf(p + o, cap - o, "%s", slice);
-        return p;
 }
 
 /* A cgroup's unit: the last component, when it names one. */
@@ -326,9 +308,11 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
 
                 if (!ec.slice[i])
                         continue;
-                paths[i] = slice_path(ec.slice[i]);
-                if (!paths[i])
+                r = slice_cgroup_path(ec.slice[i], &paths[i]);
+                if (r == -ENOMEM)
                         goto oom;
+                if (r < 0)
+                        continue;
                 x = leftovers_find(&l, paths[i]);
                 if (x) {
                         for (size_t j = 0; j < n; j++)

@@ -26,6 +26,7 @@
 #define MESSAGE_ID_TMPFS_NOT_REHOMED "65852b58021f49778db7f7d4390a9dd2"
 #define MESSAGE_ID_PROACTIVE_BACKOFF "ee41fad3346241d5869dd71e8abe9d43"
 #define MESSAGE_ID_PROACTIVE_RESUMED "3254fa569d6b400e9634d7d80e368f37"
+#define MESSAGE_ID_LEFTOVERS_SCAN_STOPPED "bbce8b7d4e2742b2a4d9f3c1f26b87a7"
 
 void log_set_max_level(int level);
 int log_get_max_level(void);

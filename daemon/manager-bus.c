@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-metrics.h"
+#include "manager-leftovers.h"
 #include "manager-proactive.h"
 #include "manager.h"
 #include "namecheck.h"
@@ -402,6 +403,47 @@ static int append_proactive(sd_bus_message *r, Manager *m, const EntityState *e)
         return close_kv(r);
 }
 
+/* What the last scan found left by dead instances, once there was a scan. */
+static int append_leftovers(sd_bus_message *r, Manager *m, const char *cgpath) {
+        uint64_t when = 0;
+        const Leftover *l = manager_leftovers_find(m, cgpath, &when);
+        const PageKinds *k = l ? &l->kinds : &(PageKinds){};
+        uint64_t ps = (uint64_t) sysconf(_SC_PAGESIZE);
+        const struct {
+                const char *key;
+                uint64_t pages;
+        } kinds[] = {
+                { "bytes", k->pages },
+                { "file", k->file },
+                { "file_dirty", k->file_dirty },
+                { "file_writeback", k->file_writeback },
+                { "file_mapped", k->file_mapped },
+                { "shmem", k->shmem },
+                { "anon", k->anon },
+                { "kernel", k->kernel },
+                { "huge", k->huge },
+        };
+        int q;
+
+        if (when == 0)
+                return 0;
+        q = open_kv(r, "leftovers", "a{sv}");
+        if (q < 0)
+                return q;
+        q = sd_bus_message_open_container(r, 'a', "{sv}");
+        if (q >= 0)
+                q = kv_t(r, "dying", l ? l->dying : 0);
+        for (size_t i = 0; q >= 0 && i < ELEMENTSOF(kinds); i++)
+                q = kv_t(r, kinds[i].key, kinds[i].pages * ps);
+        if (q >= 0)
+                q = kv_t(r, "scanned_usec", when);
+        if (q >= 0)
+                q = sd_bus_message_close_container(r);
+        if (q < 0)
+                return q;
+        return close_kv(r);
+}
+
 static int append_instances(sd_bus_message *r, Manager *m, const EntityState *e) {
         _cleanup_free_ Tracked **live = NULL;
         size_t n = 0;
@@ -721,6 +763,8 @@ static int method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *
                 r = append_policy(reply, m, e->service);
         if (r >= 0)
                 r = append_proactive(reply, m, e);
+        if (r >= 0)
+                r = append_leftovers(reply, m, cgpath);
         if (r >= 0)
                 r = append_instances(reply, m, e);
         if (r >= 0)

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
+#include "manager-leftovers.h"
 #include "manager-proactive.h"
 #include "memory.h"
 #include "path.h"
@@ -51,6 +52,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->metrics_timer);
         sd_event_source_unref(m->cgroup_trees);
         manager_proactive_free(m);
+        manager_leftovers_free(m);
         sd_event_source_unref(m->save_defer);
         manager_private_free(m); /* its connections use bus_vtable's state */
         sd_bus_slot_unref(m->bus_vtable);
@@ -711,6 +713,7 @@ int manager_reconcile(Manager *m) {
         if (m->state_dirty)
                 manager_queue_save(m);
         manager_proactive_update(m);
+        manager_leftovers_update(m);
 
         m->reconcile_usec[0] = t1 - t0;
         m->reconcile_usec[1] = t2 - t1;

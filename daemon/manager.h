@@ -32,6 +32,7 @@ typedef struct Desired {
 } Desired;
 
 typedef struct Proactive Proactive; /* manager-proactive.c */
+typedef struct LeftoversScan LeftoversScan; /* manager-leftovers.c */
 typedef struct PrivateServer PrivateServer; /* manager-private.c */
 
 typedef struct Manager {
@@ -50,6 +51,7 @@ typedef struct Manager {
         sd_event_source *metrics_timer; /* manager-metrics.c */
         sd_event_source *cgroup_trees; /* manager-metrics.c: cgroups removed below the entities' parent */
         Proactive *proactive; /* manager-proactive.c, NULL while no service opted in */
+        LeftoversScan *leftovers; /* manager-leftovers.c, NULL while not scanning */
 
         char *root; /* configuration root, "/" */
         char *state_dir; /* /var/lib/cgpersist */

@@ -57,7 +57,8 @@ CPUAffinity=1
 ExecStart=/bin/sh -c 'head -c 200000 /dev/zero | tr "\\\\0" a >/dev/null; exec sleep infinity'
 UNIT
 mkdir -p /etc/cgpersist/conf.d
-printf '[service %s]\ndrain = none\ntmpfs = %s size=64M mode=0755\n\n[service %s]\n' $svc $mnt $tiny >$conf
+printf '[daemon]\nleftovers_interval = 10s\n\n[service %s]\ndrain = none\ntmpfs = %s size=64M mode=0755\n\n[service %s]\n' \
+	$svc $mnt $tiny >$conf
 systemctl daemon-reload
 systemctl reload cgpersistd
 wait_for -t 30 systemctl -q is-active $slice || fail "entity $slice not started by the daemon"
@@ -100,6 +101,20 @@ assert_eq "$(jq '.left.bytes == .left.file + .left.shmem + .left.anon + .left.ke
 	"kinds add up to the bytes"
 assert_match "$out" "$slice +$svc " "the table names the entity and its service"
 assert_eq "$(jq .schema <<<"$j")" 2 "schema"
+
+# The daemon's own scan (every 10 s here) shows the same in cgctl status.
+t_restart=$(($(date +%s) * 1000000))
+scanned() {
+	cgctl --json status $svc | jq -e --argjson t "$t_restart" \
+		'[.. | objects | select(has("leftovers")) | .leftovers][0] | .scanned_usec > $t' >/dev/null
+}
+wait_for -t 40 scanned || fail "no scan of leftovers by cgpersistd after the restart: $(cgctl --json status $svc)"
+st=$(cgctl --json status $svc | jq -c '[.. | objects | select(has("leftovers")) | .leftovers][0]')
+log "cgctl status $svc, leftovers: $st"
+within "$(jq .file <<<"$st")" $((16 * MiB)) "page cache left in $slice (cgpersistd)"
+within "$(jq .shmem <<<"$st")" $((12 * MiB + declared)) "shmem left in $slice (cgpersistd)"
+assert_ge "$(jq .dying <<<"$st")" 1 "dying (cgpersistd)"
+assert_match "$(cgctl status $svc)" "Left behind: 28\.[0-9]M by [0-9]+ dying cgroup" "cgctl status shows what is left behind"
 
 # --- outside any entity: under system.slice ------------------------------------
 before=$(jq '.cgroups_holding[] | select(.cgroup == "system.slice") | .left.shmem // 0' <<<"$j")

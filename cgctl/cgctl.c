@@ -16,6 +16,7 @@ typedef enum CommandOption {
         OPT_RUNTIME = 1 << 0,
         OPT_FORCE = 1 << 1,
         OPT_LOCAL = 1 << 2, /* needs no daemon: no bus connection */
+        OPT_DEAD = 1 << 3,
 } CommandOption;
 
 typedef struct Command {
@@ -87,13 +88,15 @@ static const Command commands[] = {
           "when no page pins them. Entities are named by service when cgpersistd answers. Requires\n"
           "root. Needs no daemon.\n",
           0, 0, OPT_LOCAL, 0, cmd_zombies },
-        { "charges", "PATH...", "Show which cgroups the page cache of files is charged to",
+        { "charges", "[--dead] PATH...", "Show which cgroups the page cache of files is charged to",
           "For each file, or every regular file below a directory (not crossing mount points): its\n"
           "resident pages by the memory cgroup they are charged to (the closest live one, when the\n"
           "cgroup that was charged is gone), with pages, bytes and share of the resident pages;\n"
           "totals for more than one file. Reads /proc/kpagecgroup: requires root. Needs no daemon.\n"
-          "Reading faults in only pages already resident, so it charges nothing new.\n",
-          1, UINT_MAX, OPT_LOCAL, 0, cmd_charges },
+          "Reading faults in only pages already resident, so it charges nothing new. With --dead,\n"
+          "only the files with pages left by dead cgroups (charged to a cgroup without processes of\n"
+          "its own, such as an entity slice or system.slice), most first.\n",
+          1, UINT_MAX, OPT_LOCAL | OPT_DEAD, 0, cmd_charges },
 };
 
 static const Command *find_command(const char *name) {
@@ -117,7 +120,8 @@ static void help(void) {
                "     --version             Show the version\n"
                "     --json[=short|pretty] Print JSON (schema in cgctl(1)); short by default\n"
                "     --runtime             enable/disable: in /run only, until reboot\n"
-               "     --force               retire: even while the service is still configured\n\n"
+               "     --force               retire: even while the service is still configured\n"
+               "     --dead                charges: only files with pages left by dead cgroups\n\n"
                "Exit status: 0 ok, 1 failure, 2 usage or invalid name, 3 cgpersistd not running,\n"
                "4 access denied. See cgctl(1).\n");
 }
@@ -146,13 +150,15 @@ int main(int argc, char *argv[]) {
                 ARG_VERSION = 0x100,
                 ARG_JSON,
                 ARG_RUNTIME,
-                ARG_FORCE
+                ARG_FORCE,
+                ARG_DEAD
         };
         static const struct option options[] = { { "help", no_argument, NULL, 'h' },
                                                  { "version", no_argument, NULL, ARG_VERSION },
                                                  { "json", optional_argument, NULL, ARG_JSON },
                                                  { "runtime", no_argument, NULL, ARG_RUNTIME },
                                                  { "force", no_argument, NULL, ARG_FORCE },
+                                                 { "dead", no_argument, NULL, ARG_DEAD },
                                                  {} };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         Args a = {};
@@ -182,6 +188,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_FORCE:
                         a.force = true;
+                        break;
+                case ARG_DEAD:
+                        a.dead = true;
                         break;
                 default:
                         fprintf(stderr, "Try 'cgctl --help'.\n");
@@ -218,6 +227,8 @@ int main(int argc, char *argv[]) {
                 return usage_error("--runtime is for enable and disable, not %s.", cmd->name);
         if (a.force && !(cmd->options & OPT_FORCE))
                 return usage_error("--force is for retire, not %s.", cmd->name);
+        if (a.dead && !(cmd->options & OPT_DEAD))
+                return usage_error("--dead is for charges, not %s.", cmd->name);
         if (!cmd->run) {
                 fprintf(stderr, "cgctl: %s is not yet implemented.\n", cmd->name);
                 return CGCTL_EXIT_FAILURE;

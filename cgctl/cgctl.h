@@ -29,6 +29,7 @@ typedef struct Args {
         JsonMode json;
         bool runtime;
         bool force;
+        bool dead; /* charges: only files with pages left by dead cgroups */
         char **names; /* the operands */
         size_t n_names;
 } Args;

@@ -33,7 +33,16 @@
 typedef struct CgroupName {
         uint64_t id;
         char *path; /* relative to CGROUP_ROOT, "" for the root; NULL: not found */
+        int dead; /* --dead: 1 holds only what dead cgroups left, 0 not, -1 not known yet */
 } CgroupName;
+
+/* --dead: a file with pages left to dead cgroups, kept to be shown sorted. */
+typedef struct DeadFile {
+        char *path;
+        uint64_t size;
+        uint64_t dead; /* pages */
+        PageCharges pc;
+} DeadFile;
 
 typedef struct Totals {
         uint64_t files, pages, resident, unmapped, bytes;
@@ -50,6 +59,8 @@ typedef struct Charges {
         bool failed;
         bool printed; /* text: a file was printed, separate the next one */
         bool walked; /* an operand was a directory */
+        DeadFile *dead;
+        size_t n_dead, dead_allocated;
 } Charges;
 
 static void charges_done(Charges *c) {
@@ -58,6 +69,11 @@ static void charges_done(Charges *c) {
         free(c->names);
         charge_tally_done(&c->totals.by_cgroup);
         json_writer_free(c->json);
+        for (size_t i = 0; i < c->n_dead; i++) {
+                free(c->dead[i].path);
+                pagecharges_done(&c->dead[i].pc);
+        }
+        free(c->dead);
 }
 
 /* The cgroup of an id, looked up once per id. NULL when the id is not
@@ -80,8 +96,61 @@ static const char *cgroup_name(Charges *c, uint64_t id) {
         }
         if (cgroup_id_to_path(CGROUP_ROOT, id, &p) < 0)
                 p = NULL;
-        c->names[c->n_names++] = (CgroupName){ .id = id, .path = p };
+        c->names[c->n_names++] = (CgroupName){ .id = id, .path = p, .dead = -1 };
         return p;
+}
+
+/* Whether the pages charged to id were left by dead cgroups: the closest
+ * live ancestor of a dead cgroup, which /proc/kpagecgroup reports for its
+ * pages, is a cgroup with no process of its own (a slice: an entity,
+ * system.slice). The root cgroup holds kernel threads and counts as live;
+ * an id no cgroup has (removed since the read, or of a cgroup v1 hierarchy)
+ * is not claimed either. See "cgctl zombies". */
+static bool cgroup_is_dead(Charges *c, uint64_t id) {
+        _cleanup_free_ char *procs = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *p;
+        CgroupName *n = NULL;
+        char buf[64];
+        ssize_t k;
+
+        if (id == 0)
+                return false;
+        p = cgroup_name(c, id);
+        for (size_t i = 0; i < c->n_names; i++)
+                if (c->names[i].id == id)
+                        n = &c->names[i];
+        if (n && n->dead >= 0)
+                return n->dead;
+        if (!p || isempty(p)) {
+                if (n)
+                        n->dead = 0;
+                return false;
+        }
+        procs = path_join(CGROUP_ROOT, p, "cgroup.procs");
+        if (procs)
+                fd = open(procs, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        k = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+        /* Empty, or unreadable because it is gone meanwhile (its
+         * processes with it): dead. */
+        bool dead = true;
+        for (ssize_t i = 0; i < k; i++)
+                if (buf[i] != '\n' && buf[i] != ' ') {
+                        dead = false;
+                        break;
+                }
+        if (n)
+                n->dead = dead;
+        return dead;
+}
+
+static uint64_t dead_pages(Charges *c, const PageCharges *pc) {
+        uint64_t d = 0;
+
+        for (size_t i = 0; i < pc->n_by_cgroup; i++)
+                if (cgroup_is_dead(c, pc->by_cgroup[i].cgroup_id))
+                        d += pc->by_cgroup[i].pages;
+        return d;
 }
 
 static const char *cgroup_label(char buf[static CGCTL_FMT_MAX], Charges *c, uint64_t id) {
@@ -181,9 +250,11 @@ static void print_path(const char *path) {
 /* operand: named on the command line; files found below a directory are
  * listed in text only when they have resident pages (all count in the
  * totals), or a walk of a big tree would be mostly "0 of N". */
-static int report_file(Charges *c, const char *path, uint64_t size, const PageCharges *pc, bool operand) {
+static int emit_file(Charges *c, const char *path, uint64_t size, const PageCharges *pc, bool operand,
+                     uint64_t dead);
+
+static int report_file(Charges *c, const char *path, uint64_t size, PageCharges *pc, bool operand) {
         Totals *t = &c->totals;
-        char b1[FORMAT_BYTES_MAX], b2[FORMAT_BYTES_MAX];
         int r;
 
         t->files++;
@@ -196,6 +267,37 @@ static int report_file(Charges *c, const char *path, uint64_t size, const PageCh
                 if (r < 0)
                         return r;
         }
+
+        if (c->args->dead) {
+                uint64_t d = dead_pages(c, pc);
+                DeadFile *f;
+
+                if (d == 0)
+                        return 0;
+                if (c->n_dead == c->dead_allocated) {
+                        size_t na = MAX(c->dead_allocated * 2, (size_t) 16);
+                        DeadFile *v = realloc(c->dead, na * sizeof(DeadFile));
+
+                        if (!v)
+                                return -ENOMEM;
+                        c->dead = v;
+                        c->dead_allocated = na;
+                }
+                f = &c->dead[c->n_dead];
+                *f = (DeadFile){ .path = strdup(path), .size = size, .dead = d, .pc = *pc };
+                if (!f->path)
+                        return -ENOMEM;
+                *pc = (PageCharges){}; /* taken over */
+                c->n_dead++;
+                return 0;
+        }
+        return emit_file(c, path, size, pc, operand, UINT64_MAX);
+}
+
+/* dead: pages left to dead cgroups, UINT64_MAX when not asked. */
+static int emit_file(Charges *c, const char *path, uint64_t size, const PageCharges *pc, bool operand,
+                     uint64_t dead) {
+        char b1[FORMAT_BYTES_MAX], b2[FORMAT_BYTES_MAX];
 
         if (c->json) {
                 JsonWriter *w = c->json;
@@ -211,6 +313,12 @@ static int report_file(Charges *c, const char *path, uint64_t size, const PageCh
                 json_u64(w, pc->file_pages);
                 json_key(w, "resident");
                 json_u64(w, pc->resident);
+                if (dead != UINT64_MAX) {
+                        json_key(w, "dead_pages");
+                        json_u64(w, dead);
+                        json_key(w, "dead_bytes");
+                        json_u64(w, dead * pc->page_size);
+                }
                 json_charges(c, pc->by_cgroup, pc->n_by_cgroup, pc->unmapped, pc->page_size);
                 json_end_object(w);
                 return 0;
@@ -221,8 +329,11 @@ static int report_file(Charges *c, const char *path, uint64_t size, const PageCh
         if (c->printed)
                 putchar('\n');
         print_path(path);
-        printf(": %" PRIu64 " of %" PRIu64 " pages resident (%s of %s)\n", pc->resident, pc->file_pages,
+        printf(": %" PRIu64 " of %" PRIu64 " pages resident (%s of %s)", pc->resident, pc->file_pages,
                format_bytes(b1, sizeof b1, pc->resident * pc->page_size), format_bytes(b2, sizeof b2, size));
+        if (dead != UINT64_MAX)
+                printf(", %s left by dead cgroups", format_bytes(b1, sizeof b1, dead * pc->page_size));
+        putchar('\n');
         c->printed = true;
         return print_table(c, pc->by_cgroup, pc->n_by_cgroup, pc->unmapped, pc->resident, pc->page_size);
 }
@@ -230,6 +341,28 @@ static int report_file(Charges *c, const char *path, uint64_t size, const PageCh
 /* One regular file, opened relative to dfd. Failures are printed and set
  * c->failed, or c->denied when only root could tell; returns -ENOMEM only,
  * which ends everything. */
+static int cmp_dead(const void *a, const void *b) {
+        const DeadFile *x = a, *y = b;
+
+        if (x->dead != y->dead)
+                return x->dead > y->dead ? -1 : 1;
+        return strcmp(x->path, y->path);
+}
+
+/* --dead: the files kept, most pages left to dead cgroups first. */
+static int emit_dead(Charges *c) {
+        int r;
+
+        if (c->n_dead > 1)
+                qsort(c->dead, c->n_dead, sizeof(DeadFile), cmp_dead);
+        for (size_t i = 0; i < c->n_dead; i++) {
+                r = emit_file(c, c->dead[i].path, c->dead[i].size, &c->dead[i].pc, true, c->dead[i].dead);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int charge_file(Charges *c, int dfd, const char *name, const char *path) {
         _cleanup_(pagecharges_done) PageCharges pc = {};
         _cleanup_close_ int fd = -EBADF;
@@ -318,10 +451,16 @@ static int charge_dir(Charges *c, int dfd, const char *path, dev_t dev, unsigned
                         }
                 } else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
                         int cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        struct stat cst;
 
                         if (cfd < 0) {
                                 fprintf(stderr, "cgctl: Failed to open %s: %s\n", child, strerror(errno));
                                 c->failed = true;
+                                continue;
+                        }
+                        /* Swapped since fstatat() for a mount point: not ours. */
+                        if (fstat(cfd, &cst) < 0 || cst.st_dev != dev) {
+                                close(cfd);
                                 continue;
                         }
                         q = charge_dir(c, cfd, child, dev, depth + 1);
@@ -427,6 +566,9 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 fputs(DENIED_MESSAGE, stderr);
                 return CGCTL_EXIT_DENIED;
         }
+        r = emit_dead(&c);
+        if (r < 0)
+                goto oom;
 
         charge_tally_sort_by_pages(&t->by_cgroup);
 
@@ -460,6 +602,8 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                         goto oom;
         } else if (t->files == 0 && !c.failed)
                 printf("No regular files.\n");
+        if (!c.json && a->dead && c.n_dead == 0 && t->files > 0)
+                printf("No file has pages left by dead cgroups.\n");
 
         return c.failed ? CGCTL_EXIT_FAILURE : CGCTL_EXIT_OK;
 

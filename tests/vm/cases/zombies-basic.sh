@@ -102,6 +102,24 @@ assert_eq "$(jq '.left.bytes == .left.file + .left.shmem + .left.anon + .left.ke
 assert_match "$out" "$slice +$svc " "the table names the entity and its service"
 assert_eq "$(jq .schema <<<"$j")" 2 "schema"
 
+# Which file pins it: the undeclared tmpfs files, largest first; the
+# declared one is the keeper's.
+out=$(cgctl charges --dead /run /dev/shm)
+log "cgctl charges --dead /run /dev/shm:"$'\n'"$out"
+assert_match "$out" "/run/cgtz-undeclared: .* 8\.0M left by dead cgroups" "the undeclared file in /run is named"
+dj=$(cgctl --json charges --dead /run /dev/shm)
+assert_eq "$(jq -r '.files[0].path' <<<"$dj")" /run/cgtz-undeclared "largest first"
+within "$(jq '.files[0].dead_bytes' <<<"$dj")" $((8 * MiB)) "pages of /run/cgtz-undeclared left by dead cgroups"
+assert_eq "$(jq '[.files[].path] | index("/dev/shm/cgtz-undeclared") != null' <<<"$dj")" true "/dev/shm file listed"
+assert_eq "$(jq '[.files[] | .dead_pages <= .resident] | all' <<<"$dj")" true "dead_pages <= resident"
+assert_eq "$(cgctl --json charges --dead $mnt | jq '.files | length')" "$(jq -n "$declared > 0 | if . then 1 else 0 end")" \
+	"the declared tmpfs file is listed only if still charged to the slice"
+# A symlink below a walked directory is not followed.
+mkdir -p /run/cgtz-d
+ln -sfn /dev/shm /run/cgtz-d/shm
+assert_eq "$(cgctl --json charges --dead /run/cgtz-d | jq -c '[.files[].path]')" "[]" "symlink to /dev/shm not followed"
+rm -rf /run/cgtz-d
+
 # The daemon's own scan (every 10 s here) shows the same in cgctl status.
 t_restart=$(($(date +%s) * 1000000))
 scanned() {

@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-metrics.h"
+#include "manager-redrain.h"
 #include "manager.h"
 #include "path.h"
 #include "size.h"
@@ -111,6 +112,8 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
         /* Its cgroup is gone, perhaps as a dying one below the entity. */
         if (e)
                 manager_dying_expire(m, e);
+        if (t->slice)
+                manager_redrain_instance_stopped(m, t->slice);
         t->invocation_id = (free(t->invocation_id), NULL);
         t->cgroup = (free(t->cgroup), NULL);
         t->pending = false;

@@ -13,6 +13,7 @@
 #include "manager.h"
 #include "manager-leftovers.h"
 #include "manager-proactive.h"
+#include "manager-redrain.h"
 #include "memory.h"
 #include "path.h"
 #include "size.h"
@@ -53,6 +54,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->cgroup_trees);
         manager_proactive_free(m);
         manager_leftovers_free(m);
+        manager_redrain_free(m);
         sd_event_source_unref(m->save_defer);
         manager_private_free(m); /* its connections use bus_vtable's state */
         sd_bus_slot_unref(m->bus_vtable);

@@ -33,6 +33,7 @@ typedef struct Desired {
 
 typedef struct Proactive Proactive; /* manager-proactive.c */
 typedef struct LeftoversScan LeftoversScan; /* manager-leftovers.c */
+typedef struct Redrain Redrain; /* manager-redrain.c */
 typedef struct PrivateServer PrivateServer; /* manager-private.c */
 
 typedef struct Manager {
@@ -52,6 +53,7 @@ typedef struct Manager {
         sd_event_source *cgroup_trees; /* manager-metrics.c: cgroups removed below the entities' parent */
         Proactive *proactive; /* manager-proactive.c, NULL while no service opted in */
         LeftoversScan *leftovers; /* manager-leftovers.c, NULL while not scanning */
+        Redrain *redrain; /* manager-redrain.c, NULL until an instance stopped */
 
         char *root; /* configuration root, "/" */
         char *state_dir; /* /var/lib/cgpersist */

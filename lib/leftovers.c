@@ -21,6 +21,7 @@
 #include "cgroupid.h"
 #include "leftovers.h"
 #include "macro.h"
+#include "reclaim.h"
 
 typedef struct Node {
         char *path;
@@ -192,6 +193,22 @@ bool leftovers_scan_affordable(uint64_t cpu_usec, uint64_t interval_usec) {
                 return false;
         /* cpu / interval <= max / 1e6, without overflow for any duration. */
         return cpu_usec / 1000 <= interval_usec / 1000000 * LEFTOVERS_CPU_SHARE_MAX_PPM / 1000;
+}
+
+static uint64_t sub0(uint64_t a, uint64_t b) {
+        return a > b ? a - b : 0;
+}
+
+void leftovers_file_from_memstat(const MemStat *slice, const MemStat *live, size_t n_live,
+                                 uint64_t *ret_clean, uint64_t *ret_dirty) {
+        uint64_t clean = reclaim_file_bytes(slice), dirty = slice->file_dirty + slice->file_writeback;
+
+        for (size_t i = 0; i < n_live; i++) {
+                clean = sub0(clean, reclaim_file_bytes(&live[i]));
+                dirty = sub0(dirty, live[i].file_dirty + live[i].file_writeback);
+        }
+        *ret_clean = clean;
+        *ret_dirty = dirty;
 }
 
 const Leftover *leftovers_find(const Leftovers *l, const char *path) {

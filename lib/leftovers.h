@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "kpagescan.h"
+#include "memstat.h"
 
 /* What dead cgroups left behind, by the live cgroup that holds it: a page
  * census (kpagescan.h) laid over the cgroup tree (see leftovers.c). */
@@ -52,6 +53,14 @@ int leftovers_read(const char *cgroup_root, const KpageScan *scan, Leftovers *re
 #define LEFTOVERS_CPU_SHARE_MAX_PPM 10000
 /* Whether a scan that took cpu_usec of CPU may run every interval_usec. */
 bool leftovers_scan_affordable(uint64_t cpu_usec, uint64_t interval_usec);
+
+/* Page cache that dead cgroups below a slice still hold, from memory.stat
+ * (hierarchical, dead descendants included) of the slice and of its live
+ * children: clean (reclaim can drop it: active_file + inactive_file minus
+ * dirty and writeback) and dirty or under writeback. Never negative: the
+ * files are read one after the other. */
+void leftovers_file_from_memstat(const MemStat *slice, const MemStat *live, size_t n_live,
+                                 uint64_t *ret_clean, uint64_t *ret_dirty);
 
 /* The cgroup at path, NULL if not kept. */
 const Leftover *leftovers_find(const Leftovers *l, const char *path);

@@ -143,3 +143,27 @@ TEST(affordable) {
         CHECK(leftovers_scan_affordable(1000000, UINT64_MAX)); /* no overflow */
         CHECK(!leftovers_scan_affordable(UINT64_MAX, UINT64_MAX));
 }
+
+TEST(file_from_memstat) {
+        MemStat slice = { .active_file = 10 << 20,
+                          .inactive_file = 20 << 20,
+                          .file_dirty = 3 << 20,
+                          .file_writeback = 1 << 20 };
+        MemStat live[2] = {
+                { .active_file = 10 << 20, .inactive_file = 4 << 20, .file_dirty = 2 << 20 },
+                { .inactive_file = 2 << 20 },
+        };
+        uint64_t clean, dirty;
+
+        /* 30 - 4 = 26 clean in all; live: 12 and 2 clean; dirty 4 - 2. */
+        leftovers_file_from_memstat(&slice, live, 2, &clean, &dirty);
+        CHECK_U64(clean, 12 << 20);
+        CHECK_U64(dirty, 2 << 20);
+        leftovers_file_from_memstat(&slice, NULL, 0, &clean, &dirty);
+        CHECK_U64(clean, 26 << 20);
+        CHECK_U64(dirty, 4 << 20);
+        /* Read at different moments: live more than the slice. */
+        live[0].active_file = 100 << 20;
+        leftovers_file_from_memstat(&slice, live, 1, &clean, &dirty);
+        CHECK_U64(clean, 0);
+}

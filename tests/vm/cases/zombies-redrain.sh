@@ -1,0 +1,77 @@
+#!/bin/bash
+# The second drain after writeback. A service that writes 4 MiB to ext4
+# without fsync at each start is restarted 4 times (drain=file, the
+# default): at each stop its fresh pages are still dirty, so the stop hook
+# cannot drop them, and cgctl zombies shows them left in the entity, dirty.
+# Once written back, cgpersistd reclaims them (a journal event per pass) and
+# the entity ends with at most one dying cgroup. Writeback is made quicker
+# here (dirty_expire 3 s) so that the case is short.
+# timeout: 180
+. "$CGTEST_LIB"
+
+CG=/sys/fs/cgroup
+svc=cgtzr.service
+slice=system-cgtzr.slice
+conf=/etc/cgpersist/conf.d/50-cgtest-redrain.conf
+data=$CGTEST_DISK/cgtzr
+REDRAINED=420d7a89f5a746b9a0dc4591eaa51426
+
+[ -e $CG/system.slice/memory.reclaim ] || skip "the kernel has no memory.reclaim (Linux 5.19+)"
+[ -r /proc/kpagecgroup ] || skip "no /proc/kpagecgroup"
+
+expire=$(</proc/sys/vm/dirty_expire_centisecs)
+wb=$(</proc/sys/vm/dirty_writeback_centisecs)
+cleanup() {
+	systemctl stop $svc 2>/dev/null || true
+	echo "$expire" >/proc/sys/vm/dirty_expire_centisecs
+	echo "$wb" >/proc/sys/vm/dirty_writeback_centisecs
+	rm -rf /etc/systemd/system/$svc $conf "$data"
+	systemctl daemon-reload
+}
+trap cleanup EXIT
+echo 300 >/proc/sys/vm/dirty_expire_centisecs
+echo 100 >/proc/sys/vm/dirty_writeback_centisecs
+
+mkdir -p "$data"
+cat >/etc/systemd/system/$svc <<UNIT
+[Unit]
+StartLimitIntervalSec=0
+[Service]
+Type=exec
+ExecStart=/bin/sh -c 'dd if=/dev/urandom of=$data/\$INVOCATION_ID bs=1M count=4 status=none; touch /run/cgtzr.ready; exec sleep infinity'
+UNIT
+mkdir -p /etc/cgpersist/conf.d
+printf '[service %s]\n' $svc >$conf
+systemctl start cgpersistd
+systemctl daemon-reload
+systemctl reload cgpersistd
+wait_for -t 30 systemctl -q is-active $slice || fail "entity $slice not started"
+
+since=$(date '+%Y-%m-%d %H:%M:%S')
+for i in 1 2 3 4 5; do
+	rm -f /run/cgtzr.ready
+	if [ $i = 1 ]; then systemctl start $svc; else systemctl restart $svc; fi
+	wait_for -t 30 test -e /run/cgtzr.ready || fail "instance $i did not write"
+done
+# Right after the last restart: what the stop hook left.
+out=$(cgctl zombies)
+log "right after 4 restarts:"$'\n'"$out"
+log "history:"$'\n'"$(cgctl history $svc)"
+d0=$(dying_under $slice)
+log "dying under $slice right after the restarts: $d0"
+
+# The second passes: dirty_expire 3 s + writeback 1 s + 2 s after each stop.
+ev() { journalctl -b -o export MESSAGE_ID=$REDRAINED CGPERSIST_ENTITY=$slice --since "$since"; }
+wait_for -t 30 bash -c "journalctl -b -q -o cat MESSAGE_ID=$REDRAINED CGPERSIST_ENTITY=$slice --since '$since' | grep -q ." ||
+	log "no second drain logged (nothing was left dirty at the stops?)"
+journalctl -b -o cat MESSAGE_ID=$REDRAINED CGPERSIST_ENTITY=$slice --since "$since" | sed 's/^/journal: /'
+sleep 8
+wait_dying_at_most $slice 1
+out=$(cgctl zombies)
+log "after the second drains:"$'\n'"$out"
+d1=$(dying_under $slice)
+log "dying under $slice: $d0 right after the restarts, $d1 after the second drains"
+assert_le "$d1" 1 "dying cgroups under $slice after the second drains"
+left=$(cgctl --json zombies | jq --arg cg "system.slice/$slice" '.cgroups_holding[] | select(.cgroup == $cg) | .left.file // 0')
+log "page cache left in $slice: ${left:-0} B"
+assert_le "${left:-0}" $((MiB / 2)) "page cache left in $slice after the second drains (bytes)"

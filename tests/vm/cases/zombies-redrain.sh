@@ -75,3 +75,10 @@ assert_le "$d1" 1 "dying cgroups under $slice after the second drains"
 left=$(cgctl --json zombies | jq --arg cg "system.slice/$slice" '.cgroups_holding[] | select(.cgroup == $cg) | .left.file // 0')
 log "page cache left in $slice: ${left:-0} B"
 assert_le "${left:-0}" $((MiB / 2)) "page cache left in $slice after the second drains (bytes)"
+# A dead cgroup that stays without a page left is said to be held by none.
+r=$(cgctl --json zombies | jq -c --arg cg "system.slice/$slice" '.cgroups_holding[] | select(.cgroup == $cg)')
+if (($(jq .dying <<<"$r") > 0 && $(jq .left.bytes <<<"$r") == 0)); then
+	assert_eq "$(jq .pinned_by_pages <<<"$r")" false "pinned_by_pages of $slice"
+	assert_match "$out" "$slice +$svc .* no pages" "the table says no page holds them"
+	assert_match "$out" "5\.14" "the note names the kernel versions"
+fi

@@ -36,10 +36,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(JsonWriter *, json_writer_free);
 
 /* What the text says about dying cgroups that no page holds. */
 #define NO_PAGES_NOTE \
-        "Dying cgroups marked \"no pages\" are held by no page: by kernel references (per-CPU\n" \
-        "charge caches, swap entries, open sockets, writeback structures of inodes), which the\n" \
-        "kernel drops on its own. Slab objects stopped pinning dead cgroups in Linux 5.9, other\n" \
-        "kernel pages and inode writeback in 5.14; draining or reclaim cannot help. See cgctl(1).\n"
+        "Dying cgroups marked \"no pages\" are held by no page but by kernel references: per-CPU\n" \
+        "charge caches, swap entries, open sockets, the writeback state of inodes they dirtied.\n" \
+        "Slab objects stopped pinning dead cgroups in Linux 5.9, other kernel pages in 5.14, and\n" \
+        "5.14 moves the writeback of inodes clean at death to the parent. Reclaim cannot free them;\n" \
+        "each holds some KiB of kernel memory. See LEFTOVERS in cgctl(1).\n"
 
 typedef struct Row {
         const Leftover *l; /* NULL: an entity with nothing dying or left */

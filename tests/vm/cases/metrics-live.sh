@@ -4,7 +4,8 @@
 # its timestamp advances, limits and peak are the kernel's, a refused
 # configuration shows at once; node_exporter's textfile collector reads it
 # without error; `systemctl stop cgpersistd` takes it away and a start brings
-# it back.
+# it back; after kill -9 it stays with its old timestamp until the restarted
+# daemon rewrites it.
 # timeout: 240
 . "$CGTEST_LIB"
 
@@ -126,3 +127,15 @@ systemctl start cgpersistd
 wait_for -t 30 test -e $file || fail "no $file after start"
 ts2=$(sample cgpersist_metrics_updated_timestamp_seconds)
 awk -v a="$ts2" -v b="$ts1" 'BEGIN { exit !(a > b) }' || fail "timestamp after restart $ts2 not after $ts1"
+
+# --- after kill -9 the file stays, dated; the restart writes it afresh --------
+pid=$(systemctl show -P MainPID cgpersistd)
+t_kill=$EPOCHREALTIME
+kill -KILL "$pid"
+assert_file $file "metrics file after kill -9 (nobody could remove it)"
+tsk=$(sample cgpersist_metrics_updated_timestamp_seconds)
+awk -v a="$tsk" -v b="$t_kill" 'BEGIN { exit !(a <= b) }' || fail "timestamp $tsk of the left file is after the kill ($t_kill)"
+newer() { awk -v a="$(sample cgpersist_metrics_updated_timestamp_seconds)" -v b="$tsk" 'BEGIN { exit !(a > b) }'; }
+# Restart=on-failure after 1 s, then the first write.
+wait_for -t 30 newer || fail "the restarted daemon did not rewrite $file"
+log "after kill -9: timestamp $tsk (killed at $t_kill) -> $(sample cgpersist_metrics_updated_timestamp_seconds)"

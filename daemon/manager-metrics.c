@@ -295,8 +295,7 @@ static int cmp_tracked_slice(const void *a, const void *b) {
         return strcmp(x->slice, y->slice);
 }
 
-/* limits: also memory.peak and the limits. Their files stay open while
- * metrics passes read them; a pass without them (cgctl status) closes them. */
+/* limits: also memory.peak and the limits. */
 static int measure_all(Manager *m, bool limits, EntityUsage **ret) {
         _cleanup_free_ Tracked **live = NULL;
         EntityUsage *u;
@@ -336,8 +335,13 @@ static int measure_all(Manager *m, bool limits, EntityUsage **ret) {
                         ;
                 measure(m, e, live ? live + lo : NULL, l - lo, configured, &parents, limits, &u[i]);
         }
-        /* Every entity and live instance was read: close the rest. */
-        cgfiles_sweep(m->cgfiles);
+        /* Every entity and live instance was read: close the rest. Only in
+         * a metrics pass, which reads what any pass reads and more, and
+         * follows every change of state: a cgctl status between two would
+         * close the limits' files that the next one opens again (4000 with
+         * 1000 entities). */
+        if (limits)
+                cgfiles_sweep(m->cgfiles);
         *ret = u;
         return 0;
 }

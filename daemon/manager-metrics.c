@@ -23,6 +23,7 @@
 #include "build-config.h"
 #include "fileio.h"
 #include "log.h"
+#include "manager-leftovers.h"
 #include "manager-metrics.h"
 #include "manager-proactive.h"
 #include "path.h"
@@ -380,6 +381,13 @@ int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
         }
         for (size_t i = 0; i < n; i++) {
                 const EntityState *e = &m->state->entities[i];
+                _cleanup_free_ char *cgpath = NULL;
+                uint64_t scanned = 0, ps = (uint64_t) sysconf(_SC_PAGESIZE);
+                const Leftover *l = slice_cgroup_path(e->slice, &cgpath) >= 0
+                        ? manager_leftovers_find(m, cgpath, &scanned)
+                        : NULL;
+                /* Scanned and not found: nothing left there. */
+                const PageKinds *k = l ? &l->kinds : &(PageKinds){};
 
                 me[i] = (MetricsEntity){
                         .entity = e->slice,
@@ -396,6 +404,10 @@ int manager_render_metrics(Manager *m, MetricsFormat format, char **ret) {
                         .memory_max_bytes = u[i].memory_max,
                         .memory_high_bytes = u[i].memory_high,
                         .memory_low_bytes = u[i].memory_low,
+                        .left_file_bytes = scanned ? k->file * ps : UINT64_MAX,
+                        .left_shmem_bytes = scanned ? k->shmem * ps : UINT64_MAX,
+                        .left_anon_bytes = scanned ? k->anon * ps : UINT64_MAX,
+                        .left_kernel_bytes = scanned ? k->kernel * ps : UINT64_MAX,
                 };
         }
         return metrics_render(&d, me, n, format, ret);

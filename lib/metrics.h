@@ -42,6 +42,12 @@ typedef struct MetricsEntity {
         uint64_t memory_max_bytes; /* memory.max, UINT64_MAX: "max" */
         uint64_t memory_high_bytes; /* memory.high, UINT64_MAX: "max" */
         uint64_t memory_low_bytes; /* memory.low */
+        /* What dead instances left in the entity slice at the daemon's last
+         * scan (leftovers_interval), by kind; UINT64_MAX before one. */
+        uint64_t left_file_bytes;
+        uint64_t left_shmem_bytes;
+        uint64_t left_anon_bytes;
+        uint64_t left_kernel_bytes;
 } MetricsEntity;
 
 /* What the daemon says about itself, before the entities. */

@@ -32,6 +32,10 @@ static const MetricsEntity two[] = {
                 .memory_max_bytes = 268435456,
                 .memory_high_bytes = 201326592,
                 .memory_low_bytes = 0,
+                .left_file_bytes = 16777216,
+                .left_shmem_bytes = 12582912,
+                .left_anon_bytes = 0,
+                .left_kernel_bytes = 0,
         },
         {
                 /* Inactive slice: usage unknown, counters still reported. */
@@ -48,5 +52,10 @@ static const MetricsEntity two[] = {
                 .memory_max_bytes = UINT64_MAX,
                 .memory_high_bytes = UINT64_MAX,
                 .memory_low_bytes = UINT64_MAX,
+                /* No scan yet. */
+                .left_file_bytes = UINT64_MAX,
+                .left_shmem_bytes = UINT64_MAX,
+                .left_anon_bytes = UINT64_MAX,
+                .left_kernel_bytes = UINT64_MAX,
         },
 };

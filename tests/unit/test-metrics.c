@@ -159,6 +159,10 @@ TEST(metrics_many) {
                         .memory_max_bytes = UINT64_MAX,
                         .memory_high_bytes = UINT64_MAX,
                         .dying_memcgs = UINT64_MAX,
+                        .left_file_bytes = UINT64_MAX,
+                        .left_shmem_bytes = UINT64_MAX,
+                        .left_anon_bytes = UINT64_MAX,
+                        .left_kernel_bytes = UINT64_MAX,
                 };
         }
         CHECK_INT(metrics_render(&fixture_daemon, e, 1000, METRICS_OPENMETRICS, &t), 0);
@@ -166,10 +170,10 @@ TEST(metrics_many) {
                 lines += *p == '\n';
         /* 8 families known for every entity (memory, peak, low, instances,
          * restarts, dying cgroups, drained, reclaimed; the others are
-         * UINT64_MAX): 8000 samples; HELP and TYPE of 12 families, UNIT of
-         * the 8 in bytes; the daemon's 5 samples with HELP and TYPE, 2 UNIT;
+         * UINT64_MAX): 8000 samples; HELP and TYPE of 16 families, UNIT of
+         * the 12 in bytes; the daemon's 5 samples with HELP and TYPE, 2 UNIT;
          * EOF. */
-        CHECK_INT(lines, 8000 + 12 * 2 + 8 + 5 * 3 + 2 + 1);
+        CHECK_INT(lines, 8000 + 16 * 2 + 12 + 5 * 3 + 2 + 1);
         CHECK_LINE(t,
                    "cgpersist_entity_memory_bytes{entity=\"system-s999.slice\",service=\"x.service\"} 999");
         free(t);
@@ -226,6 +230,13 @@ TEST(metrics_limits) {
         CHECK_LINE(
                 t,
                 "cgpersist_entity_memory_low_bytes{entity=\"system-web.slice\",service=\"web.service\"} 0");
+        CHECK_LINE(t,
+                   "cgpersist_entity_left_file_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
+                   "16777216");
+        CHECK_LINE(t,
+                   "cgpersist_entity_left_shmem_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
+                   "12582912");
+        CHECK(!strstr(t, "cgpersist_entity_left_file_bytes{entity=\"system-foo.slice\""));
         CHECK_LINE(t,
                    "cgpersist_entity_memory_peak_bytes{entity=\"system-web.slice\",service=\"web.service\"} "
                    "100663296");

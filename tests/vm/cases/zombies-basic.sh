@@ -133,6 +133,8 @@ within "$(jq .file <<<"$st")" $((16 * MiB)) "page cache left in $slice (cgpersis
 within "$(jq .shmem <<<"$st")" $((12 * MiB + declared)) "shmem left in $slice (cgpersistd)"
 assert_ge "$(jq .dying <<<"$st")" 1 "dying (cgpersistd)"
 assert_match "$(cgctl status $svc)" "Left behind: 28\.[0-9]M by [0-9]+ dying cgroup" "cgctl status shows what is left behind"
+metric=$(cgctl metrics | sed -n "s/^cgpersist_entity_left_file_bytes{entity=\"$slice\"[^}]*} //p")
+within "${metric:-0}" $((16 * MiB)) "cgpersist_entity_left_file_bytes of $slice"
 
 # --- outside any entity: under system.slice ------------------------------------
 before=$(jq '.cgroups_holding[] | select(.cgroup == "system.slice") | .left.shmem // 0' <<<"$j")

@@ -22,6 +22,22 @@ gib_files=8 # of 128 MiB
 bench() { echo "BENCH $*"; }
 usec() { echo "${EPOCHREALTIME/./}"; }
 best() { sort -n | head -n 1; }
+# peak_rss_kib CMD...: the peak RSS of CMD (KiB), from /usr/bin/time where
+# there is one, else VmHWM sampled while it runs (the guest has no time(1)).
+peak_rss_kib() {
+	if [[ -x /usr/bin/time ]]; then
+		{ /usr/bin/time -f '%M' "$@" >/dev/null; } 2>&1
+		return
+	fi
+	"$@" >/dev/null &
+	local pid=$! hwm=0 v
+	while v=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null) && [[ -n $v ]]; do
+		hwm=$v
+		sleep 0.01
+	done
+	wait $pid
+	echo "$hwm"
+}
 
 [[ -r /proc/kpagecgroup ]] || { echo "no /proc/kpagecgroup" >&2; exit 77; }
 
@@ -32,7 +48,7 @@ for ((i = 0; i < runs; i++)); do
 	dd if=/proc/kpageflags of=/dev/null bs=1M status=none
 	floor+=($(($(usec) - t0)))
 	t0=$(usec)
-	r=$( { /usr/bin/time -f '%M' "$cgctl" --json zombies >/dev/null; } 2>&1)
+	r=$(peak_rss_kib "$cgctl" --json zombies)
 	scan+=($(($(usec) - t0)))
 	rss+=("$r")
 done

@@ -31,7 +31,7 @@ peak_rss_kib() {
 	fi
 	"$@" >/dev/null &
 	local pid=$! hwm=0 v
-	while v=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null) && [[ -n $v ]]; do
+	while v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null) && [[ -n $v ]]; do
 		hwm=$v
 		sleep 0.01
 	done

@@ -16,9 +16,11 @@
 #include "config.h"
 #include "fileio.h"
 #include "macro.h"
+#include "memstat.h"
 #include "path.h"
 #include "proactive.h"
 #include "size.h"
+#include "state.h"
 #include "unitname.h"
 
 #define BLANKS " \t"
@@ -116,6 +118,7 @@ static Config *config_new(void) {
                 return NULL;
         policy_init_defaults(&c->defaults.policy);
         c->daemon.proactive_interval_usec = PROACTIVE_INTERVAL_DEFAULT_USEC;
+        c->daemon.history_max = STATE_HISTORY_DEFAULT;
         return c;
 }
 
@@ -588,6 +591,17 @@ static void parse_daemon_key(ParseState *s, const char *key, const char *value) 
                         return;
                 }
                 d->proactive_interval_usec = v;
+
+        } else if (streq(key, "history_max")) {
+                uint64_t v;
+
+                if (safe_atou64_strict(value, &v) < 0 || v < 1 || v > STATE_HISTORY_MAX) {
+                        _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
+                        state_error(s, "history_max=: invalid number \"%s\" (1 to %d records per entity)",
+                                    strna(shown), STATE_HISTORY_MAX);
+                        return;
+                }
+                d->history_max = (size_t) v;
 
         } else if (streq(key, "log_level")) {
                 char *l;

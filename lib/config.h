@@ -89,6 +89,7 @@ typedef struct DaemonSettings {
         uint64_t watchdog_usec; /* 0 = as systemd says (WATCHDOG_USEC) */
         uint64_t metrics_interval_usec; /* 0 = only on change */
         uint64_t proactive_interval_usec; /* between proactive reclaim rounds */
+        size_t history_max; /* instance records kept per entity */
         char *log_level;
 } DaemonSettings;
 

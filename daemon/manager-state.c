@@ -42,6 +42,10 @@ static void arm_save_retry(Manager *m) {
         uint64_t when = now_usec(CLOCK_MONOTONIC) + save_retry_delay(m->save_failures);
         int r;
 
+        /* The last save, on the way out: no loop is left to retry. */
+        if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
+                return;
+
         if (m->save_retry) {
                 r = sd_event_source_set_time(m->save_retry, when);
                 if (r >= 0)

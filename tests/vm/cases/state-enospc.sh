@@ -110,7 +110,7 @@ check "the daemon says it took the state from /run (MESSAGE_ID $RECOVERED)" jour
 
 c=$(cursor)
 rm -f $var/filler
-check "saved again once there is space (MESSAGE_ID $SAVED)" wait_for -t 20 journal_has "$c" $SAVED
+check "saved again once there is space (MESSAGE_ID $SAVED)" wait_for -t 40 journal_has "$c" $SAVED
 check "every record in $var/state" in_file "$all"
 check "the copy in /run removed" test ! -e $unsaved
 check "cgctl status without a failure" bash -c "! cgctl status | grep -q '^State:'"

@@ -5,8 +5,8 @@
 # cgctl status shows it, the state is kept in /run/cgpersist/unsaved; the
 # daemon is restarted and still has every record; space is freed and the
 # next attempt saves them all. Then the same with /var/lib/cgpersist
-# read-only (EROFS).
-# timeout: 180
+# read-only (EROFS), with and without a restart of the daemon.
+# timeout: 240
 . "$CGTEST_LIB"
 
 svc=cgtse.service
@@ -116,19 +116,35 @@ check "the copy in /run removed" test ! -e $unsaved
 check "cgctl status without a failure" bash -c "! cgctl status | grep -q '^State:'"
 log "records before /var/lib was full: $before_full; saved: $(grep -c "^instance unit=$svc " $var/state)"
 
-# Read-only.
+# Read-only, as after errors=remount-ro: the save fails, and succeeds
+# again once the file system is read-write.
 mount -o remount,ro $var
 c=$(cursor)
 restart_svc
 all=$(invocations)
 check "the failed save (read-only) is in the journal" wait_for -t 10 journal_has "$c" $FAILED
 check "cgctl status shows it" bash -c "cgctl status | grep -q '^State: NOT SAVED since .*Read-only file system'"
-restart_daemon
-check "every record after a daemon restart with /var/lib read-only" test "$(invocations)" = "$all"
 c=$(cursor)
 mount -o remount,rw $var
-check "saved again once writable" wait_for -t 70 journal_has "$c" $SAVED
+check "saved again once read-write" wait_for -t 40 journal_has "$c" $SAVED
 check "every record in $var/state" in_file "$all"
+
+# Read-only across a restart of the daemon. A daemon started while it was
+# read-only sees it so until it restarts (its own mount of the directory,
+# which systemd makes at its start, keeps the flags of that time).
+mount -o remount,ro $var
+c=$(cursor)
+restart_svc
+all=$(invocations)
+check "the failed save (read-only) is in the journal" wait_for -t 10 journal_has "$c" $FAILED
+restart_daemon
+check "every record after a daemon restart with /var/lib read-only" test "$(invocations)" = "$all"
+mount -o remount,rw $var
+c=$(cursor)
+restart_daemon
+check "saved once the restarted daemon finds it read-write" wait_for -t 20 journal_has "$c" $RECOVERED
+check "every record in $var/state" wait_for -t 10 in_file "$all"
+check "the copy in /run removed" wait_for -t 10 test ! -e $unsaved
 
 # Back to the real /var/lib/cgpersist, with what was saved here.
 systemctl stop $svc

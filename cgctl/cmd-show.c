@@ -155,6 +155,26 @@ static void two_calls_done(TwoCalls *c) {
         }
 }
 
+/* "State: NOT SAVED since ...": saves of the state fail (a full or
+ * read-only /var/lib); what is kept where until one succeeds. */
+static void print_state_save(const Value *props) {
+        char b1[CGCTL_FMT_MAX];
+        uint64_t failures = 0, since = 0;
+        const char *kept;
+
+        if (!value_get_u64(props, "StateSaveFailures", &failures) || failures == 0)
+                return;
+        (void) value_get_u64(props, "StateSaveFailedSince", &since);
+        kept = value_get_str(props, "StateUnsavedFile");
+        printf("State: NOT SAVED since %s: %s (%" PRIu64 " failed attempt%s, retrying); ",
+               fmt_time(b1, since), strna(value_get_str(props, "StateSaveError")), failures,
+               failures == 1 ? "" : "s");
+        if (!isempty(kept))
+                printf("kept in %s until a save succeeds\n", kept);
+        else
+                printf("not kept anywhere else: what changed is lost if the daemon stops\n");
+}
+
 /* status without names: the daemon, then every entity. */
 static int status_all(sd_bus *bus, const Args *a) {
         _cleanup_(two_calls_done) TwoCalls c = { .errors = { SD_BUS_ERROR_NULL, SD_BUS_ERROR_NULL } };
@@ -224,6 +244,7 @@ static int status_all(sd_bus *bus, const Args *a) {
         }
         if (value_get_str(&props, "MetricsFile"))
                 printf("Metrics: %s\n", value_get_str(&props, "MetricsFile"));
+        print_state_save(&props);
         if (list.n == 0) {
                 printf("\nNo entities. Give a service one with: cgctl enable SERVICE\n");
                 return 0;

@@ -1459,6 +1459,41 @@ static int property_watched_cgroups(sd_bus *bus, const char *path, const char *i
                                      (uint32_t) MIN(cgfiles_n_watched(m->cgfiles), (size_t) UINT32_MAX));
 }
 
+static int property_state_save_failures(sd_bus *bus, const char *path, const char *interface,
+                                        const char *property, sd_bus_message *reply, void *userdata,
+                                        sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        return sd_bus_message_append(reply, "t", m->save_failures);
+}
+
+static int property_state_save_failed_since(sd_bus *bus, const char *path, const char *interface,
+                                            const char *property, sd_bus_message *reply, void *userdata,
+                                            sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        return sd_bus_message_append(reply, "t", m->save_failed_since);
+}
+
+static int property_state_save_error(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        return sd_bus_message_append(reply, "s", m->save_failures > 0 ? strerror(-m->save_error) : "");
+}
+
+static int property_state_unsaved_file(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply, void *userdata,
+                                       sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        _cleanup_free_ char *p = NULL;
+
+        if (m->save_failures > 0 && m->save_kept_error == 0) {
+                p = path_join(m->unsaved_dir, "state");
+                if (!p)
+                        return -ENOMEM;
+        }
+        return sd_bus_message_append(reply, "s", strempty(p));
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
 
@@ -1473,6 +1508,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ConfigGood", "b", property_config_good, 0, 0),
         SD_BUS_PROPERTY("MetricsFile", "s", property_metrics_file, 0, 0),
         SD_BUS_PROPERTY("WatchedCgroups", "u", property_watched_cgroups, 0, 0),
+        SD_BUS_PROPERTY("StateSaveFailures", "t", property_state_save_failures, 0, 0),
+        SD_BUS_PROPERTY("StateSaveFailedSince", "t", property_state_save_failed_since, 0, 0),
+        SD_BUS_PROPERTY("StateSaveError", "s", property_state_save_error, 0, 0),
+        SD_BUS_PROPERTY("StateUnsavedFile", "s", property_state_unsaved_file, 0, 0),
 
         SD_BUS_METHOD_WITH_NAMES("ListEntities", NULL, , "aa{sv}", SD_BUS_PARAM(entities),
                                  method_list_entities, SD_BUS_VTABLE_UNPRIVILEGED),

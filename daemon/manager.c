@@ -56,6 +56,7 @@ Manager *manager_free(Manager *m) {
         manager_leftovers_free(m);
         manager_redrain_free(m);
         sd_event_source_unref(m->save_defer);
+        sd_event_source_disable_unref(m->save_retry);
         manager_private_free(m); /* its connections use bus_vtable's state */
         sd_bus_slot_unref(m->bus_vtable);
         sd_bus_slot_unref(m->bus_fallback);
@@ -80,6 +81,7 @@ Manager *manager_free(Manager *m) {
         free(m->state_dir);
         free(m->run_dir);
         free(m->stops_dir);
+        free(m->unsaved_dir);
         free(m);
         return NULL;
 }
@@ -95,7 +97,8 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         m->state_dir = strdup(opts->state_dir);
         m->run_dir = strdup(opts->run_dir);
         m->stops_dir = path_join(opts->run_dir, "stops");
-        if (!m->root || !m->state_dir || !m->run_dir || !m->stops_dir)
+        m->unsaved_dir = path_join(opts->run_dir, "unsaved");
+        if (!m->root || !m->state_dir || !m->run_dir || !m->stops_dir || !m->unsaved_dir)
                 return -ENOMEM;
 
         r = cgroupfs_new(opts->cgroup_root, true, &m->cgfs);
@@ -137,51 +140,6 @@ const Desired *manager_find_desired(Manager *m, const char *slice) {
         size_t i = desired_search(m, slice, &found);
 
         return found ? &m->desired[i] : NULL;
-}
-
-void manager_save_state(Manager *m) {
-        int r;
-
-        if (!m->state)
-                return;
-        r = state_save(m->state, m->state_dir);
-        if (r < 0)
-                log_error_errno(r, "Failed to save state to %s, keeping it in memory: %m", m->state_dir);
-        else
-                m->state_dirty = false;
-        /* Every change of state is a change of the metrics. */
-        manager_update_metrics(m);
-}
-
-static int on_save(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
-
-        m->save_defer = sd_event_source_unref(m->save_defer);
-        log_debug("Saving state.");
-        if (m->state_dirty)
-                manager_save_state(m);
-        /* Idle priority: a burst (signals of a thousand units) is over. Give
-         * the heap it grew back, or RSS stays at the burst's peak. */
-        (void) malloc_trim(0);
-        return 0;
-}
-
-/* A burst of changes (a reconcile picking up a thousand instances, a storm
- * of stops) is written once, at the end of the loop iteration: the record is
- * on disk within the same wake-up, without one fsync per change. */
-void manager_queue_save(Manager *m) {
-        int r;
-
-        m->state_dirty = true;
-        if (m->save_defer)
-                return;
-        r = sd_event_add_defer(m->event, &m->save_defer, on_save, m);
-        if (r < 0) {
-                manager_save_state(m);
-                return;
-        }
-        (void) sd_event_source_set_priority(m->save_defer, SD_EVENT_PRIORITY_IDLE);
-        (void) sd_event_source_set_description(m->save_defer, "save-state");
 }
 
 static void log_diags(const ConfigDiags *d, bool rejected) {
@@ -772,7 +730,6 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 }
 
 int manager_start(Manager *m) {
-        unsigned line = 0;
         sigset_t mask;
         int r;
 
@@ -798,20 +755,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
 
-        r = state_load(m->state_dir, &m->state, &line);
-        if (r == -EBADMSG)
-                log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
-                           "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, "
-                           "starting from what systemd shows.",
-                           m->state_dir, line, NULL);
-        else if (r == -EPROTONOSUPPORT) {
-                return log_error_errno(
-                        r, "State in %s was written by a newer cgpersist; refusing to touch it: %m",
-                        m->state_dir);
-        } else if (r < 0)
-                return log_error_errno(r, "Failed to load state from %s: %m", m->state_dir);
-        if (!m->state)
-                return -ENOMEM;
+        r = manager_load_state(m);
+        if (r < 0)
+                return r;
 
         /* A broken configuration at start-up: run with none (retire nothing,
          * keep the entities from the state) and say so. */

@@ -59,6 +59,7 @@ typedef struct Manager {
         char *state_dir; /* /var/lib/cgpersist */
         char *run_dir; /* /run/cgpersist */
         char *stops_dir; /* /run/cgpersist/stops */
+        char *unsaved_dir; /* /run/cgpersist/unsaved: the state while saves to state_dir fail */
 
         Config *config; /* last good configuration, may be NULL */
         bool config_good; /* config can be trusted to retire entities */
@@ -84,6 +85,12 @@ typedef struct Manager {
         char **retiring; /* slices with a retire job under way */
         size_t n_retiring;
         bool state_dirty;
+        /* manager-state.c: saves that failed since the last good one */
+        sd_event_source *save_retry;
+        uint64_t save_failures;
+        uint64_t save_failed_since; /* CLOCK_REALTIME of the first, 0 while saved */
+        int save_error; /* negative errno of the last */
+        int save_kept_error; /* of keeping it in unsaved_dir instead, 0 if kept */
         uint64_t reconcile_usec[4]; /* the last reconcile's phases, for the start-up log */
 } Manager;
 
@@ -105,6 +112,8 @@ int manager_reload_config(Manager *m);
 /* Brings entities in line with configuration and systemd, soon (deferred). */
 void manager_queue_reconcile(Manager *m);
 int manager_reconcile(Manager *m);
+/* manager-state.c */
+int manager_load_state(Manager *m);
 void manager_save_state(Manager *m);
 void manager_queue_save(Manager *m);
 

@@ -17,9 +17,11 @@
 #include "fileio.h"
 #include "leftovers.h"
 #include "macro.h"
+#include "memstat.h"
 #include "path.h"
 #include "proactive.h"
 #include "size.h"
+#include "state.h"
 #include "unitname.h"
 
 #define BLANKS " \t"
@@ -119,6 +121,7 @@ static Config *config_new(void) {
         c->daemon.proactive_interval_usec = PROACTIVE_INTERVAL_DEFAULT_USEC;
         c->daemon.metrics_interval_usec = METRICS_INTERVAL_DEFAULT_USEC;
         c->daemon.leftovers_interval_usec = LEFTOVERS_INTERVAL_DEFAULT_USEC;
+        c->daemon.history_max = STATE_HISTORY_DEFAULT;
         return c;
 }
 
@@ -606,6 +609,16 @@ static void parse_daemon_key(ParseState *s, const char *key, const char *value) 
                 }
                 d->leftovers_interval_usec = v;
                 d->leftovers_interval_set = true;
+        } else if (streq(key, "history_max")) {
+                uint64_t v;
+
+                if (safe_atou64_strict(value, &v) < 0 || v < 1 || v > STATE_HISTORY_MAX) {
+                        _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
+                        state_error(s, "history_max=: invalid number \"%s\" (1 to %d records per entity)",
+                                    strna(shown), STATE_HISTORY_MAX);
+                        return;
+                }
+                d->history_max = (size_t) v;
 
         } else if (streq(key, "log_level")) {
                 char *l;

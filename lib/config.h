@@ -96,6 +96,7 @@ typedef struct DaemonSettings {
         uint64_t proactive_interval_usec; /* between proactive reclaim rounds */
         uint64_t leftovers_interval_usec; /* between scans of leftovers; 0 = never */
         bool leftovers_interval_set; /* set by a file: scan whatever it costs */
+        size_t history_max; /* instance records kept per entity */
         char *log_level;
 } DaemonSettings;
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The state file, version 1:
+/* The state file, version 2:
  *
- *   cgpersist-state 1
+ *   cgpersist-state 2
+ *   state generation=17
  *   entity slice=system-web.slice service=web.service created=1700000000000000 restarts=2 drained=0
  *   instance unit=web.service invocation=5f1c... cgroup_id=4711 start=... stop=... peak=... charge=... drained=... residual=... result=success
  *   end
@@ -14,7 +15,11 @@
  * printable ASCII become %XX, so any unit name (systemd's "\x2d" escapes,
  * spaces, non-UTF-8) round-trips and no value can break a line or a field.
  * A NULL string (invocation, result) is an absent field. The closing "end"
- * line tells a complete file from one cut off at a line boundary.
+ * line tells a complete file from one cut off at a line boundary. The
+ * "state" line, second and only in version 2, holds the generation: of the
+ * copy saved in /var/lib and one kept in /run after that save failed, the
+ * higher generation is the newer. Version 1 (no "state" line, generation 0)
+ * is still read.
  *
  * Parsing is strict: an unknown record or key, a missing field, a duplicate
  * entity, a bad escape or anything after "end" is -EBADMSG with the line
@@ -202,7 +207,8 @@ int entity_add_instance(EntityState *e, const InstanceRecord *r) {
         }
 
         if (e->n_history >= STATE_HISTORY_MAX) {
-                /* Bounded history: the oldest record makes room. */
+                /* Bounded history: the oldest record makes room (the
+                 * configured retention is applied by state_trim_history). */
                 size_t drop = e->n_history - STATE_HISTORY_MAX + 1;
 
                 for (size_t i = 0; i < drop; i++)
@@ -220,6 +226,27 @@ int entity_add_instance(EntityState *e, const InstanceRecord *r) {
 
         e->history[e->n_history++] = copy;
         return 0;
+}
+
+size_t state_trim_history(State *s, size_t keep) {
+        size_t dropped = 0;
+
+        if (!s || keep == 0)
+                return 0;
+        for (size_t i = 0; i < s->n_entities; i++) {
+                EntityState *e = &s->entities[i];
+                size_t drop;
+
+                if (e->n_history <= keep)
+                        continue;
+                drop = e->n_history - keep;
+                for (size_t j = 0; j < drop; j++)
+                        instance_record_done(&e->history[j]);
+                memmove(e->history, e->history + drop, keep * sizeof(InstanceRecord));
+                e->n_history = keep;
+                dropped += drop;
+        }
+        return dropped;
 }
 
 InstanceRecord *entity_find_instance(EntityState *e, const char *invocation_id) {
@@ -244,6 +271,10 @@ typedef struct Field {
         FieldType type;
         size_t offset;
 } Field;
+
+static const Field state_fields[] = {
+        { "generation", FIELD_U64, offsetof(State, generation) },
+};
 
 static const Field entity_fields[] = {
         { "slice", FIELD_STRING, offsetof(EntityState, slice) },
@@ -379,6 +410,9 @@ int state_serialize(const State *s, char **ret) {
 
         snprintf(head, sizeof(head), STATE_MAGIC " %d\n", STATE_FORMAT_VERSION);
         r = buf_puts(&b, head);
+        if (r < 0)
+                goto fail;
+        r = serialize_fields(&b, "state", s, state_fields, ELEMENTSOF(state_fields));
         if (r < 0)
                 goto fail;
 
@@ -566,7 +600,7 @@ static bool line_is(const char *p, const char *eol, const char *word, const char
         return true;
 }
 
-static int parse_header(const char *p, const char *eol) {
+static int parse_header(const char *p, const char *eol, uint64_t *ret_version) {
         const char *v;
         uint64_t version;
 
@@ -577,6 +611,7 @@ static int parse_header(const char *p, const char *eol) {
                 return -EBADMSG;
         if (version > STATE_FORMAT_VERSION)
                 return -EPROTONOSUPPORT;
+        *ret_version = version;
         return 0;
 }
 
@@ -584,6 +619,7 @@ int state_parse(const char *text, State **ret, unsigned *ret_line) {
         _cleanup_(state_freep) State *s = NULL;
         EntityState *current = NULL;
         const char *p;
+        uint64_t version = 0;
         unsigned line = 0;
         bool ended = false;
         int r;
@@ -612,9 +648,22 @@ int state_parse(const char *text, State **ret, unsigned *ret_line) {
                 }
 
                 if (line == 1) {
-                        r = parse_header(p, eol);
+                        r = parse_header(p, eol, &version);
                         if (r < 0)
                                 goto fail;
+
+                } else if (line == 2 && version >= 2) {
+                        /* Its own struct: a failed parse leaves s as it was. */
+                        State head = {};
+
+                        if (!line_is(p, eol, "state", &rest)) {
+                                r = -EBADMSG;
+                                goto fail;
+                        }
+                        r = parse_fields(rest, eol, &head, state_fields, ELEMENTSOF(state_fields));
+                        if (r < 0)
+                                goto fail;
+                        s->generation = head.generation;
 
                 } else if (line_is(p, eol, "entity", &rest)) {
                         EntityState e = {};
@@ -797,4 +846,17 @@ int state_save(const State *s, const char *dir) {
                 return -ENOMEM;
 
         return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+int state_discard(const char *dir) {
+        _cleanup_free_ char *path = NULL;
+
+        if (isempty(dir))
+                return -EINVAL;
+        path = path_join(dir, STATE_FILE);
+        if (!path)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
 }

@@ -6,10 +6,16 @@
 
 /* The daemon's memory of entities and their instances, kept in
  * /var/lib/cgpersist/state (versioned text, written atomically). A history is
- * bounded per entity (the oldest records go first). */
+ * bounded per entity (the oldest records go first): by STATE_HISTORY_MAX as
+ * records are added, by the configured retention (state_trim_history) before
+ * each save. The entity's counters (restarts, drained) count every instance,
+ * whatever was trimmed. */
 
-#define STATE_FORMAT_VERSION 1
-#define STATE_HISTORY_MAX 64
+#define STATE_FORMAT_VERSION 2
+/* Records kept per entity unless [daemon] history_max= says otherwise, and
+ * the most it may say. */
+#define STATE_HISTORY_DEFAULT 64
+#define STATE_HISTORY_MAX 4096
 
 typedef struct InstanceRecord {
         char *unit; /* "web.service", "foo@a.service" */
@@ -38,6 +44,10 @@ typedef struct EntityState {
 typedef struct State {
         EntityState *entities;
         size_t n_entities;
+        /* Raised by the writer at every save attempt and kept in the file:
+         * of two copies (one saved where it belongs, one kept elsewhere
+         * after that failed) the higher one is the newer. 0 in version 1. */
+        uint64_t generation;
 } State;
 
 State *state_new(void);
@@ -57,11 +67,15 @@ int state_remove(State *s, const char *slice);
  * may be NULL); drops the oldest past STATE_HISTORY_MAX. Record pointers
  * into e->history are valid until the next call on e. */
 int entity_add_instance(EntityState *e, const InstanceRecord *r);
+/* Keeps the newest keep records of every entity (keep >= 1). Returns how
+ * many were dropped. */
+size_t state_trim_history(State *s, size_t keep);
 /* The newest record with that invocation id, or NULL. */
 InstanceRecord *entity_find_instance(EntityState *e, const char *invocation_id);
 
 /* Serialize / parse. The format is described at the top of state.c: first
- * line "cgpersist-state <version>", then "entity" and "instance" lines of
+ * line "cgpersist-state <version>", a "state" line (version 2), then "entity"
+ * and "instance" lines of
  * key=value fields (strings percent-encoded), then "end". Parsing is strict:
  * -EBADMSG on any malformed line, with the 1-based line number in *ret_line;
  * -EPROTONOSUPPORT for a newer format (*ret_line = 1). *ret_line (may be
@@ -78,3 +92,5 @@ int state_parse(const char *text, State **ret, unsigned *ret_line);
 int state_load(const char *dir, State **ret, unsigned *ret_line);
 /* Writes dir/state atomically (mode 0644), creating dir (0755) if needed. */
 int state_save(const State *s, const char *dir);
+/* Removes dir/state; 0 if there was none. */
+int state_discard(const char *dir);

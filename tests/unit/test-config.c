@@ -5,6 +5,7 @@
 #include "config.h"
 #include "macro.h"
 #include "size.h"
+#include "state.h"
 #include "tests.h"
 
 #define M (UINT64_C(1024) * 1024)
@@ -683,4 +684,24 @@ TEST(load_unsafe_file_names_ignored) {
         CHECK(has_diag(&d, DIAG_WARNING, "conf.d", 0, "unsafe name \"bad\\xff.conf\""));
         config_free(c);
         config_diags_clear(&d);
+}
+
+TEST(history_max) {
+        ConfigDiags d = {};
+        Config *c = parse_ok("[daemon]\n", &d);
+
+        CHECK_INT(c->daemon.history_max, STATE_HISTORY_DEFAULT);
+        config_free(c);
+        c = parse_ok("[daemon]\nhistory_max = 1000\n", &d);
+        CHECK_INT(d.n, 0);
+        CHECK_INT(c->daemon.history_max, 1000);
+        config_free(c);
+        c = parse_ok("[daemon]\nhistory_max = 4096\n", &d);
+        CHECK_INT(c->daemon.history_max, STATE_HISTORY_MAX);
+        config_free(c);
+        parse_refused("[daemon]\nhistory_max = 0\n", 2, "history_max=: invalid number \"0\"");
+        parse_refused("[daemon]\nhistory_max = 4097\n", 2, "1 to 4096");
+        parse_refused("[daemon]\nhistory_max = -1\n", 2, "history_max=");
+        parse_refused("[daemon]\nhistory_max = 64k\n", 2, "history_max=");
+        parse_refused("[daemon]\nhistory_max =\n", 2, "history_max=");
 }

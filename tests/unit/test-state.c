@@ -174,13 +174,54 @@ TEST(history_bound) {
         state_free(s);
 }
 
+/* The configured retention (state_trim_history) keeps the newest records;
+ * the entity's counters still count every instance. */
+TEST(trim_history) {
+        State *s = state_new(), *p = NULL;
+        EntityState *e = NULL, *small = NULL;
+        char *text = NULL;
+
+        CHECK_INT(state_add(s, "system-web.slice", "web.service", 0, &e), 1);
+        for (unsigned i = 0; i < 100; i++) {
+                InstanceRecord r = { .unit = (char *) "web.service", .start_usec = i, .drained = 10 };
+
+                CHECK_INT(entity_add_instance(e, &r), 0);
+                e->restarts++;
+                e->drained_total += r.drained;
+        }
+        CHECK_INT(state_add(s, "system-a.slice", "a.service", 0, &small), 1);
+        CHECK_INT(entity_add_instance(small, &(InstanceRecord){ .unit = (char *) "a.service" }), 0);
+        e = state_find(s, "system-web.slice");
+        CHECK_INT(e->n_history, 100);
+
+        CHECK_INT(state_trim_history(s, 30), 70);
+        CHECK_INT(e->n_history, 30);
+        CHECK_U64(e->history[0].start_usec, 70);
+        CHECK_U64(e->history[29].start_usec, 99);
+        CHECK_U64(e->restarts, 100);
+        CHECK_U64(e->drained_total, 1000);
+        CHECK_INT(state_find(s, "system-a.slice")->n_history, 1);
+        CHECK_INT(state_trim_history(s, 30), 0);
+        CHECK_INT(state_trim_history(s, 0), 0); /* no bound: nothing */
+        CHECK_INT(e->n_history, 30);
+
+        /* What is saved is what was kept, counters included. */
+        CHECK_INT(state_serialize(s, &text), 0);
+        CHECK_INT(state_parse(text, &p, NULL), 0);
+        check_same(s, p);
+        CHECK_U64(state_find(p, "system-web.slice")->restarts, 100);
+        free(text);
+        state_free(s);
+        state_free(p);
+}
+
 TEST(roundtrip_hostile) {
         State *s = make_state(), *p = NULL;
         char *text = NULL, *text2 = NULL;
         unsigned line = 0;
 
         CHECK_INT(state_serialize(s, &text), 0);
-        CHECK(strneq(text, "cgpersist-state 1\n", 18));
+        CHECK(strneq(text, "cgpersist-state 2\nstate generation=0\n", 37));
         /* Every record on one line: no raw newline, tab or CR inside. */
         for (const char *c = text; *c; c++)
                 CHECK(*c == '\n' || (*c >= 0x20 && *c < 0x7f));
@@ -201,9 +242,10 @@ TEST(roundtrip_empty) {
         char *text = NULL;
 
         CHECK_INT(state_serialize(s, &text), 0);
-        CHECK_STR(text, "cgpersist-state 1\nend\n");
+        CHECK_STR(text, "cgpersist-state 2\nstate generation=0\nend\n");
         CHECK_INT(state_parse(text, &p, NULL), 0);
         CHECK_INT(p->n_entities, 0);
+        CHECK_U64(p->generation, 0);
         free(text);
         state_free(s);
         state_free(p);
@@ -347,8 +389,36 @@ TEST(parse_corrupt) {
 }
 
 TEST(parse_newer_version) {
-        check_bad("cgpersist-state 2\nwhatever new\n", -EPROTONOSUPPORT, 1);
+        check_bad("cgpersist-state 3\nwhatever new\n", -EPROTONOSUPPORT, 1);
         check_bad("cgpersist-state 99999\n", -EPROTONOSUPPORT, 1);
+}
+
+/* The generation is saved and read back; version 1 files (without it) are
+ * read as generation 0; the "state" line is strict. */
+TEST(generation) {
+        State *s = make_state(), *p = NULL;
+        char *text = NULL;
+
+        s->generation = 18446744073709551615ULL;
+        CHECK_INT(state_serialize(s, &text), 0);
+        CHECK(strneq(text, "cgpersist-state 2\nstate generation=18446744073709551615\n", 56));
+        CHECK_INT(state_parse(text, &p, NULL), 0);
+        CHECK_U64(p->generation, s->generation);
+        free(text);
+        state_free(p);
+        CHECK_INT(state_parse("cgpersist-state 1\nend\n", &p, NULL), 0);
+        CHECK_U64(p->generation, 0);
+        state_free(p);
+        state_free(s);
+
+        check_bad("cgpersist-state 2\nend\n", -EBADMSG, 2);
+        check_bad("cgpersist-state 2\nstate\nend\n", -EBADMSG, 2);
+        check_bad("cgpersist-state 2\nstate generation=\nend\n", -EBADMSG, 2);
+        check_bad("cgpersist-state 2\nstate generation=1 generation=1\nend\n", -EBADMSG, 2);
+        check_bad("cgpersist-state 2\nstate generation=1 x=1\nend\n", -EBADMSG, 2);
+        check_bad("cgpersist-state 2\nstate generation=1\nstate generation=2\nend\n", -EBADMSG, 3);
+        check_bad("cgpersist-state 2\n" ENT "state generation=1\nend\n", -EBADMSG, 2);
+        check_bad("cgpersist-state 1\nstate generation=1\nend\n", -EBADMSG, 2);
 }
 
 TEST(parse_bounds_history) {
@@ -405,6 +475,35 @@ TEST(save_load) {
 
         free(statefile);
         free(dir);
+        state_free(s);
+}
+
+/* Two copies (the saved one and one kept elsewhere while saves failed): the
+ * higher generation is the newer; state_discard removes a copy. */
+TEST(discard) {
+        char *t = test_tmpdir(), *run = path_join(t, "run"), *var = path_join(t, "var");
+        State *s = make_state(), *l = NULL;
+
+        CHECK_INT(state_discard(run), 0); /* nothing there */
+        s->generation = 5;
+        CHECK_INT(state_save(s, var), 0);
+        s->generation = 6;
+        CHECK_INT(state_save(s, run), 0);
+        CHECK_INT(state_load(run, &l, NULL), 0);
+        CHECK_U64(l->generation, 6);
+        state_free(l);
+        CHECK_INT(state_discard(run), 0);
+        CHECK_INT(count_entries(run, ""), 0);
+        CHECK_INT(state_load(run, &l, NULL), 0); /* gone: empty, generation 0 */
+        CHECK_U64(l->generation, 0);
+        CHECK_INT(l->n_entities, 0);
+        state_free(l);
+        CHECK_INT(state_load(var, &l, NULL), 0);
+        CHECK_U64(l->generation, 5);
+        state_free(l);
+        CHECK_INT(state_discard(""), -EINVAL);
+        free(run);
+        free(var);
         state_free(s);
 }
 

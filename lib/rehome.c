@@ -32,6 +32,16 @@ uint64_t rehome_pages_elsewhere(const PageCharges *c, uint64_t keeper_id) {
         return c->resident > mine ? c->resident - mine : 0;
 }
 
+bool rehome_same_state(const struct stat *a, const struct stat *b) {
+        if (!a || !b)
+                return false;
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_nlink == b->st_nlink &&
+                a->st_mode == b->st_mode && a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
+                a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+                a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+                a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
 static const char *const failure_names[_REHOME_FAILURE_MAX] = {
         [REHOME_OPEN] = "open",
         [REHOME_HARDLINKED] = "hardlinked",
@@ -39,6 +49,8 @@ static const char *const failure_names[_REHOME_FAILURE_MAX] = {
         [REHOME_COPY_FAILED] = "copy-failed",
         [REHOME_VERIFY_FAILED] = "verify-failed",
         [REHOME_SCAN_FAILED] = "scan-failed",
+        [REHOME_CHANGED] = "changed",
+        [REHOME_TIMEOUT] = "timeout",
 };
 
 const char *rehome_failure_to_string(RehomeFailure f) {
@@ -96,6 +108,12 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
                 break;
         case REHOME_LEASE_BROKEN:
                 why = strdup("opened by another process while it was copied");
+                break;
+        case REHOME_CHANGED:
+                why = strdup("its mode, owner, size or times changed while it was copied");
+                break;
+        case REHOME_TIMEOUT:
+                why = strdup("the pass reached its time limit while copying it");
                 break;
         case REHOME_COPY_FAILED:
                 r = asprintf(&why, "copy failed: %s", strerror(s->error));

@@ -33,6 +33,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "extents.h"
 #include "fileio.h"
 #include "keeperproto.h"
 #include "lastgood.h"
@@ -54,6 +55,10 @@ static const char *arg_proc = "/proc";
 static const char *arg_config_root = "/";
 static const char *arg_socket_dir = CGPERSIST_RUNDIR "/keeper";
 static const char *arg_entity = NULL;
+/* Each pass ends by then, whatever is left is tried at the next one: below
+ * the stop hook's default --rehome-timeout (30 s), so that the hook gets an
+ * answer, and well below systemd's start timeout for the pass at start. */
+static uint64_t arg_pass_timeout_usec = 20 * USEC_PER_SEC;
 
 typedef struct Mount {
         TmpfsSpec spec;
@@ -69,7 +74,11 @@ typedef struct Keeper {
         const char *dying_cgroup; /* of the current pass, NULL at start */
         char *buf;
         sigset_t stop_mask;
+        sigset_t lease_mask; /* the lease break signal (F_SETSIG), and SIGIO */
+        int lease_signal;
         bool stopping;
+        uint64_t deadline; /* of the current pass, CLOCK_MONOTONIC */
+        bool timed_out; /* the current pass reached its deadline */
         KeeperReply sum;
 } Keeper;
 
@@ -119,6 +128,36 @@ static bool stop_requested(Keeper *k) {
         if (!k->stopping && sigtimedwait(&k->stop_mask, NULL, &zero) > 0)
                 k->stopping = true;
         return k->stopping;
+}
+
+/* The pass must end: a stop was requested or its deadline passed. */
+static bool pass_over(Keeper *k) {
+        if (stop_requested(k))
+                return true;
+        if (!k->timed_out && deadline_check(k->deadline) < 0)
+                k->timed_out = true;
+        return k->timed_out;
+}
+
+/* Forgets lease break signals of files we are done with. */
+static void lease_signals_flush(Keeper *k) {
+        struct timespec zero = {};
+
+        for (unsigned i = 0; i < 1024 && sigtimedwait(&k->lease_mask, NULL, &zero) > 0; i++)
+                ;
+}
+
+/* Whether someone began to break our lease on fd: the signal of F_SETSIG
+ * says so at once (SIGIO if the queue of real-time signals overflowed),
+ * F_GETLEASE confirms (a lease being broken reads as the type it is being
+ * broken to). Leases are held on one file at a time, so any signal is ours;
+ * a stale one only costs an F_GETLEASE. */
+static bool lease_broken(Keeper *k, int fd) {
+        struct timespec zero = {};
+
+        if (sigtimedwait(&k->lease_mask, NULL, &zero) <= 0)
+                return false;
+        return fcntl(fd, F_GETLEASE) != F_WRLCK;
 }
 
 /* ---- mounts ---------------------------------------------------------- */
@@ -420,43 +459,46 @@ static int copy_xattrs(int from, int to) {
 }
 
 /* Copies the data of from into to, hole for hole: reading a hole of a
- * tmpfs allocates nothing, writing zeros would. Returns bytes copied. */
-static int64_t copy_data(Keeper *k, int from, int to, off_t size) {
+ * tmpfs allocates nothing, writing zeros would. Returns bytes copied, or
+ * -EBUSY when the lease on from was broken, -ECANCELED when the keeper is
+ * stopping, -ETIME at the deadline of the pass: each checked after every
+ * chunk, so that an opener waits for a chunk, not for the whole copy. */
+static int64_t copy_data(Keeper *k, int from, int to) {
+        DataExtents it;
+        uint64_t offset, length;
         int64_t copied = 0;
-        off_t pos = 0;
+        int r;
 
-        if (ftruncate(to, size) < 0)
+        r = data_extents_init(&it, from, k->deadline);
+        if (r < 0)
+                return r;
+        if (ftruncate(to, (off_t) it.end) < 0)
                 return negative_errno();
-        while (pos < size) {
-                off_t data = lseek(from, pos, SEEK_DATA), hole;
+        while ((r = data_extents_next(&it, &offset, &length)) > 0)
+                for (uint64_t o = offset; o < offset + length;) {
+                        size_t want = (size_t) MIN(offset + length - o, COPY_CHUNK);
+                        ssize_t n, w;
 
-                if (data < 0) {
-                        if (errno == ENXIO)
-                                break; /* only a hole is left */
-                        return negative_errno();
-                }
-                hole = lseek(from, data, SEEK_HOLE);
-                if (hole < 0)
-                        return negative_errno();
-                for (off_t o = data; o < hole;) {
-                        size_t want = (size_t) MIN((uint64_t) (hole - o), COPY_CHUNK);
-                        ssize_t n = pread(from, k->buf, want, o), w;
-
+                        if (lease_broken(k, from))
+                                return -EBUSY;
+                        if (pass_over(k))
+                                return k->stopping ? -ECANCELED : -ETIME;
+                        n = pread(from, k->buf, want, (off_t) o);
                         if (n < 0)
                                 return negative_errno();
                         if (n == 0)
                                 return -EIO; /* shrank under us: the lease forbids that */
-                        w = pwrite(to, k->buf, (size_t) n, o);
+                        w = pwrite(to, k->buf, (size_t) n, (off_t) o);
                         if (w < 0)
                                 return negative_errno();
                         if (w != n)
                                 return -EIO;
-                        o += n;
+                        o += (uint64_t) n;
                         copied += n;
                 }
-                pos = hole;
-        }
-        return copied;
+        if (r == -ETIME)
+                k->timed_out = true;
+        return r < 0 ? r : copied;
 }
 
 static void random_name(char *buf, size_t len) {
@@ -470,14 +512,55 @@ static void random_name(char *buf, size_t len) {
         snprintf(buf, len, TMP_PREFIX "%016" PRIx64, r);
 }
 
+/* The verify scan of a copy ends when the keeper stops, the pass runs out
+ * of time or the lease on the original is broken. */
+typedef struct ScanGuard {
+        Keeper *k;
+        int fd; /* the original, leased */
+        bool lease_broken;
+} ScanGuard;
+
+static bool scan_cancelled(void *userdata) {
+        ScanGuard *g = userdata;
+
+        if (lease_broken(g->k, g->fd))
+                g->lease_broken = true;
+        return g->lease_broken || stop_requested(g->k);
+}
+
+/* A scan or copy that ended early: reported unless the keeper is stopping
+ * (the file is tried again by the next keeper). */
+static void report_cut_short(Keeper *k, const char *path, int r, RehomeFailure otherwise) {
+        if (r == -ECANCELED && k->stopping) {
+                log_debug("Stopping: %s left as it is.", path);
+                return;
+        }
+        if (r == -ETIME)
+                k->timed_out = true;
+        report_skip(k,
+                    &(RehomeSkip){ .path = path,
+                                   .failure = r == -EBUSY ? REHOME_LEASE_BROKEN
+                                           : r == -ETIME  ? REHOME_TIMEOUT
+                                                          : otherwise,
+                                   .error = r == -EBUSY || r == -ETIME ? 0 : -r });
+}
+
 /* Copy, verify, swap in. Every failure before the swap leaves the original
- * as it was: the copy is an O_TMPFILE that vanishes with its descriptor. */
+ * as it was: the copy is an O_TMPFILE that vanishes with its descriptor.
+ * st: the original as fstat() saw it under the lease. A lease is broken by
+ * open() and truncate() only: a chmod, chown, utimes, setxattr or link by
+ * path is not, so the original is compared with st before the swap and
+ * after it, and any change keeps the original. */
 static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, int fd,
                         const struct stat *st) {
         _cleanup_close_ int tmp = -EBADF;
         char proc_fd[64], tmpname[64];
         PageCharges pc = {};
-        struct stat after = {};
+        ScanGuard guard = { .k = k, .fd = fd };
+        PageChargeBounds bounds = { .deadline_usec = k->deadline,
+                                    .cancelled = scan_cancelled,
+                                    .userdata = &guard };
+        struct stat after = {}, now = {};
         int64_t copied;
         uint64_t elsewhere;
         int r;
@@ -487,10 +570,14 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
                 report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_COPY_FAILED, .error = errno });
                 return;
         }
-        copied = copy_data(k, fd, tmp, st->st_size);
-        r = copied < 0 ? (int) copied : 0;
+        copied = copy_data(k, fd, tmp);
+        if (copied < 0) {
+                report_cut_short(k, path, (int) copied, REHOME_COPY_FAILED);
+                return;
+        }
+        r = 0;
         /* Owner first: a chown clears the set-id bits that the chmod sets. */
-        if (r >= 0 && fchown(tmp, st->st_uid, st->st_gid) < 0)
+        if (fchown(tmp, st->st_uid, st->st_gid) < 0)
                 r = negative_errno();
         if (r >= 0 && fchmod(tmp, st->st_mode & 07777) < 0)
                 r = negative_errno();
@@ -503,9 +590,9 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
                 return;
         }
 
-        r = pagecharge_fd(tmp, arg_proc, &pc);
+        r = pagecharge_fd_bounded(tmp, arg_proc, &bounds, &pc);
         if (r < 0) {
-                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_SCAN_FAILED, .error = -r });
+                report_cut_short(k, path, guard.lease_broken ? -EBUSY : r, REHOME_SCAN_FAILED);
                 return;
         }
         elsewhere = rehome_pages_elsewhere(&pc, k->ids.keeper);
@@ -520,8 +607,12 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
         }
         pagecharges_done(&pc);
 
-        if (fcntl(fd, F_GETLEASE) != F_WRLCK) {
+        if (lease_broken(k, fd) || fcntl(fd, F_GETLEASE) != F_WRLCK) {
                 report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_LEASE_BROKEN });
+                return;
+        }
+        if (fstat(fd, &now) < 0 || !rehome_same_state(st, &now)) {
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_CHANGED });
                 return;
         }
 
@@ -541,10 +632,14 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
         }
         /* The temp name now holds what was at the path. It must be the file
          * we copied, still unopened by anyone (an open() racing with the
-         * swap breaks the lease): otherwise swap back, keep everything. */
+         * swap breaks the lease) and unchanged (a chmod racing with the swap
+         * by path reached the original): otherwise swap back, keep
+         * everything. */
         if (fstatat(dfd, tmpname, &after, AT_SYMLINK_NOFOLLOW) < 0 || after.st_ino != st->st_ino ||
-            after.st_dev != st->st_dev || fcntl(fd, F_GETLEASE) != F_WRLCK) {
-                bool same = after.st_ino == st->st_ino;
+            after.st_dev != st->st_dev || fcntl(fd, F_GETLEASE) != F_WRLCK || fstat(fd, &now) < 0 ||
+            !rehome_same_state(st, &now)) {
+                bool same = after.st_ino == st->st_ino && after.st_dev == st->st_dev;
+                bool leased = same && fcntl(fd, F_GETLEASE) == F_WRLCK;
 
                 if (renameat2(dfd, tmpname, dfd, name, RENAME_EXCHANGE) < 0)
                         log_error_errno(errno, "Failed to swap %s back from %s, both are kept: %m", path,
@@ -553,7 +648,9 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
                         (void) unlinkat(dfd, tmpname, 0);
                 report_skip(k,
                             &(RehomeSkip){ .path = path,
-                                           .failure = same ? REHOME_LEASE_BROKEN : REHOME_COPY_FAILED,
+                                           .failure = !same  ? REHOME_COPY_FAILED
+                                                   : !leased ? REHOME_LEASE_BROKEN
+                                                             : REHOME_CHANGED,
                                            .error = same ? 0 : ESTALE });
                 return;
         }
@@ -568,7 +665,8 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
 static void visit_file(Keeper *k, int dfd, const char *name, const char *path, dev_t dev) {
         _cleanup_close_ int fd = -EBADF;
         PageCharges pc = {};
-        struct stat st;
+        PageChargeBounds bounds = { .deadline_usec = k->deadline };
+        struct stat st, leased;
         uint64_t tomove;
         int r;
 
@@ -589,9 +687,11 @@ static void visit_file(Keeper *k, int dfd, const char *name, const char *path, d
                 return;
         k->sum.files++;
 
-        r = pagecharge_fd(fd, arg_proc, &pc);
+        /* Only the data extents are scanned (a sparse file of 2^63-1 bytes
+         * has a few pages), within the deadline of the pass. */
+        r = pagecharge_fd_bounded(fd, arg_proc, &bounds, &pc);
         if (r < 0) {
-                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_SCAN_FAILED, .error = -r });
+                report_cut_short(k, path, r, REHOME_SCAN_FAILED);
                 return;
         }
         tomove = rehome_pages_to_move(&pc, &k->ids);
@@ -604,6 +704,14 @@ static void visit_file(Keeper *k, int dfd, const char *name, const char *path, d
                 return;
         }
 
+        /* The break of the lease is signalled with k->lease_signal and the
+         * fd (F_SETSIG), which we look for while copying; signals of
+         * earlier files are forgotten first. */
+        lease_signals_flush(k);
+        if (fcntl(fd, F_SETSIG, k->lease_signal) < 0) {
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_COPY_FAILED, .error = errno });
+                return;
+        }
         if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
                 Holder h = {};
 
@@ -623,7 +731,15 @@ static void visit_file(Keeper *k, int dfd, const char *name, const char *path, d
                 free(h.unit);
                 return;
         }
-        rehome_file(k, dfd, name, path, fd, &st);
+        /* What the copy must keep, as it is now that nobody else has the
+         * file open. */
+        if (fstat(fd, &leased) < 0)
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_COPY_FAILED, .error = errno });
+        else if (leased.st_nlink > 1)
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_HARDLINKED });
+        else
+                rehome_file(k, dfd, name, path, fd, &leased);
+        /* Releasing the lease lets a blocked opener go on at once. */
         (void) fcntl(fd, F_SETLEASE, F_UNLCK);
 }
 
@@ -645,7 +761,7 @@ static void walk(Keeper *k, int dfd, const char *dir_path, dev_t dev, bool clean
                 return;
         }
 
-        while (!stop_requested(k) && (de = readdir(d))) {
+        while (!pass_over(k) && (de = readdir(d))) {
                 _cleanup_free_ char *path = NULL;
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
@@ -686,6 +802,8 @@ static KeeperReply rehome_all(Keeper *k, const char *dying) {
         int r;
 
         k->sum = (KeeperReply){};
+        k->deadline = t0 + arg_pass_timeout_usec;
+        k->timed_out = false;
         k->ids.dying = 0;
         k->dying_cgroup = dying;
         if (dying) {
@@ -699,7 +817,7 @@ static KeeperReply rehome_all(Keeper *k, const char *dying) {
         for (size_t i = 0; i < k->n_mounts; i++) {
                 _cleanup_close_ int dfd = -EBADF;
 
-                if (!k->mounts[i].active)
+                if (!k->mounts[i].active || pass_over(k))
                         continue;
                 dfd = open(k->mounts[i].spec.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (dfd < 0) {
@@ -712,14 +830,18 @@ static KeeperReply rehome_all(Keeper *k, const char *dying) {
 
         (void) log_struct(
                 k->sum.failed > 0 ? LOG_WARNING : LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_TMPFS_REHOMED,
-                "MESSAGE=Re-homed %" PRIu64 " of %" PRIu64 " files (%s) of %s %s%s in %" PRIu64 " ms%s.",
+                "MESSAGE=Re-homed %" PRIu64 " of %" PRIu64 " files (%s) of %s %s%s in %" PRIu64 " ms%s%s.",
                 k->sum.moved, k->sum.files, format_bytes(bytes, sizeof bytes, k->sum.bytes), arg_entity,
                 dying ? "after the stop of " : "at keeper start", dying ? strrchr(dying, '/') + 1 : "",
                 k->sum.usec / 1000, k->sum.failed > 0 ? ", some not re-homed (see the messages before)" : "",
+                k->timed_out          ? "; the pass reached its time limit, the rest waits for the next one"
+                        : k->stopping ? "; the pass ended early, the keeper is stopping"
+                                      : "",
                 "CGPERSIST_ENTITY=%s", arg_entity, "CGPERSIST_CGROUP=%s", dying ?: "",
                 "CGPERSIST_FILES=%" PRIu64, k->sum.files, "CGPERSIST_MOVED=%" PRIu64, k->sum.moved,
                 "CGPERSIST_FAILED=%" PRIu64, k->sum.failed, "CGPERSIST_BYTES=%" PRIu64, k->sum.bytes,
-                "CGPERSIST_USEC=%" PRIu64, k->sum.usec, NULL);
+                "CGPERSIST_USEC=%" PRIu64, k->sum.usec, "CGPERSIST_COMPLETE=%d",
+                !k->timed_out && !k->stopping, NULL);
         /* The message above is written once the dying instance's id was
          * resolved; a log line mentioning it in the middle of a pass would
          * not help anyone. */
@@ -905,6 +1027,8 @@ static void help(void) {
                "     --config-root=PATH  Read the configuration below PATH (default /)\n"
                "     --cgroup-root=PATH  cgroup2 mount (default /sys/fs/cgroup)\n"
                "     --socket-dir=PATH   Where to listen (default " CGPERSIST_RUNDIR "/keeper)\n"
+               "     --pass-timeout=DURATION\n"
+               "                         End each re-homing pass after DURATION (default 20s)\n"
                "\nSee cgpersist-keeper(8).\n",
                program_invocation_short_name);
 }
@@ -915,6 +1039,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CONFIG_ROOT,
                 ARG_CGROUP_ROOT,
                 ARG_SOCKET_DIR,
+                ARG_PASS_TIMEOUT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -922,6 +1047,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "config-root", required_argument, NULL, ARG_CONFIG_ROOT },
                 { "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
                 { "socket-dir", required_argument, NULL, ARG_SOCKET_DIR },
+                { "pass-timeout", required_argument, NULL, ARG_PASS_TIMEOUT },
                 {},
         };
         int c;
@@ -951,6 +1077,15 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_cgroup_root = optarg;
                         else
                                 arg_socket_dir = optarg;
+                        break;
+                case ARG_PASS_TIMEOUT:
+                        if (parse_duration_usec(optarg, &arg_pass_timeout_usec) < 0 ||
+                            arg_pass_timeout_usec == 0) {
+                                log_error("Invalid --pass-timeout=%s: expected a duration above 0, such as "
+                                          "20s.",
+                                          optarg);
+                                return -EINVAL;
+                        }
                         break;
                 case '?':
                         return -EINVAL;
@@ -995,13 +1130,19 @@ int main(int argc, char *argv[]) {
         if (r != 0)
                 return r < 0 ? 2 : 0;
 
-        /* Stop requests are taken between files, never in the middle of a
-         * swap. A lease break signals SIGIO, which we look for ourselves. */
+        /* Stop requests are looked for between chunks of a copy and
+         * windows of a scan, never in the middle of a swap. A lease break
+         * is signalled with lease_signal (F_SETSIG; SIGIO when the queue
+         * overflows), also blocked and looked for while copying. */
         sigemptyset(&k.stop_mask);
         sigaddset(&k.stop_mask, SIGTERM);
         sigaddset(&k.stop_mask, SIGINT);
         sigprocmask(SIG_BLOCK, &k.stop_mask, NULL);
-        signal(SIGIO, SIG_IGN);
+        k.lease_signal = SIGRTMIN;
+        sigemptyset(&k.lease_mask);
+        sigaddset(&k.lease_mask, k.lease_signal);
+        sigaddset(&k.lease_mask, SIGIO);
+        sigprocmask(SIG_BLOCK, &k.lease_mask, NULL);
         signal(SIGPIPE, SIG_IGN);
         sfd = signalfd(-1, &k.stop_mask, SFD_CLOEXEC | SFD_NONBLOCK);
         if (sfd < 0)

@@ -39,6 +39,8 @@
 #include "lastgood.h"
 #include "log.h"
 #include "macro.h"
+#include "mountinfo.h"
+#include "mountpoint.h"
 #include "pagecharge.h"
 #include "path.h"
 #include "rehome.h"
@@ -64,6 +66,7 @@ typedef struct Mount {
         TmpfsSpec spec;
         bool active; /* mounted (by us or before) and ours to walk */
         dev_t dev;
+        uint64_t mnt_id; /* 0: not known (no STATX_MNT_ID) */
 } Mount;
 
 typedef struct Keeper {
@@ -162,68 +165,6 @@ static bool lease_broken(Keeper *k, int fd) {
 
 /* ---- mounts ---------------------------------------------------------- */
 
-/* mountinfo escapes blanks, tabs, newlines and backslashes as \ooo. */
-static void unescape_octal(char *s) {
-        char *o = s;
-
-        for (char *c = s; *c; c++) {
-                if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' &&
-                    c[3] >= '0' && c[3] <= '7') {
-                        *o++ = (char) ((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
-                        c += 3;
-                } else
-                        *o++ = *c;
-        }
-        *o = 0;
-}
-
-/* The file system type mounted on path (the topmost mount there): 1 and
- * *ret_fstype, 0 if nothing is mounted on it. */
-static int mounted_at(const char *path, char **ret_fstype) {
-        _cleanup_free_ char *text = NULL, *p = NULL, *found = NULL;
-        char *l, *nl;
-        int r;
-
-        p = path_join(arg_proc, "self/mountinfo");
-        if (!p)
-                return -ENOMEM;
-        r = read_full_file(p, 16 * 1024 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        for (l = text; l && *l; l = nl ? nl + 1 : NULL) {
-                char *f[10] = {}, *save = NULL, *sep;
-                size_t n = 0;
-
-                nl = strchr(l, '\n');
-                if (nl)
-                        *nl = 0;
-                /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER */
-                sep = strstr(l, " - ");
-                if (!sep)
-                        continue;
-                *sep = 0;
-                for (char *w = strtok_r(l, " ", &save); w && n < 5; w = strtok_r(NULL, " ", &save))
-                        f[n++] = w;
-                if (n < 5)
-                        continue;
-                unescape_octal(f[4]);
-                if (!streq(f[4], path))
-                        continue;
-                save = NULL;
-                f[5] = strtok_r(sep + 3, " ", &save);
-                if (!f[5])
-                        continue;
-                free(found);
-                found = strdup(f[5]); /* later lines are mounted on top */
-                if (!found)
-                        return -ENOMEM;
-        }
-        if (!found)
-                return 0;
-        *ret_fstype = TAKE_PTR(found);
-        return 1;
-}
-
 static int resolve_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid) {
         _cleanup_free_ char *user = NULL;
         const char *group = NULL;
@@ -286,50 +227,144 @@ static void log_mount(const Mount *m, const char *what) {
                           m->spec.path, "CGPERSIST_BYTES=%" PRIu64, m->spec.size, NULL);
 }
 
+static void log_refused(const Mount *m, const MountpointRefusal *why) {
+        _cleanup_free_ char *msg = NULL;
+
+        if (mountpoint_refusal_message(m->spec.path, why, &msg) < 0) {
+                log_oom();
+                return;
+        }
+        (void) log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_TMPFS_REFUSED,
+                          "MESSAGE=Not mounting tmpfs %s, not re-homing there.", msg, "CGPERSIST_ENTITY=%s",
+                          arg_entity, "CGPERSIST_PATH=%s", m->spec.path, "CGPERSIST_REASON=%s",
+                          mountpoint_problem_to_string(why->problem), "CGPERSIST_COMPONENT=%s",
+                          strempty(why->component), "CGPERSIST_ERRNO=%d", why->error, NULL);
+}
+
+/* Opens the mount point of m, safely (see mountpoint.h): an O_PATH
+ * descriptor of what is there now, the topmost mount if any. */
+static int open_mount_point(const Mount *m, bool create, int *ret_fd, MountpointRefusal *why) {
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (root < 0)
+                return negative_errno();
+        return mountpoint_open(root, m->spec.path, create, ret_fd, why);
+}
+
+/* How many mounts are stacked where mnt_id is (1: it alone); 0 if unknown. */
+static unsigned stack_depth(uint64_t mnt_id) {
+        _cleanup_free_ char *p = path_join(arg_proc, "self/mountinfo"), *text = NULL;
+
+        if (!p || read_full_file(p, 16 * 1024 * 1024, &text, NULL) < 0)
+                return 0;
+        return mountinfo_stack_depth(text, mnt_id);
+}
+
 /* Mounts m unless something is mounted there already: a keeper restarted
  * must find its data where it left it, so an existing tmpfs is adopted as it
  * is (never mounted over, which would hide the data), and anything else on
- * the mount point is left alone and not walked. */
+ * the mount point is left alone and not walked. What is mounted there is a
+ * question of mount IDs, not of path names (see mountpoint.c).
+ *
+ * A path that is not safe for root to mount on (a symbolic link in it, a
+ * directory above it that a user other than root can write) is refused and
+ * logged, and the entry is left out: not mounted, not walked, until the
+ * path is fixed and the keeper restarted. The keeper goes on with the other
+ * entries and the service starts, without that tmpfs: what it writes there
+ * lands on the file system below, with its own rights. */
 static int mount_one(Mount *m) {
-        _cleanup_free_ char *fstype = NULL, *opts = NULL;
+        _cleanup_(mountpoint_refusal_done) MountpointRefusal why = { .problem = _MOUNTPOINT_PROBLEM_MAX };
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *fstype = NULL;
+        uint64_t mnt_id = 0;
         struct stat st;
+        unsigned depth;
         uid_t uid;
         gid_t gid;
         int r;
 
-        r = mounted_at(m->spec.path, &fstype);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the mount table: %m");
-        if (r > 0 && !streq(fstype, "tmpfs")) {
-                log_error("%s is a mount point of type %s, not tmpfs: not mounting over it, not re-homing "
-                          "there.",
-                          m->spec.path, fstype);
-                return -EEXIST;
+        r = open_mount_point(m, true, &fd, &why);
+        if (r < 0) {
+                if (!mountpoint_problem_to_string(why.problem))
+                        return log_error_errno(r, "Failed to open the mount point %s: %m", m->spec.path);
+                log_refused(m, &why);
+                return r;
         }
 
-        if (r == 0) {
+        r = mountpoint_is_mounted(fd, &mnt_id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to tell whether something is mounted on %s: %m",
+                                       m->spec.path);
+        if (r > 0) {
+                r = fd_is_tmpfs(fd);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to find the file system of %s: %m", m->spec.path);
+                if (r == 0) {
+                        log_error(
+                                "%s is the mount point of another file system than tmpfs: not mounting over "
+                                "it, not re-homing there.",
+                                m->spec.path);
+                        return -EEXIST;
+                }
+                depth = stack_depth(mnt_id);
+                if (depth > 1)
+                        log_warning("%u tmpfs are stacked on %s: adopting the topmost; the data of the ones "
+                                    "below is hidden (unmount the topmost after saving what it holds).",
+                                    depth, m->spec.path);
+                log_mount(m, "Adopted the existing");
+        } else {
                 r = resolve_owner(m->spec.owner, &uid, &gid);
                 if (r < 0)
                         return log_error_errno(r, "Failed to resolve owner=%s of %s: %m", m->spec.owner,
                                                m->spec.path);
-                r = mkdir_p(m->spec.path, 0755);
+                r = tmpfs_mount_onto(fd, m->spec.size, m->spec.mode, uid, gid);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to create mount point %s: %m", m->spec.path);
-                if (asprintf(&opts, "size=%" PRIu64 ",mode=%04o,uid=%u,gid=%u", m->spec.size, m->spec.mode,
-                             (unsigned) uid, (unsigned) gid) < 0)
-                        return log_oom();
-                if (mount("tmpfs", m->spec.path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-                        return log_error_errno(errno, "Failed to mount tmpfs on %s (%s): %m", m->spec.path,
-                                               opts);
+                        return log_error_errno(r, "Failed to mount tmpfs on %s: %m", m->spec.path);
                 log_mount(m, "Mounted");
-        } else
-                log_mount(m, "Adopted the existing");
+                /* fd is the directory below the new mount: look again. */
+                close(TAKE_FD(fd));
+                r = open_mount_point(m, false, &fd, &why);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open %s after mounting it: %m", m->spec.path);
+                r = mountpoint_is_mounted(fd, &mnt_id);
+                if (r <= 0)
+                        return log_error_errno(r < 0 ? r : -ENOENT, "Failed to find the new mount on %s: %m",
+                                               m->spec.path);
+        }
 
-        if (stat(m->spec.path, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return log_error_errno(errno, "Failed to stat %s: %m", m->spec.path);
         m->dev = st.st_dev;
+        m->mnt_id = mnt_id;
         m->active = true;
         return 0;
+}
+
+/* The root directory of m for a pass, if it is still the mount we adopted
+ * or made: -ESTALE when it was unmounted or replaced since. */
+static int open_mount_root(const Mount *m) {
+        _cleanup_(mountpoint_refusal_done) MountpointRefusal why = {};
+        _cleanup_close_ int pfd = -EBADF;
+        uint64_t mnt_id = 0;
+        struct stat st;
+        int r, fd;
+
+        r = open_mount_point(m, false, &pfd, &why);
+        if (r < 0)
+                return r;
+        r = mountpoint_is_mounted(pfd, &mnt_id);
+        if (r < 0)
+                return r;
+        if (r == 0 || (mnt_id != 0 && m->mnt_id != 0 && mnt_id != m->mnt_id))
+                return -ESTALE;
+        fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0 || st.st_dev != m->dev) {
+                close(fd);
+                return -ESTALE;
+        }
+        return fd;
 }
 
 /* ---- who holds a file ------------------------------------------------- */
@@ -819,9 +854,10 @@ static KeeperReply rehome_all(Keeper *k, const char *dying) {
 
                 if (!k->mounts[i].active || pass_over(k))
                         continue;
-                dfd = open(k->mounts[i].spec.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                dfd = open_mount_root(&k->mounts[i]);
                 if (dfd < 0) {
-                        log_warning_errno(errno, "Failed to open %s, ignoring: %m", k->mounts[i].spec.path);
+                        log_warning_errno(dfd, "Failed to open the tmpfs %s, not re-homing there: %m",
+                                          k->mounts[i].spec.path);
                         continue;
                 }
                 walk(k, dfd, k->mounts[i].spec.path, k->mounts[i].dev, !dying, 0);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "path.h"
 #include "mountpoint.h"
 
 #ifndef FSOPEN_CLOEXEC
@@ -80,31 +81,14 @@ const char *mountpoint_problem_to_string(MountpointProblem p) {
         return problem_names[p];
 }
 
-/* Paths are checked by the configuration parser, but a message must not be
- * able to forge a line. */
-static char *escape(const char *s) {
-        size_t n = strlen(s);
-        char *out = malloc(n * 4 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
-                if (*c < 0x20 || *c == 0x7f || *c == '\\')
-                        o += sprintf(o, "\\x%02x", *c);
-                else
-                        *o++ = (char) *c;
-        *o = 0;
-        return out;
-}
-
 int mountpoint_refusal_message(const char *path, const MountpointRefusal *r, char **ret) {
         _cleanup_free_ char *p = NULL, *c = NULL;
         int k;
 
         if (!path || !r || !ret || !mountpoint_problem_to_string(r->problem))
                 return -EINVAL;
-        p = escape(path);
-        c = escape(r->component ?: path);
+        p = string_escape_control(path);
+        c = string_escape_control(r->component ?: path);
         if (!p || !c)
                 return -ENOMEM;
         switch (r->problem) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "path.h"
 #include "rehome.h"
 
 uint64_t rehome_pages_to_move(const PageCharges *c, const RehomeIds *ids) {
@@ -59,23 +60,6 @@ const char *rehome_failure_to_string(RehomeFailure f) {
         return failure_names[f];
 }
 
-/* Names from /proc (comm, cgroup) and paths are whatever their owners chose:
- * a newline would forge a second journal line on a terminal. */
-static char *escape(const char *s) {
-        size_t n = strlen(s);
-        char *out = malloc(n * 4 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
-                if (*c < 0x20 || *c == 0x7f || *c == '\\')
-                        o += sprintf(o, "\\x%02x", *c);
-                else
-                        *o++ = (char) *c;
-        *o = 0;
-        return out;
-}
-
 int rehome_skip_message(const RehomeSkip *s, char **ret) {
         _cleanup_free_ char *path = NULL, *unit = NULL, *comm = NULL, *why = NULL;
         int r;
@@ -83,7 +67,7 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
         if (!s || !s->path || !ret || !rehome_failure_to_string(s->failure))
                 return -EINVAL;
 
-        path = escape(s->path);
+        path = string_escape_control(s->path);
         if (!path)
                 return -ENOMEM;
 
@@ -93,9 +77,9 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
                         why = strdup("open or mapped by another process");
                         break;
                 }
-                if (s->holder_unit && !(unit = escape(s->holder_unit)))
+                if (s->holder_unit && !(unit = string_escape_control(s->holder_unit)))
                         return -ENOMEM;
-                if (s->holder_comm && !(comm = escape(s->holder_comm)))
+                if (s->holder_comm && !(comm = string_escape_control(s->holder_comm)))
                         return -ENOMEM;
                 r = asprintf(&why, "open by PID %ld%s%s%s%s%s", s->holder_pid, comm || unit ? " (" : "",
                              strempty(comm), comm && unit ? ", " : "", strempty(unit),

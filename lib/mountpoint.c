@@ -262,6 +262,8 @@ int tmpfs_mount_onto(int fd, uint64_t size, mode_t mode, uid_t uid, gid_t gid) {
                 if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, v, 0) < 0) \
                         return negative_errno(); \
         } while (0)
+        /* As mount(8) names it: what findmnt and the mount table show. */
+        SET("source", "%s", "tmpfs");
         SET("size", "%" PRIu64, size);
         SET("mode", "%o", (unsigned) (mode & 07777));
         SET("uid", "%u", (unsigned) uid);

@@ -275,7 +275,6 @@ static unsigned stack_depth(uint64_t mnt_id) {
 static int mount_one(Mount *m) {
         _cleanup_(mountpoint_refusal_done) MountpointRefusal why = { .problem = _MOUNTPOINT_PROBLEM_MAX };
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *fstype = NULL;
         uint64_t mnt_id = 0;
         struct stat st;
         unsigned depth;

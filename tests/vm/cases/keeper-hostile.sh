@@ -108,10 +108,19 @@ if [ "$(mounts_on $target)" != 0 ]; then
 fi
 target_after=$(stat -c '%u:%g %a %i' $target; ls -la --time-style=+ $target)
 [ "$target_before" = "$target_after" ] || attack "symlink swap: $target changed: $target_after"
-refusal=$(journalctl -o export --after-cursor="$c0" MESSAGE_ID=$REFUSED CGPERSIST_PATH=$udir/cache |
-	sed -n 's/^MESSAGE=//p' | tail -n 1)
-log "refusal: ${refusal:-none}"
-[ -n "$refusal" ] || attack "symlink swap: no refusal of $udir/cache in the journal"
+# refusal PATH FIELD: the field of the keeper's refusal of PATH
+refusal() {
+	journalctl -o export --after-cursor="$c0" MESSAGE_ID=$REFUSED CGPERSIST_PATH="$1" |
+		sed -n "s/^$2=//p" | tail -n 1
+}
+log "refusal: $(refusal $udir/cache MESSAGE)"
+if [ -z "$(refusal $udir/cache MESSAGE)" ]; then
+	attack "symlink swap: no refusal of $udir/cache in the journal"
+else
+	# Refused for the directory the user owns, above its link.
+	assert_eq "$(refusal $udir/cache CGPERSIST_REASON)" writable "reason of the refusal of $udir/cache"
+	assert_eq "$(refusal $udir/cache CGPERSIST_COMPONENT)" $udir "component refused in $udir/cache"
+fi
 [ -L $udir/cache ] || attack "symlink swap: the keeper replaced the user's link"
 
 # --- 2. a symbolic link in the path, across keeper restarts -----------------
@@ -119,6 +128,8 @@ for i in 1 2; do
 	systemctl restart $keeper
 	wait_for -t 20 keeper_ready || fail "the keeper did not get ready after restart $i"
 done
+log "refusal: $(refusal $link/data MESSAGE)"
+assert_eq "$(refusal $link/data CGPERSIST_REASON)" symlink "reason of the refusal of $link/data"
 n=$(mounts_on $real/data)
 log "mounts on $real/data after 2 keeper restarts: $n"
 [ "$n" = 1 ] || attack "symlink in the path: $n mounts stacked on $real/data"

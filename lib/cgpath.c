@@ -216,6 +216,10 @@ int cgpath_stop_hook_instance(const char *own, const char *unit, const char *ent
         if (asprintf(&expected, "/%s/%s", slice_path, unit) < 0)
                 return -ENOMEM;
         if (!streq(copy, expected)) {
+                /* The unit's own cgroup in another slice: it started before
+                 * its entity was configured, and moves at its restart. */
+                if (entity != parent && cgpath_stop_hook_instance(own, unit, NULL, ret, ret_reason) == 0)
+                        return 1;
                 *ret_reason = "not the cgroup of the unit in its entity (moved, or placed elsewhere)";
                 return -EPERM;
         }

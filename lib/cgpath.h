@@ -41,6 +41,9 @@ int cgpath_invocation_id(const char *root, const char *cgpath, char **ret);
  * "/<cgroup of entity>/<unit>" or that plus "/.control", and no path inside
  * a delegated subtree is: its every ancestor would have to be a slice. On
  * success ret is the instance cgroup ("/system.slice/system-web.slice/
- * web.service"); on -EPERM, *ret_reason says why. */
+ * web.service"); on -EPERM, *ret_reason says why. Returns 1 for the unit's
+ * own cgroup in another slice than entity (an instance that started before
+ * its entity was configured), also "/<slices>/<unit>" and out of reach of a
+ * delegated service; 0 for the entity's. */
 int cgpath_stop_hook_instance(const char *own, const char *unit, const char *entity, char **ret,
                               const char **ret_reason);

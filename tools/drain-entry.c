@@ -5,8 +5,8 @@
  * LD_LIBRARY_PATH there would run the user's code as root in any
  * dynamically linked program. This one is linked statically (no ld.so reads
  * those variables) and uses libc only; it drops the whole environment, keeps
- * the one variable the hook reads ($SERVICE_RESULT, a word, checked again
- * there), and executes the real hook, cgpersist-drain-hook, from the fixed
+ * the two variables the hook reads ($SERVICE_RESULT, a word, checked again
+ * there; $JOURNAL_STREAM, two numbers), and executes the real hook, cgpersist-drain-hook, from the fixed
  * libexec directory with the same arguments.
  *
  * A build with sanitizers cannot link statically; it is a test build and
@@ -29,16 +29,32 @@ static int result_is_word(const char *s) {
         return n > 0 && n < 64 && s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-")] == 0;
 }
 
+/* "DEVICE:INODE" as systemd sets $JOURNAL_STREAM: digits and one colon. */
+static int is_dev_ino(const char *s) {
+        size_t n = strspn(s, "0123456789");
+
+        return n > 0 && s[n] == ':' && strspn(s + n + 1, "0123456789") > 0 &&
+                s[n + 1 + strspn(s + n + 1, "0123456789")] == 0 && strlen(s) < 48;
+}
+
 int main(int argc, char *argv[]) {
-        static char result[sizeof "SERVICE_RESULT=" + 64];
-        char *envp[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *) "LANG=C.UTF-8", NULL,
+        static char result[sizeof "SERVICE_RESULT=" + 64], stream[sizeof "JOURNAL_STREAM=" + 48];
+        char *envp[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *) "LANG=C.UTF-8", NULL, NULL,
                          NULL };
-        const char *v = getenv("SERVICE_RESULT");
+        const char *v = getenv("SERVICE_RESULT"), *j = getenv("JOURNAL_STREAM");
+        size_t n = 2;
 
         (void) argc;
         if (v && result_is_word(v)) {
                 snprintf(result, sizeof result, "SERVICE_RESULT=%s", v);
-                envp[2] = result;
+                envp[n++] = result;
+        }
+        /* Whether stderr is the journal's stream (the hook then logs with
+         * fields): at worst a lie sends its messages to the journal socket
+         * rather than to stderr. */
+        if (j && is_dev_ino(j)) {
+                snprintf(stream, sizeof stream, "JOURNAL_STREAM=%s", j);
+                envp[n++] = stream;
         }
         (void) umask(022);
         argv[0] = (char *) "cgpersist-drain";

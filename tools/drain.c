@@ -312,7 +312,7 @@ static void drain(void) {
         _cleanup_free_ char *own = NULL, *cgroup = NULL, *inv = NULL, *entity_buf = NULL;
         const char *unit, *env, *reason = NULL;
         ReclaimResult res = {};
-        bool reclaimed = false;
+        bool reclaimed = false, outside = false;
         uint64_t v, base;
         Stop st = {
                 .rec = STOP_RECORD_INIT,
@@ -331,6 +331,7 @@ static void drain(void) {
                                 log_refused(own, reason);
                                 return;
                         }
+                        outside = r == 1;
                 }
         }
         if (r < 0) {
@@ -343,7 +344,12 @@ static void drain(void) {
                 log_notice("Not running in the cgroup of a service (%s), nothing to drain.", cgroup);
                 return;
         }
-        if (arg_entity)
+        if (outside)
+                log_notice(
+                        "%s ran in %s, outside its entity %s until its next start: no keeper re-homes its "
+                        "data.",
+                        unit, cgroup, arg_entity);
+        else if (arg_entity)
                 st.entity = arg_entity;
         else {
                 /* The entity is the parent of the instance's cgroup. */

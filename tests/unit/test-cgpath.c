@@ -62,9 +62,19 @@ TEST(stop_hook_instance) {
                    "web.service", "system-web.slice", NULL);
         check_hook("/system.slice/system-web.slice/web.service/.control/.control", "web.service",
                    "system-web.slice", NULL);
-        /* Not in the entity the drop-in names (placed elsewhere, another
-         * unit's cgroup). */
-        check_hook("/system.slice/web.service", "web.service", "system-web.slice", NULL);
+        /* The unit's own cgroup in another slice (started before its entity
+         * was configured): acted on, but said so. */
+        {
+                _cleanup_free_ char *got = NULL;
+                const char *why = NULL;
+
+                CHECK_INT(cgpath_stop_hook_instance("/system.slice/web.service/.control", "web.service",
+                                                    "system-web.slice", &got, &why),
+                          1);
+                CHECK_STR(got, "/system.slice/web.service");
+        }
+        /* Not the unit's cgroup. */
+        check_hook("/system.slice/web.service", "db.service", "system-web.slice", NULL);
         check_hook("/system.slice/system-db.slice/db.service", "web.service", "system-web.slice", NULL);
         check_hook("/", "web.service", "system-web.slice", NULL);
 

@@ -203,14 +203,20 @@ int cgpath_stop_hook_instance(const char *own, const char *unit, const char *ent
                 entity = parent;
         if (!unit_name_is_valid_service(unit))
                 reason = "the unit is not a service";
-        else if (!slice_name_is_valid(entity))
-                reason = "the parent cgroup is not a slice";
+        else if (entity != parent && !slice_name_is_valid(entity))
+                reason = "the entity is not a slice";
         if (reason) {
                 *ret_reason = reason;
                 return -EPERM;
         }
 
+        /* A parent taken from the path may be any slice (system.slice
+         * too); this refuses what is none. */
         r = slice_cgroup_path(entity, &slice_path);
+        if (r == -EINVAL) {
+                *ret_reason = "the parent cgroup is not a slice";
+                return -EPERM;
+        }
         if (r < 0)
                 return r;
         if (asprintf(&expected, "/%s/%s", slice_path, unit) < 0)

@@ -32,6 +32,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Every attack is tried even when one works, so that a run on a vulnerable
+# build shows them all; the case fails at the end.
+worked=()
+attack_worked() {
+	log "ATTACK WORKED: $*"
+	worked+=("$1")
+}
+
 systemctl start cgpersistd.service
 rm -f /run/cgtest-preload-root.*
 mkdir -p $envd /srv/cgthook
@@ -96,28 +104,29 @@ log "mover: $(tr '\n' ' ' </tmp/cgtest-moved 2>/dev/null)"
 # 1. LD_PRELOAD reached no root process.
 markers=$(cat /run/cgtest-preload-root.* 2>/dev/null | sort -u | tr '\n' ' ')
 log "root processes that loaded the library: ${markers:-none}"
-[ -z "$markers" ] || fail "LD_PRELOAD from the service's EnvironmentFile ran as root in: $markers"
+[ -z "$markers" ] || attack_worked "LD_PRELOAD from the service's EnvironmentFile ran as root in: $markers"
 
 j() { journalctl -q --since "$since" -o cat "$@" 2>/dev/null; }
 # 2. Nothing was drained or recorded as the victim's instance or unit.
 forged=$(j MESSAGE_ID=$DRAINED CGPERSIST_INSTANCE=$victim)
-[ -z "$forged" ] || fail "a hook recorded the victim's invocation $victim: $forged"
+[ -z "$forged" ] || attack_worked "a hook recorded the victim's invocation $victim: $forged"
 asvictim=$(j MESSAGE_ID=$DRAINED CGPERSIST_SERVICE=cgtvictim.service)
-[ -z "$asvictim" ] || fail "a moved hook drained as cgtvictim.service: $asvictim"
-assert_no_file /run/cgpersist/stops/$victim "record named after the victim's invocation"
+[ -z "$asvictim" ] || attack_worked "a moved hook drained as cgtvictim.service: $asvictim"
+[ ! -e /run/cgpersist/stops/$victim ] || attack_worked "a record named after the victim's invocation"
 systemctl -q is-active cgtvictim.service || fail "the victim stopped"
 
 # The env service's own stop is recorded under its real invocation id,
 # which the hook took from the cgroup's trusted.invocation_id.
 wait_for -t 20 bash -c "journalctl -q --since '$since' MESSAGE_ID=$DRAINED CGPERSIST_INSTANCE=$envinv | grep -q ." ||
-	fail "no drain of cgtenv.service under its own invocation $envinv"
+	attack_worked "no drain of cgtenv.service under its own invocation $envinv"
 wait_for -t 20 bash -c "cgctl --json history cgtenv.service | jq -e '.[-1].invocation_id == \"$envinv\" and .[-1].charge_at_stop != null' >/dev/null" ||
-	fail "history of cgtenv.service lacks its stop figures: $(cgctl --json history cgtenv.service)"
+	attack_worked "history of cgtenv.service lacks its stop figures: $(cgctl --json history cgtenv.service)"
 
 # 3. The moved hook refused, saying where it ran and why.
 refused=$(j -o export MESSAGE_ID=$REFUSED | grep -a '^CGPERSIST_CGROUP=\|^MESSAGE=' | tr '\n' ' ')
 log "refusal: $refused"
-assert_match "$refused" "CGPERSIST_CGROUP=/system.slice/system-cgtdel.slice/cgtdel.service/x/" "refusal names the moved cgroup"
+[[ $refused =~ CGPERSIST_CGROUP=/system.slice/system-cgtdel.slice/cgtdel.service/x/ ]] ||
+	attack_worked "no refusal naming the moved cgroup"
 
 # Both stops were clean for systemd.
 assert_eq "$(systemctl show -P Result cgtenv.service)" success "Result of cgtenv.service"
@@ -131,7 +140,8 @@ wait_for -t 30 test -S $sock || fail "no keeper socket $sock"
 reply=$(printf 'REHOME /system.slice/system-cgtvictim.slice/cgtvictim.service\n' |
 	timeout 10 socat -t 5 - UNIX-CONNECT:$sock 2>&1 || true)
 log "keeper reply to a foreign cgroup: $reply"
-assert_match "$reply" "^ERROR 1 " "keeper refuses another entity's instance"
+[[ $reply =~ ^ERROR\ 1\  ]] || attack_worked "the keeper of cgtkeep re-homed for another entity's instance: $reply"
 wait_for -t 10 bash -c "journalctl -q --since '$since' MESSAGE_ID=$PEER_REFUSED | grep -q cgtvictim" ||
-	fail "no refusal of the keeper in the journal"
+	attack_worked "no refusal of the keeper in the journal"
+[ ${#worked[@]} = 0 ] || fail "${#worked[@]} attack(s) worked: ${worked[*]}"
 log "PASS"

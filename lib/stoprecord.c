@@ -5,6 +5,7 @@
 #include "fileio.h"
 #include "keeperproto.h"
 #include "macro.h"
+#include "memstat.h"
 #include "path.h"
 #include "stoprecord.h"
 #include "unitname.h"
@@ -76,26 +77,6 @@ int stop_record_format(const StopRecord *r, char **ret, size_t *ret_len) {
         if (ret_len)
                 *ret_len = len;
         *ret = TAKE_PTR(buf);
-        return 0;
-}
-
-/* Plain decimal: digits only, no sign, no blanks, no overflow. */
-static int parse_u64(const char *s, size_t n, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (n == 0 || n > 20)
-                return -EBADMSG;
-        for (size_t i = 0; i < n; i++) {
-                unsigned d;
-
-                if (s[i] < '0' || s[i] > '9')
-                        return -EBADMSG;
-                d = (unsigned) (s[i] - '0');
-                if (v > (UINT64_MAX - d) / 10)
-                        return -EBADMSG;
-                v = v * 10 + d;
-        }
-        *ret = v;
         return 0;
 }
 
@@ -184,7 +165,8 @@ int stop_record_parse(const char *data, size_t len, StopRecord *ret) {
                         s = &r.result;
                         break;
                 default:
-                        if (parse_u64(v, vn, &u) < 0)
+                        /* Plain decimal: no sign, no blanks, no overflow. */
+                        if (safe_atou64_len(v, vn, &u) < 0)
                                 return -EBADMSG;
                 }
                 if (s) {

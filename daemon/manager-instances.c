@@ -13,6 +13,7 @@
 #include "manager.h"
 #include "path.h"
 #include "size.h"
+#include "stoprecord.h"
 #include "timeutil.h"
 #include "unitname.h"
 
@@ -35,7 +36,7 @@ static bool cgroup_in_slice(const char *cgroup, const char *slice) {
 }
 
 static void instance_started(Manager *m, Tracked *t, const char *inv, const char *cgroup) {
-        EntityState *e = state_find(m->state, t->slice);
+        EntityState *e;
         InstanceRecord r = {
                 .unit = t->unit,
                 .invocation_id = (char *) inv,
@@ -44,6 +45,11 @@ static void instance_started(Manager *m, Tracked *t, const char *inv, const char
                 .charge_at_stop = UINT64_MAX,
                 .residual = UINT64_MAX,
         };
+
+        /* Records of instances that ran while the daemon did not watch
+         * first, so that the history stays in order. */
+        (void) manager_process_stop_records(m);
+        e = state_find(m->state, t->slice);
 
         free(t->invocation_id);
         free(t->cgroup);
@@ -63,6 +69,16 @@ static void instance_started(Manager *m, Tracked *t, const char *inv, const char
                 return;
         if (entity_find_instance(e, inv))
                 return; /* known already (daemon restart) */
+        /* An earlier instance of the unit still open stopped unseen and
+         * left no record (its hook failed or refused): it ended by now. */
+        for (size_t i = 0; i < e->n_history; i++) {
+                InstanceRecord *h = &e->history[i];
+
+                if (h->stop_usec == 0 && streq(h->unit, t->unit) && !streq_ptr(h->invocation_id, inv)) {
+                        h->stop_usec = r.start_usec;
+                        m->state_dirty = true;
+                }
+        }
         if (cgroup)
                 (void) cgroupfs_id(m->cgfs, cgroup, &r.cgroup_id);
         if (entity_add_instance(e, &r) < 0) {
@@ -171,60 +187,105 @@ void manager_unit_changed(Manager *m, const char *unit) {
         manager_unit_state(m, t, active, inv, cgroup);
 }
 
-/* A record file: "key=value" lines written atomically by cgpersist-drain. */
-static int apply_stop_record(Manager *m, const char *path) {
-        _cleanup_free_ char *text = NULL;
-        char *unit = NULL, *inv = NULL, *result = NULL;
-        uint64_t charge = UINT64_MAX, peak = UINT64_MAX, drained = 0, residual = UINT64_MAX, stop = 0;
+/* The entity a record belongs to: the tracked unit's, if the record's
+ * cgroup is in it, else the one whose cgroup is the record cgroup's parent. */
+static EntityState *record_entity(Manager *m, const StopRecord *rec) {
+        Tracked *t = manager_find_tracked(m, rec->unit);
+        EntityState *e = t ? state_find(m->state, t->slice) : NULL;
+
+        if (e && (!rec->cgroup || cgroup_in_slice(rec->cgroup, e->slice)))
+                return e;
+        for (size_t i = 0; rec->cgroup && i < m->state->n_entities; i++)
+                if (cgroup_in_slice(rec->cgroup, m->state->entities[i].slice))
+                        return &m->state->entities[i];
+        return NULL;
+}
+
+static uint64_t record_time(const InstanceRecord *h) {
+        return h->start_usec ?: h->stop_usec;
+}
+
+/* A record of an instance the daemon never saw start (it was stopped, or
+ * starting): added to the history in its place by time, with its start
+ * from the record (the hook asks PID 1), never dropped. */
+static InstanceRecord *adopt(Manager *m, EntityState *e, const StopRecord *rec) {
+        InstanceRecord r = {
+                .unit = rec->unit,
+                .invocation_id = rec->invocation_id,
+                .cgroup_id = rec->cgroup_id,
+                .start_usec = rec->start_usec,
+                .stop_usec = rec->stop_usec,
+                .peak = UINT64_MAX,
+                .charge_at_stop = UINT64_MAX,
+                .residual = UINT64_MAX,
+        };
+        InstanceRecord tmp;
+        uint64_t when = record_time(&r);
+        size_t i;
+
+        if (entity_add_instance(e, &r) < 0)
+                return NULL;
+        /* Appended last: move it back past the newer ones. */
+        i = e->n_history - 1;
+        while (i > 0 && record_time(&e->history[i - 1]) > when) {
+                tmp = e->history[i - 1];
+                e->history[i - 1] = e->history[i];
+                e->history[i] = tmp;
+                i--;
+        }
+        e->restarts++;
+        log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_INSTANCE_ADOPTED, "CGPERSIST_SERVICE=%s", rec->unit,
+                   "CGPERSIST_ENTITY=%s", e->slice, "CGPERSIST_INSTANCE=%s", rec->invocation_id,
+                   "MESSAGE=Instance %s of %s started and stopped while cgpersistd did not watch; taken "
+                   "into the history from its stop record.",
+                   rec->invocation_id, rec->unit, NULL);
+        return &e->history[i];
+}
+
+/* One record file (lib/stoprecord.c parses it). 1: applied, 0: of an
+ * instance of no entity (yet), negative: malformed. */
+static int apply_stop_record(Manager *m, const char *name, const char *path) {
+        _cleanup_(stop_record_done) StopRecord rec = STOP_RECORD_INIT;
+        InstanceRecord *h = NULL;
+        EntityState *e = NULL;
         int r;
 
-        r = read_full_file(path, 64 * 1024, &text, NULL);
+        r = stop_record_read(path, &rec);
         if (r < 0)
                 return r;
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-                char *eq = strchr(line, '=');
-                if (!eq)
-                        continue;
-                *eq++ = 0;
-                if (streq(line, "unit"))
-                        unit = eq;
-                else if (streq(line, "invocation_id"))
-                        inv = eq;
-                else if (streq(line, "result"))
-                        result = eq;
-                else if (streq(line, "charge"))
-                        charge = strtoull(eq, NULL, 10);
-                else if (streq(line, "peak"))
-                        peak = strtoull(eq, NULL, 10);
-                else if (streq(line, "drained"))
-                        drained = strtoull(eq, NULL, 10);
-                else if (streq(line, "residual"))
-                        residual = strtoull(eq, NULL, 10);
-                else if (streq(line, "stop_usec"))
-                        stop = strtoull(eq, NULL, 10);
-        }
-        if (!unit || !inv || !unit_name_is_valid_service(unit))
-                return -EBADMSG;
+        if (!streq(name, rec.invocation_id))
+                return -EBADMSG; /* the hook names the file after it */
 
-        /* Find the entity the instance belongs to, whichever unit it is. */
-        for (size_t i = 0; i < m->state->n_entities; i++) {
-                EntityState *e = &m->state->entities[i];
-                InstanceRecord *h = entity_find_instance(e, inv);
-                if (!h)
-                        continue;
-                h->charge_at_stop = charge;
-                h->peak = peak;
-                h->drained = drained;
-                h->residual = residual;
-                if (stop && !h->stop_usec)
-                        h->stop_usec = stop;
-                if (result && !h->result)
-                        h->result = strdup(result);
-                e->drained_total += drained;
-                m->state_dirty = true;
-                return 1;
+        for (size_t i = 0; !h && i < m->state->n_entities; i++) {
+                e = &m->state->entities[i];
+                h = entity_find_instance(e, rec.invocation_id);
         }
-        return 0;
+        if (!h) {
+                e = record_entity(m, &rec);
+                if (!e)
+                        return 0;
+                h = adopt(m, e, &rec);
+                if (!h)
+                        return log_oom();
+        }
+        h->charge_at_stop = rec.charge;
+        h->peak = rec.peak;
+        h->drained = rec.drained;
+        h->residual = rec.residual;
+        if (!h->stop_usec)
+                h->stop_usec = rec.stop_usec;
+        if (!h->start_usec)
+                h->start_usec = rec.start_usec;
+        if (!h->cgroup_id)
+                h->cgroup_id = rec.cgroup_id;
+        if (rec.result && !h->result)
+                h->result = strdup(rec.result);
+        e->drained_total += rec.drained;
+        m->state_dirty = true;
+        log_debug("Stop record of %s (%s): %" PRIu64 " ms in the drain, swappiness argument %s.",
+                  rec.invocation_id, rec.unit, rec.elapsed_usec / 1000,
+                  rec.swappiness_arg ? "passed" : "not passed");
+        return 1;
 }
 
 int manager_process_stop_records(Manager *m) {
@@ -243,17 +304,16 @@ int manager_process_stop_records(Manager *m) {
                 p = path_join(m->stops_dir, de->d_name);
                 if (!p)
                         return log_oom();
-                r = apply_stop_record(m, p);
+                r = apply_stop_record(m, de->d_name, p);
+                if (r == -ENOMEM)
+                        return r; /* keep it for the next pass */
                 if (r < 0)
                         log_warning_errno(r, "Ignoring malformed stop record %s: %m", p);
-                if (r != 0 || de->d_type == DT_REG) {
-                        /* Applied, malformed, or of an instance we never saw:
-                         * either way it has been dealt with. Records of
-                         * unknown instances stay a while for a late start
-                         * event; they are small and /run is cleared at boot. */
-                        if (r != 0)
-                                (void) unlink(p);
-                }
+                /* Applied or malformed: dealt with. A record of an instance
+                 * of no entity stays for the reconcile that creates it;
+                 * records are small and /run is cleared at boot. */
+                if (r != 0)
+                        (void) unlink(p);
                 if (r > 0)
                         n++;
         }

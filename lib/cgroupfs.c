@@ -31,6 +31,7 @@
 #include <sys/statfs.h>
 #include <sys/vfs.h>
 
+#include "cgpath.h"
 #include "cgroupfs.h"
 #include "fileio.h"
 #include "macro.h"
@@ -143,56 +144,6 @@ CgroupFs *cgroupfs_free(CgroupFs *fs) {
         return NULL;
 }
 
-/* Normalizes a cgroup path to "a/b" ("" for the root cgroup): a leading "/",
- * empty and "." components are dropped; ".." is refused, since a cgroup path
- * from systemd never has one and it is the way out of root. */
-static int cgpath_normalize(const char *cgpath, char **ret) {
-        _cleanup_free_ char *out = NULL;
-        const char *p;
-        size_t n = 0;
-
-        if (!cgpath)
-                cgpath = "";
-        if (strlen(cgpath) >= PATH_MAX)
-                return -ENAMETOOLONG;
-
-        out = malloc(strlen(cgpath) + 1);
-        if (!out)
-                return -ENOMEM;
-
-        p = cgpath;
-        for (;;) {
-                const char *e;
-                size_t l;
-
-                while (*p == '/')
-                        p++;
-                if (*p == 0)
-                        break;
-                e = strchrnul(p, '/');
-                l = (size_t) (e - p);
-
-                if (l == 2 && p[0] == '.' && p[1] == '.')
-                        return -EINVAL;
-                if (l == 1 && p[0] == '.') {
-                        p = e;
-                        continue;
-                }
-                if (l > NAME_MAX)
-                        return -ENAMETOOLONG;
-
-                if (n > 0)
-                        out[n++] = '/';
-                memcpy(out + n, p, l);
-                n += l;
-                p = e;
-        }
-        out[n] = 0;
-
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
 static bool cgfile_is_valid(const char *file) {
         /* A file name inside a cgroup directory, nothing more. */
         return !strchr(file, '/') && !streq(file, ".") && !streq(file, "..") && strlen(file) <= NAME_MAX;
@@ -230,24 +181,9 @@ bool cgroupfs_exists(const CgroupFs *fs, const char *cgpath) {
 }
 
 int cgroupfs_id(const CgroupFs *fs, const char *cgpath, uint64_t *ret) {
-        _cleanup_free_ char *p = NULL;
-        struct stat st;
-        int r;
-
-        if (!ret)
+        if (!fs)
                 return -EINVAL;
-
-        r = cgroupfs_path(fs, cgpath, NULL, &p);
-        if (r < 0)
-                return r;
-
-        if (stat(p, &st) < 0)
-                return negative_errno();
-        if (!S_ISDIR(st.st_mode))
-                return -ENOTDIR;
-
-        *ret = (uint64_t) st.st_ino;
-        return 0;
+        return cgpath_id(fs->root, cgpath, ret);
 }
 
 static int read_cgroup_file(const CgroupFs *fs, const char *cgpath, const char *file, char **ret) {

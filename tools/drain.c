@@ -1,16 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cgpersist-drain: the stop hook. cgpersist-generator adds it to configured
- * services as
+/* cgpersist-drain-hook: the stop hook. cgpersist-generator adds it to
+ * configured services as
  *
- *     ExecStopPost=-+<libexecdir>/cgpersist-drain --mode=file --budget=2s
+ *     ExecStopPost=-+<libexecdir>/cgpersist-drain --unit=%n --entity=SLICE --mode=file --budget=2s
  *
- * so systemd runs it, privileged, inside the dying instance's cgroup once the
- * service's processes are gone and before the cgroup is removed. It records
- * the charge at stop and the peak, drains the page cache through
- * memory.reclaim so the dead cgroup has nothing left to pin it, logs the
- * event, and leaves a record in /run/cgpersist/stops/ for cgpersistd (which
- * need not be running). Whatever happens, it exits 0 unless its arguments are
- * wrong: a failing hook must never look like a failing service. */
+ * where cgpersist-drain is a small static entry (drain-entry.c) that clears
+ * the environment and executes this program. systemd runs it privileged,
+ * inside the dying instance's cgroup once the service's processes are gone
+ * and before the cgroup is removed. It records the charge at stop and the
+ * peak, drains the page cache through memory.reclaim so the dead cgroup has
+ * nothing left to pin it, logs the event, and leaves a record in
+ * /run/cgpersist/stops/ for cgpersistd (which need not be running).
+ *
+ * It runs as root with what the service controls around it, so it trusts
+ * none of it: not the environment (the entry's job), not $INVOCATION_ID (the
+ * invocation id is the one systemd set on the cgroup as
+ * trusted.invocation_id), and its own cgroup only when it is exactly the
+ * unit's in the entity its command line names (a Delegate=yes service can
+ * move it within its subtree). Why this and not an unprivileged hook asking
+ * a privileged party: the record must be left while cgpersistd is stopped,
+ * and a hook of a service with RestrictAddressFamilies= or a seccomp filter
+ * could not reach one anyway.
+ *
+ * Whatever happens, it exits 0 unless its arguments are wrong: a failing
+ * hook must never look like a failing service. */
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -19,7 +32,10 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include <systemd/sd-bus.h>
+
 #include "build-config.h"
+#include "cgpath.h"
 #include "cgroupfs.h"
 #include "config.h"
 #include "fileio.h"
@@ -29,6 +45,7 @@
 #include "path.h"
 #include "reclaim.h"
 #include "size.h"
+#include "stoprecord.h"
 #include "timeutil.h"
 #include "unitname.h"
 
@@ -44,88 +61,14 @@ static const char *arg_record_dir = CGPERSIST_RUNDIR "/stops";
 static bool arg_rehome = false;
 static uint64_t arg_rehome_timeout_usec = 30 * USEC_PER_SEC;
 static const char *arg_keeper_dir = CGPERSIST_RUNDIR "/keeper";
+static const char *arg_unit = NULL;
+static const char *arg_entity = NULL;
+static const char *arg_systemd_bus = "unix:path=/run/systemd/private";
+
+/* How long the hook waits for PID 1's answer about the instance's start. */
+#define SYSTEMD_TIMEOUT_USEC (1 * USEC_PER_SEC)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
-
-/* systemd's invocation id: 128 bits as 32 hex digits. It becomes a file name,
- * so nothing else gets through. */
-static bool invocation_id_is_valid(const char *s) {
-        if (!s || strlen(s) != 32)
-                return false;
-        return s[strspn(s, "0123456789abcdefABCDEF")] == 0;
-}
-
-/* A cgroup path below the root: "/"-separated safe names, no "." or "..",
- * not the root itself. Returns it normalized with one leading "/" and no
- * trailing one. */
-static int cgroup_normalize(const char *in, char **ret) {
-        _cleanup_free_ char *copy = NULL, *out = NULL;
-        size_t n = 0;
-        char *save = NULL;
-
-        if (isempty(in) || strlen(in) > 4096)
-                return -EINVAL;
-        copy = strdup(in);
-        out = malloc(strlen(in) + 2);
-        if (!copy || !out)
-                return -ENOMEM;
-
-        for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-                if (!filename_is_safe(c))
-                        return -EINVAL;
-                out[n++] = '/';
-                strcpy(out + n, c);
-                n += strlen(c);
-        }
-        if (n == 0)
-                return -EINVAL;
-        out[n] = 0;
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
-/* The unified-hierarchy line of /proc/self/cgroup ("0::/system.slice/..."). */
-static int own_cgroup(char **ret) {
-        _cleanup_free_ char *text = NULL;
-        int r;
-
-        r = read_full_file("/proc/self/cgroup", 64 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        for (char *l = text; l && *l;) {
-                char *nl = strchr(l, '\n');
-
-                if (nl)
-                        *nl = 0;
-                if (strneq(l, "0::", 3)) {
-                        _cleanup_free_ char *p = NULL;
-                        size_t k;
-
-                        /* The root cgroup: not a service's. Say so, the
-                         * caller finds no unit name in it. */
-                        if (streq(l + 3, "/")) {
-                                p = strdup("/");
-                                if (!p)
-                                        return -ENOMEM;
-                                *ret = TAKE_PTR(p);
-                                return 0;
-                        }
-                        r = cgroup_normalize(l + 3, &p);
-                        if (r < 0)
-                                return r;
-                        /* systemd runs the control processes of a unit with
-                         * Delegate=yes in a ".control" child of its cgroup;
-                         * the instance is the parent. */
-                        k = strlen(p);
-                        if (k > strlen("/.control") && streq(p + k - strlen("/.control"), "/.control"))
-                                p[k - strlen("/.control")] = 0;
-                        *ret = TAKE_PTR(p);
-                        return 0;
-                }
-                l = nl ? nl + 1 : NULL;
-        }
-        return -ENOMEDIUM; /* no cgroup v2 */
-}
 
 /* Anon memory of this very process, charged to the cgroup being drained:
  * RssAnon in /proc/self/status, plus room for what the drain itself
@@ -156,66 +99,38 @@ static char *format_elapsed(char *buf, size_t len, uint64_t usec) {
 }
 
 typedef struct Stop {
-        const char *unit;
-        const char *cgroup;
-        const char *invocation_id; /* NULL: no valid one */
-        const char *result; /* $SERVICE_RESULT, NULL if unset or unsafe */
-        uint64_t stop_usec; /* CLOCK_REALTIME */
-        uint64_t charge, peak, residual; /* UINT64_MAX: unknown */
-        uint64_t drained;
-        uint64_t elapsed_usec;
-        bool swappiness_arg;
+        StopRecord rec; /* what the record says */
+        const char *entity;
         int charge_error; /* why charge is unknown */
 } Stop;
 
-static int write_record(const Stop *s) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        size_t len = 0;
-        int r;
+static void log_wait_expired(const char *unit, const char *what, uint64_t bound_usec, int error) {
+        char t[32];
 
-        f = open_memstream(&buf, &len);
-        if (!f)
-                return -ENOMEM;
-        fprintf(f, "unit=%s\n", s->unit);
-        fprintf(f, "invocation_id=%s\n", s->invocation_id);
-        fprintf(f, "cgroup=%s\n", s->cgroup);
-        fprintf(f, "stop_usec=%" PRIu64 "\n", s->stop_usec);
-        if (s->charge != UINT64_MAX)
-                fprintf(f, "charge=%" PRIu64 "\n", s->charge);
-        if (s->peak != UINT64_MAX)
-                fprintf(f, "peak=%" PRIu64 "\n", s->peak);
-        fprintf(f, "drained=%" PRIu64 "\n", s->drained);
-        if (s->residual != UINT64_MAX)
-                fprintf(f, "residual=%" PRIu64 "\n", s->residual);
-        fprintf(f, "elapsed_usec=%" PRIu64 "\n", s->elapsed_usec);
-        if (s->result)
-                fprintf(f, "result=%s\n", s->result);
-        fprintf(f, "swappiness_arg=%d\n", s->swappiness_arg ? 1 : 0);
-        if (fflush(f) != 0 || ferror(f))
-                return -ENOMEM;
-        r = fclose(TAKE_PTR(f));
-        if (r != 0)
-                return -ENOMEM;
-
-        r = mkdir_p(arg_record_dir, 0755);
-        if (r < 0)
-                return r;
-        path = path_join(arg_record_dir, s->invocation_id);
-        if (!path)
-                return -ENOMEM;
-        /* cgpersistd watches the directory: it must see a whole record or
-         * none, so temp file and rename (write_file_atomic). */
-        return write_file_atomic(path, buf, len, 0644);
+        format_elapsed(t, sizeof t, bound_usec);
+        (void) log_struct(LOG_WARNING, "MESSAGE_ID=" MESSAGE_ID_HOOK_WAIT_EXPIRED,
+                          "MESSAGE=The stop hook of %s gave up waiting for %s after %s, going on: %s", unit,
+                          what, t, strerror(error < 0 ? -error : error), "CGPERSIST_SERVICE=%s", unit,
+                          "CGPERSIST_WAIT=%s", what, "CGPERSIST_USEC=%" PRIu64, bound_usec, NULL);
 }
 
-static void log_stop(const Stop *s, DrainMode mode, const ReclaimResult *res, bool reclaimed) {
+static void log_refused(const char *cgroup, const char *reason) {
+        (void) log_struct(LOG_WARNING, "MESSAGE_ID=" MESSAGE_ID_HOOK_REFUSED,
+                          "MESSAGE=Stop hook of %s running in %s: %s. Nothing drained, recorded or "
+                          "re-homed.",
+                          arg_unit ?: "a service", cgroup, reason, "CGPERSIST_SERVICE=%s",
+                          strempty(arg_unit), "CGPERSIST_ENTITY=%s", strempty(arg_entity),
+                          "CGPERSIST_CGROUP=%s", cgroup, "CGPERSIST_REASON=%s", reason, NULL);
+}
+
+static void log_stop(const Stop *st, DrainMode mode, const ReclaimResult *res, bool reclaimed) {
+        const StopRecord *s = &st->rec;
         char before[FORMAT_BYTES_MAX], after[FORMAT_BYTES_MAX], peak[FORMAT_BYTES_MAX], t[32];
         _cleanup_free_ char *msg = NULL;
         int r;
 
         if (s->charge == UINT64_MAX) {
-                log_warning_errno(s->charge_error,
+                log_warning_errno(st->charge_error,
                                   "%s stopped, but memory.current of %s could not be read (no memory "
                                   "accounting?), nothing to drain: %m",
                                   s->unit, s->cgroup);
@@ -255,39 +170,38 @@ static void log_stop(const Stop *s, DrainMode mode, const ReclaimResult *res, bo
                           s->peak != UINT64_MAX ? "CGPERSIST_PEAK=%" PRIu64 : NULL, s->peak, NULL);
 }
 
+/* Sets the socket's send and receive timeouts to what is left until the
+ * deadline; false when nothing is. */
+static bool set_timeouts(int fd, uint64_t deadline) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), left = deadline > now ? deadline - now : 0;
+        struct timeval tv = { .tv_sec = (time_t) (left / USEC_PER_SEC),
+                              .tv_usec = (suseconds_t) (left % USEC_PER_SEC) };
+
+        if (left == 0)
+                return false;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        return true;
+}
+
 /* Asks the entity's keeper to re-home the tmpfs files this instance wrote,
- * and waits for it, bounded: while this hook runs, systemd does not start
- * the next instance, which must find its data charged to the entity. The
- * keeper reports each file it could not re-home; this only says how the
- * exchange went. Before the drain: files the keeper replaces free the dying
+ * and waits for it, bounded by --rehome-timeout as a whole (connect, send
+ * and every read): while this hook runs, systemd does not start the next
+ * instance, which must find its data charged to the entity. The keeper
+ * reports each file it could not re-home; this only says how the exchange
+ * went. Before the drain: files the keeper replaces free the dying
  * instance's shmem pages, which no reclaim could. */
-static void rehome(const char *cgroup, const char *unit) {
-        _cleanup_free_ char *entity = NULL, *name = NULL, *path = NULL, *req = NULL;
+static void rehome(const char *cgroup, const char *unit, const char *entity) {
+        _cleanup_free_ char *name = NULL, *path = NULL, *req = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        struct timeval tv = { .tv_sec = (time_t) (arg_rehome_timeout_usec / USEC_PER_SEC),
-                              .tv_usec = (suseconds_t) (arg_rehome_timeout_usec % USEC_PER_SEC) };
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + arg_rehome_timeout_usec;
         char line[KEEPER_LINE_MAX + 1];
-        const char *slash;
         size_t n = 0;
         KeeperReply rep;
         int r;
 
-        /* The entity is the parent of the instance's cgroup. */
-        slash = strrchr(cgroup, '/');
-        if (slash == cgroup)
-                return;
-        entity = strndup(cgroup, (size_t) (slash - cgroup));
-        if (!entity) {
-                log_oom();
-                return;
-        }
-        slash = strrchr(entity, '/');
-        if (!slice_name_is_valid(slash + 1)) {
-                log_notice("%s does not run in an entity slice (%s), nothing to re-home.", unit, entity);
-                return;
-        }
-        if (asprintf(&name, "%s.sock", slash + 1) < 0 || !(path = path_join(arg_keeper_dir, name)) ||
+        if (asprintf(&name, "%s.sock", entity) < 0 || !(path = path_join(arg_keeper_dir, name)) ||
             keeper_request_format(cgroup, &req) < 0) {
                 log_oom();
                 return;
@@ -304,26 +218,41 @@ static void rehome(const char *cgroup, const char *unit) {
                                   unit);
                 return;
         }
-        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        /* Each blocking call gets what is left of the bound, so the whole
+         * exchange ends by the deadline, however the keeper trickles. */
+        set_timeouts(fd, deadline);
         if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                log_warning_errno(errno,
-                                  "No keeper of %s listens on %s, tmpfs data of %s stays charged to it: %m",
-                                  slash + 1, path, unit);
+                if (errno == EAGAIN || errno == EINPROGRESS || errno == ETIMEDOUT)
+                        log_wait_expired(unit, "the keeper's socket", arg_rehome_timeout_usec, ETIMEDOUT);
+                else
+                        log_warning_errno(errno,
+                                          "No keeper of %s listens on %s, tmpfs data of %s stays charged to "
+                                          "it: %m",
+                                          entity, path, unit);
                 return;
         }
+        set_timeouts(fd, deadline);
         if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t) strlen(req)) {
-                log_warning_errno(errno, "Failed to ask the keeper of %s to re-home, ignoring: %m",
-                                  slash + 1);
+                if (errno == EAGAIN)
+                        log_wait_expired(unit, "the keeper's socket", arg_rehome_timeout_usec, ETIMEDOUT);
+                else
+                        log_warning_errno(errno, "Failed to ask the keeper of %s to re-home, ignoring: %m",
+                                          entity);
                 return;
         }
         while (n < sizeof line - 1) {
-                ssize_t k = recv(fd, line + n, sizeof line - 1 - n, 0);
+                ssize_t k;
 
+                if (!set_timeouts(fd, deadline)) {
+                        log_wait_expired(unit, "the keeper's re-homing", arg_rehome_timeout_usec, ETIMEDOUT);
+                        return;
+                }
+                k = recv(fd, line + n, sizeof line - 1 - n, 0);
+                if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue; /* set_timeouts() tells when the time is up */
                 if (k < 0) {
-                        log_warning_errno(errno == EAGAIN ? ETIMEDOUT : errno,
-                                          "The keeper of %s did not finish re-homing in time, going on: %m",
-                                          slash + 1);
+                        log_warning_errno(errno, "Lost the keeper of %s while re-homing, going on: %m",
+                                          entity);
                         return;
                 }
                 if (k == 0)
@@ -335,37 +264,76 @@ static void rehome(const char *cgroup, const char *unit) {
         line[n] = 0;
         r = keeper_reply_parse(line, &rep);
         if (r < 0) {
-                log_warning("The keeper of %s gave an unreadable answer, going on.", slash + 1);
+                log_warning("The keeper of %s gave an unreadable answer, going on.", entity);
                 return;
         }
         if (rep.error != 0) {
-                log_warning_errno(rep.error, "The keeper of %s refused to re-home: %m", slash + 1);
+                log_warning_errno(rep.error, "The keeper of %s refused to re-home: %m", entity);
                 return;
         }
         log_debug("The keeper of %s re-homed %" PRIu64 " of %" PRIu64 " files (%" PRIu64 " bytes), %" PRIu64
                   " not.",
-                  slash + 1, rep.moved, rep.files, rep.bytes, rep.failed);
+                  entity, rep.moved, rep.files, rep.bytes, rep.failed);
+}
+
+/* When the instance started, as PID 1 knows it (the main process's start),
+ * for cgpersistd to adopt a record of an instance it never saw start (it
+ * was stopped then). Over PID 1's private socket, which needs no bus
+ * broker; bounded. 0 if unknown. */
+static uint64_t instance_start_usec(const char *unit) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        uint64_t t = 0;
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, arg_systemd_bus);
+        if (r >= 0)
+                r = sd_bus_set_method_call_timeout(bus, SYSTEMD_TIMEOUT_USEC);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r >= 0)
+                r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
+                                                "org.freedesktop.systemd1.Service", "ExecMainStartTimestamp",
+                                                &error, 't', &t);
+        if (r == -ETIMEDOUT)
+                log_wait_expired(unit, "PID 1 (the instance's start time)", SYSTEMD_TIMEOUT_USEC, r);
+        else if (r < 0)
+                log_debug_errno(r, "Failed to ask PID 1 when %s started, ignoring: %m", unit);
+        return r < 0 ? 0 : t;
 }
 
 static void drain(void) {
         _cleanup_(cgroupfs_freep) CgroupFs *fs = NULL;
-        _cleanup_free_ char *cgroup = NULL;
-        const char *unit, *env;
+        _cleanup_free_ char *own = NULL, *cgroup = NULL, *inv = NULL, *entity_buf = NULL;
+        const char *unit, *env, *reason = NULL;
         ReclaimResult res = {};
-        bool reclaimed = false;
+        bool reclaimed = false, outside = false;
         uint64_t v, base;
-        Stop s = {
-                .stop_usec = now_usec(CLOCK_REALTIME),
-                .charge = UINT64_MAX,
-                .peak = UINT64_MAX,
-                .residual = UINT64_MAX,
+        Stop st = {
+                .rec = STOP_RECORD_INIT,
         };
+        StopRecord *s = &st.rec;
         int r;
 
+        s->stop_usec = now_usec(CLOCK_REALTIME);
         if (arg_cgroup)
-                r = cgroup_normalize(arg_cgroup, &cgroup); /* checked in parse_argv */
-        else
-                r = own_cgroup(&cgroup);
+                r = cgpath_absolute(arg_cgroup, &cgroup); /* checked in parse_argv */
+        else {
+                r = proc_pid_cgroup("/proc", "self", &own);
+                if (r >= 0) {
+                        r = cgpath_stop_hook_instance(own, arg_unit, arg_entity, &cgroup, &reason);
+                        if (r == -EPERM) {
+                                log_refused(own, reason);
+                                return;
+                        }
+                        outside = r == 1;
+                }
+        }
         if (r < 0) {
                 log_warning_errno(r,
                                   "Failed to find the cgroup of the stopping service, nothing to drain: %m");
@@ -376,17 +344,29 @@ static void drain(void) {
                 log_notice("Not running in the cgroup of a service (%s), nothing to drain.", cgroup);
                 return;
         }
-        s.unit = unit;
-        s.cgroup = cgroup;
+        if (outside)
+                log_notice(
+                        "%s ran in %s, outside its entity %s until its next start: no keeper re-homes its "
+                        "data.",
+                        unit, cgroup, arg_entity);
+        else if (arg_entity)
+                st.entity = arg_entity;
+        else {
+                /* The entity is the parent of the instance's cgroup. */
+                const char *slash = memrchr(cgroup, '/', (size_t) (unit - 1 - cgroup));
 
-        s.invocation_id = arg_invocation_id ?: getenv("INVOCATION_ID");
-        if (!invocation_id_is_valid(s.invocation_id)) {
-                log_warning("No valid $INVOCATION_ID for %s, draining without leaving a record.", unit);
-                s.invocation_id = NULL;
+                if (slash) {
+                        entity_buf = strndup(slash + 1, (size_t) (unit - 1 - (slash + 1)));
+                        if (!entity_buf) {
+                                log_oom();
+                                return;
+                        }
+                        if (slice_name_is_valid(entity_buf))
+                                st.entity = entity_buf;
+                }
         }
-        env = getenv("SERVICE_RESULT");
-        if (env && strlen(env) < 64 && string_is_safe_utf8(env) && !strchr(env, '='))
-                s.result = env;
+        s->unit = (char *) unit;
+        s->cgroup = cgroup;
 
         r = cgroupfs_new(arg_root, true, &fs);
         if (r < 0) {
@@ -394,28 +374,51 @@ static void drain(void) {
                 return;
         }
 
+        /* Never $INVOCATION_ID: the service sets its own environment. */
+        if (arg_invocation_id)
+                s->invocation_id = (char *) arg_invocation_id;
+        else {
+                r = cgpath_invocation_id(arg_root, cgroup, &inv);
+                if (r < 0)
+                        log_warning_errno(r,
+                                          "No trusted.invocation_id on %s, draining %s without leaving a "
+                                          "record: %m",
+                                          cgroup, unit);
+                s->invocation_id = inv;
+        }
+        env = getenv("SERVICE_RESULT");
+        if (stop_result_is_valid(env))
+                s->result = (char *) env;
+        (void) cgpath_id(arg_root, cgroup, &s->cgroup_id);
+
         r = cgroupfs_read_u64(fs, cgroup, "memory.current", &v);
         if (r < 0)
-                s.charge_error = r;
+                st.charge_error = r;
         else
-                s.charge = s.residual = v;
+                s->charge = s->residual = v;
         /* memory.peak: Linux 5.19+. */
         r = cgroupfs_read_u64(fs, cgroup, "memory.peak", &v);
         if (r < 0 && r != -ENOENT)
                 log_debug_errno(r, "Failed to read memory.peak of %s, ignoring: %m", cgroup);
         else if (r >= 0)
-                s.peak = v;
+                s->peak = v;
 
         /* The charge at stop is recorded before re-homing; what the drain
          * reclaimed is counted from what re-homing left. */
-        base = s.charge;
+        base = s->charge;
         if (arg_rehome) {
-                rehome(cgroup, unit);
-                if (s.charge != UINT64_MAX && cgroupfs_read_u64(fs, cgroup, "memory.current", &v) >= 0)
-                        base = s.residual = v;
+                if (!st.entity)
+                        log_notice("%s does not run in an entity slice (%s), nothing to re-home.", unit,
+                                   cgroup);
+                else {
+                        rehome(cgroup, unit, st.entity);
+                        if (s->charge != UINT64_MAX &&
+                            cgroupfs_read_u64(fs, cgroup, "memory.current", &v) >= 0)
+                                base = s->residual = v;
+                }
         }
 
-        if (arg_mode != DRAIN_NONE && s.charge != UINT64_MAX) {
+        if (arg_mode != DRAIN_NONE && s->charge != UINT64_MAX) {
                 ReclaimOptions opts = {
                         .mode = arg_mode == DRAIN_ALL ? RECLAIM_ALL : RECLAIM_FILE,
                         .budget_usec = arg_budget_usec,
@@ -425,26 +428,30 @@ static void drain(void) {
 
                 opts.no_swap = reclaim_swap_active("/proc") == 0;
                 r = reclaim_cgroup(fs, cgroup, &opts, &res);
-                s.elapsed_usec = now_usec(CLOCK_MONOTONIC) - t0;
+                s->elapsed_usec = now_usec(CLOCK_MONOTONIC) - t0;
                 if (r == -EOPNOTSUPP)
                         log_notice("The kernel has no memory.reclaim (Linux 5.19+), %s not drained.", unit);
                 else if (r < 0)
                         log_warning_errno(r, "Failed to drain %s, ignoring: %m", unit);
                 else {
                         reclaimed = true;
-                        s.swappiness_arg = res.swappiness_arg;
+                        s->swappiness_arg = res.swappiness_arg;
                 }
 
                 if (cgroupfs_read_u64(fs, cgroup, "memory.current", &v) >= 0)
-                        s.residual = v;
-                s.drained = base > s.residual ? base - s.residual : 0;
+                        s->residual = v;
+                s->drained = base > s->residual ? base - s->residual : 0;
         }
 
-        log_stop(&s, arg_mode, &res, reclaimed);
+        log_stop(&st, arg_mode, &res, reclaimed);
 
-        if (!s.invocation_id)
+        if (!s->invocation_id)
                 return;
-        r = write_record(&s);
+        if (!arg_cgroup)
+                s->start_usec = instance_start_usec(unit);
+        if (s->start_usec > s->stop_usec)
+                s->start_usec = 0;
+        r = stop_record_write(arg_record_dir, s);
         if (r < 0)
                 log_warning_errno(r, "Failed to leave the stop record of %s in %s, ignoring: %m", unit,
                                   arg_record_dir);
@@ -461,7 +468,9 @@ static void help(void) {
                "     --budget=DURATION    Time to spend reclaiming (default 2s, at most 5min)\n"
                "     --root=PATH          cgroup2 mount (default " DEFAULT_ROOT ")\n"
                "     --cgroup=PATH        Cgroup to drain (default: our own, /proc/self/cgroup)\n"
-               "     --invocation-id=ID   Invocation id (default: $INVOCATION_ID)\n"
+               "     --invocation-id=ID   Invocation id (default: the cgroup's trusted.invocation_id)\n"
+               "     --unit=UNIT          The stopping unit (default: from our cgroup)\n"
+               "     --entity=SLICE       Its entity (default: the parent of its cgroup)\n"
                "     --record-dir=PATH    Where to leave the stop record\n"
                "                          (default " CGPERSIST_RUNDIR "/stops)\n"
                "     --rehome             Have the entity's keeper re-home tmpfs data first\n"
@@ -485,6 +494,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_REHOME,
                 ARG_REHOME_TIMEOUT,
                 ARG_KEEPER_DIR,
+                ARG_UNIT,
+                ARG_ENTITY,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -498,6 +509,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "rehome", no_argument, NULL, ARG_REHOME },
                 { "rehome-timeout", required_argument, NULL, ARG_REHOME_TIMEOUT },
                 { "keeper-dir", required_argument, NULL, ARG_KEEPER_DIR },
+                { "unit", required_argument, NULL, ARG_UNIT },
+                { "entity", required_argument, NULL, ARG_ENTITY },
                 {}
         };
         int c, r;
@@ -546,7 +559,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_CGROUP: {
                         _cleanup_free_ char *p = NULL;
 
-                        if (cgroup_normalize(optarg, &p) < 0) {
+                        if (cgpath_absolute(optarg, &p) < 0) {
                                 log_error("Invalid --cgroup=%s: expected a cgroup path such as "
                                           "/system.slice/web.service, without \".\" or \"..\".",
                                           optarg);
@@ -590,6 +603,20 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         arg_keeper_dir = optarg;
+                        break;
+                case ARG_UNIT:
+                        if (!unit_name_is_valid_service(optarg)) {
+                                log_error("Invalid --unit=%s: expected a service name.", optarg);
+                                return -EINVAL;
+                        }
+                        arg_unit = optarg;
+                        break;
+                case ARG_ENTITY:
+                        if (!slice_name_is_valid(optarg)) {
+                                log_error("Invalid --entity=%s: expected a slice name.", optarg);
+                                return -EINVAL;
+                        }
+                        arg_entity = optarg;
                         break;
                 case '?':
                         return -EINVAL;

@@ -32,6 +32,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "build-config.h"
+#include "cgpath.h"
 #include "config.h"
 #include "extents.h"
 #include "fileio.h"
@@ -88,41 +89,12 @@ typedef struct Keeper {
 /* ---- small helpers --------------------------------------------------- */
 
 static int cgroup_id_of(const char *cgpath, uint64_t *ret) {
-        _cleanup_free_ char *p = path_join(arg_cgroup_root, cgpath);
-        struct stat st;
-
-        if (!p)
-                return -ENOMEM;
-        if (stat(p, &st) < 0)
-                return negative_errno();
-        /* A cgroup2 directory's inode number is its cgroup id, which is what
-         * /proc/kpagecgroup reports. */
-        *ret = (uint64_t) st.st_ino;
-        return 0;
+        return cgpath_id(arg_cgroup_root, cgpath, ret);
 }
 
 /* The unified-hierarchy path of a process ("0::/system.slice/..."). */
 static int cgroup_of_pid(const char *pid, char **ret) {
-        _cleanup_free_ char *p = NULL, *text = NULL;
-        char *l, *nl;
-        int r;
-
-        p = path_join(arg_proc, pid, "cgroup");
-        if (!p)
-                return -ENOMEM;
-        r = read_full_file(p, 64 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        for (l = text; l && *l; l = nl ? nl + 1 : NULL) {
-                nl = strchr(l, '\n');
-                if (nl)
-                        *nl = 0;
-                if (strneq(l, "0::", 3)) {
-                        *ret = strdup(l + 3);
-                        return *ret ? 0 : -ENOMEM;
-                }
-        }
-        return -ENOMEDIUM;
+        return proc_pid_cgroup(arg_proc, pid, ret);
 }
 
 static bool stop_requested(Keeper *k) {
@@ -935,6 +907,28 @@ static void send_reply(int fd, const KeeperReply *r, const char *text) {
         (void) send(fd, line, strlen(line), MSG_NOSIGNAL);
 }
 
+/* cgroup is "/<cgroup of entity>/<one name>". */
+static bool cgroup_is_instance_of(const char *cgroup, const char *entity) {
+        _cleanup_free_ char *ecg = NULL;
+        size_t n;
+
+        if (slice_cgroup_path(entity, &ecg) < 0)
+                return false;
+        n = strlen(ecg);
+        return cgroup[0] == '/' && strneq(cgroup + 1, ecg, n) && cgroup[1 + n] == '/' &&
+                !strchr(cgroup + 2 + n, '/');
+}
+
+static void refuse_peer(int fd, const struct ucred *cred, const char *cgroup, const char *reason) {
+        (void) log_struct(LOG_WARNING, "MESSAGE_ID=" MESSAGE_ID_KEEPER_PEER_REFUSED,
+                          "MESSAGE=Refused a re-homing request of %s from pid %d uid %d: %s.", arg_entity,
+                          cred ? (int) cred->pid : 0, cred ? (int) cred->uid : -1, reason,
+                          "CGPERSIST_ENTITY=%s", arg_entity, "CGPERSIST_CGROUP=%s", strempty(cgroup),
+                          "CGPERSIST_PEER_PID=%d", cred ? (int) cred->pid : 0, "CGPERSIST_PEER_UID=%d",
+                          cred ? (int) cred->uid : -1, "CGPERSIST_REASON=%s", reason, NULL);
+        send_reply(fd, &(KeeperReply){ .error = EPERM }, reason);
+}
+
 static void serve_one(Keeper *k, int lfd) {
         _cleanup_free_ char *cgroup = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -950,7 +944,7 @@ static void serve_one(Keeper *k, int lfd) {
         if (fd < 0)
                 return;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0 || cred.uid != 0) {
-                send_reply(fd, &(KeeperReply){ .error = EPERM }, "only root may ask for re-homing");
+                refuse_peer(fd, l == sizeof cred ? &cred : NULL, NULL, "only root may ask for re-homing");
                 return;
         }
         (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -967,6 +961,13 @@ static void serve_one(Keeper *k, int lfd) {
         r = keeper_request_parse(line, &cgroup);
         if (r < 0) {
                 send_reply(fd, &(KeeperReply){ .error = EBADMSG }, "expected \"REHOME [CGROUP]\"");
+                return;
+        }
+        /* Only an instance of our own entity: a pass for another entity's
+         * instance would re-home files this keeper owns as if that one had
+         * written them. */
+        if (cgroup && !cgroup_is_instance_of(cgroup, arg_entity)) {
+                refuse_peer(fd, &cred, cgroup, "the cgroup is not an instance of this keeper's entity");
                 return;
         }
         rep = rehome_all(k, cgroup);

@@ -575,7 +575,7 @@ static const char *drain_binary(void) {
         slash = strrchr(path, '/');
         if (!slash)
                 return NULL;
-        strcpy(slash, "/../../tools/cgpersist-drain");
+        strcpy(slash, "/../../tools/cgpersist-drain-hook");
         return path;
 }
 

@@ -49,7 +49,7 @@ u0=$(unowned)
 systemctl daemon-reload
 dropin=/run/systemd/generator/$svc.d/50-cgpersist.conf
 assert_file $dropin "generator drop-in"
-assert_match "$(cat $dropin)" "ExecStopPost=-\+[^ ]*cgpersist-drain --mode=file" "stop hook in the drop-in"
+assert_match "$(cat $dropin)" "ExecStopPost=-\+[^ ]*cgpersist-drain .*--mode=file" "stop hook in the drop-in"
 assert_eq "$(systemctl show -P Slice $svc)" $slice "Slice= of $svc"
 wait_for -t 30 systemctl -q is-active $slice || fail "entity $slice not started by the daemon"
 

@@ -77,7 +77,7 @@ dropin=/run/systemd/generator/$svc.d/50-cgpersist.conf
 assert_file $dropin "generator drop-in"
 assert_match "$(cat $dropin)" "Wants=$keeper" "Wants= the keeper in the drop-in"
 assert_match "$(cat $dropin)" "After=$keeper" "After= the keeper in the drop-in"
-assert_match "$(cat $dropin)" "cgpersist-drain --mode=file [^ ]* --rehome" "stop hook re-homes"
+assert_match "$(cat $dropin)" "cgpersist-drain --unit=%n --entity=[^ ]* --mode=file [^ ]* --rehome" "stop hook re-homes"
 wait_for -t 30 systemctl -q is-active $slice || fail "entity $slice not started by the daemon"
 
 charges=()

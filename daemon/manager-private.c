@@ -200,9 +200,11 @@ static int conn_flush(PrivateConn *c) {
                 c->buf_start += (size_t) n;
         }
         c->buf_start = c->buf_end = 0;
-        if (c->eof) {
+        if (c->eof && c->pipe >= 0) {
                 /* sd-bus reads the end of the stream, dispatches what came
-                 * before it and says Disconnected. */
+                 * before it and says Disconnected. The source goes first:
+                 * the descriptor's number may be reused. */
+                c->out = sd_event_source_disable_unref(c->out);
                 close(c->pipe);
                 c->pipe = -EBADF;
         }
@@ -212,7 +214,8 @@ static int conn_flush(PrivateConn *c) {
 /* Reading from the client while the pipe has room, or waiting for room. */
 static void conn_wait(PrivateConn *c, bool pipe_full) {
         (void) sd_event_source_set_enabled(c->in, pipe_full || c->eof ? SD_EVENT_OFF : SD_EVENT_ON);
-        (void) sd_event_source_set_enabled(c->out, pipe_full ? SD_EVENT_ON : SD_EVENT_OFF);
+        if (c->out)
+                (void) sd_event_source_set_enabled(c->out, pipe_full ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
 static int on_pipe_writable(sd_event_source *source, int fd, uint32_t revents, void *userdata) {

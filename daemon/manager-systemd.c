@@ -24,39 +24,56 @@
 
 #define PID1_CALL_TIMEOUT_USEC (5 * USEC_PER_SEC)
 #define PID1_STALL_USEC (10 * USEC_PER_SEC)
+/* Calls that each answer in time can still add up, a thousand units read
+ * one after the other: no call once the loop has spent this long on what
+ * woke it. */
+#define PID1_BUSY_USEC (10 * USEC_PER_SEC)
 
 static int on_pid1_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         m->pid1_retry = sd_event_source_unref(m->pid1_retry);
-        log_info("Reading from systemd (PID 1) again after it did not answer.");
+        log_info("Reading from systemd (PID 1) again after it was too slow.");
         manager_queue_reconcile(m);
         return 0;
 }
 
-/* Before a synchronous call: -ETIMEDOUT while PID 1 is taken to be stuck. */
-static int pid1_check(Manager *m) {
-        if (m->pid1_stall_until == 0)
-                return 0;
-        if (now_usec(CLOCK_MONOTONIC) < m->pid1_stall_until)
-                return -ETIMEDOUT;
-        m->pid1_stall_until = 0;
+/* No synchronous call for PID1_STALL_USEC, then a reconcile. -ETIMEDOUT. */
+static int pid1_pause(Manager *m, const char *what, const char *why) {
+        m->pid1_stall_until = now_usec(CLOCK_MONOTONIC) + PID1_STALL_USEC;
+        log_struct(LOG_WARNING, "MESSAGE_ID=" MESSAGE_ID_PID1_SLOW, "CGPERSIST_CALL=%s", what,
+                   "MESSAGE=systemd (PID 1) %s (%s); asking it nothing more for %" PRIu64
+                   " s, then reading everything again.",
+                   why, what, PID1_STALL_USEC / USEC_PER_SEC, NULL);
+        if (!m->pid1_retry &&
+            sd_event_add_time_relative(m->event, &m->pid1_retry, CLOCK_MONOTONIC, PID1_STALL_USEC,
+                                       USEC_PER_SEC, on_pid1_retry, m) >= 0)
+                (void) sd_event_source_set_description(m->pid1_retry, "pid1-retry");
+        return -ETIMEDOUT;
+}
+
+/* Before a synchronous call: -ETIMEDOUT while PID 1 is taken to be stuck,
+ * or once the loop has waited for it long enough in one go. */
+static int pid1_check(Manager *m, const char *what) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), woke;
+
+        if (m->pid1_stall_until != 0) {
+                if (now < m->pid1_stall_until)
+                        return -ETIMEDOUT;
+                m->pid1_stall_until = 0;
+        }
+        /* 0: the time this loop iteration began (before the first one, at
+         * start-up, there is none). */
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &woke) == 0 && now > woke &&
+            now - woke >= PID1_BUSY_USEC)
+                return pid1_pause(m, what, "kept the loop waiting for 10 s of calls in a row");
         return 0;
 }
 
 /* After one: a timeout pauses the synchronous calls. Returns r. */
 static int pid1_result(Manager *m, const char *what, int r) {
-        if (r != -ETIMEDOUT)
-                return r;
-        m->pid1_stall_until = now_usec(CLOCK_MONOTONIC) + PID1_STALL_USEC;
-        log_struct(LOG_WARNING, "MESSAGE_ID=" MESSAGE_ID_PID1_SLOW, "CGPERSIST_CALL=%s", what,
-                   "MESSAGE=systemd (PID 1) did not answer %s within %" PRIu64 " s; asking it nothing more "
-                   "for %" PRIu64 " s, then reading everything again.",
-                   what, PID1_CALL_TIMEOUT_USEC / USEC_PER_SEC, PID1_STALL_USEC / USEC_PER_SEC, NULL);
-        if (!m->pid1_retry &&
-            sd_event_add_time_relative(m->event, &m->pid1_retry, CLOCK_MONOTONIC, PID1_STALL_USEC,
-                                       USEC_PER_SEC, on_pid1_retry, m) >= 0)
-                (void) sd_event_source_set_description(m->pid1_retry, "pid1-retry");
+        if (r == -ETIMEDOUT)
+                (void) pid1_pause(m, what, "did not answer within 5 s");
         return r;
 }
 
@@ -71,7 +88,7 @@ static int unit_path(const char *unit, char **ret) {
 static int get_string_property(Manager *m, const char *path, const char *iface, const char *prop,
                                char **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = pid1_check(m);
+        int r = pid1_check(m, prop);
 
         if (r < 0)
                 return r;
@@ -122,7 +139,7 @@ int systemd_list_loaded(Manager *m, LoadedUnits *ret) {
         r = sd_bus_message_append(call, "asas", 0, 2, "*.service", "*.slice");
         if (r < 0)
                 return r;
-        r = pid1_check(m);
+        r = pid1_check(m, "ListUnitsByPatterns");
         if (r >= 0)
                 r = pid1_result(m, "ListUnitsByPatterns", sd_bus_call(m->bus, call, 0, &error, &l.reply));
         if (r < 0) {
@@ -278,7 +295,7 @@ static int unit_job(Manager *m, const char *method, const char *unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = pid1_check(m);
+        r = pid1_check(m, method);
         if (r >= 0)
                 r = pid1_result(m, method,
                                 sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, method, &error,
@@ -359,7 +376,7 @@ int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, 
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
-                r = pid1_check(m);
+                r = pid1_check(m, "InvocationID");
                 if (r >= 0)
                         r = pid1_result(m, "InvocationID",
                                         sd_bus_get_property(m->bus, SD_DEST, path, SD_UNIT, "InvocationID",

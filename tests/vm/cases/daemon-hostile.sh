@@ -56,7 +56,7 @@ wait_for -t 30 bash -c "[ \$(cgctl --json history $svc | jq length) -ge 1 ]" || 
 pid=$(systemctl show -P MainPID cgpersistd)
 
 # --- a delegated service's cgroups are not watched -----------------------------
-watched() { cgctl --json status | jq -r .daemon.WatchedCgroups; }
+watched() { cgctl status >/dev/null && cgctl --json status | jq -r .daemon.WatchedCgroups; }
 w0=$(watched)
 touch /run/cgtdeleg.go
 wait_for -t 120 test -e /run/cgtdeleg.done || fail "$deleg did not make its cgroups"

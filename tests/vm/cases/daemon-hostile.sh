@@ -104,12 +104,20 @@ since=$(date '+%Y-%m-%d %H:%M:%S')
 call 1 0 /org/cgpersist1 org.freedesktop.DBus.Introspectable Introspect >"$work/flood"
 for ((i = 0; i < 15; i++)); do cat "$work/flood" "$work/flood" >"$work/x" && mv "$work/x" "$work/flood"; done
 log "rss before: $(rss_kib) KiB; a flood of $(($(stat -c %s "$work/flood") / 112)) calls per client"
+# Six idle connections of nobody: four are served, two refused.
+for ((i = 0; i < 6; i++)); do
+	sleep 60 | as_nobody socat -u - UNIX-CONNECT:$sock 2>/dev/null &
+done
+wait_for -t 30 bash -c "journalctl -q -o cat --since '$since' MESSAGE_ID=$ID_REFUSED | grep -q 'UID 65534.*holds 4 connections'" ||
+	fail "no refusal past 4 connections of nobody"
+pkill -u nobody -x socat || true
+pkill -x sleep -P $$ 2>/dev/null || true
 # socat -u: it writes, and never reads what the daemon answers.
-for ((i = 0; i < 8; i++)); do
+for ((i = 0; i < 4; i++)); do
 	{ auth 65534; cat "$work/flood"; sleep 40; } | as_nobody socat -u - UNIX-CONNECT:$sock 2>/dev/null &
 done
 sleep 10
-log "rss with 8 clients of nobody flooding: $(rss_kib) KiB"
+log "rss with 4 clients of nobody flooding: $(rss_kib) KiB, peak $(sed -n 's/^VmHWM:[[:space:]]*//p' /proc/"$pid"/status)"
 assert_eq "$(systemctl show -P MainPID cgpersistd)" "$pid" "cgpersistd MainPID under the flood"
 assert_le "$(rss_kib)" 16384 "RSS of the daemon (KiB) under the flood"
 cgctl status >/dev/null || fail "cgctl status as root under the flood"

@@ -111,7 +111,8 @@ done
 wait_for -t 30 bash -c "journalctl -q -o cat --since '$since' MESSAGE_ID=$ID_REFUSED | grep -q 'UID 65534.*holds 4 connections'" ||
 	fail "no refusal past 4 connections of nobody"
 pkill -u nobody -x socat || true
-pkill -x sleep -P $$ 2>/dev/null || true
+jobs -p | xargs -r kill 2>/dev/null || true
+wait 2>/dev/null || true
 # socat -u: it writes, and never reads what the daemon answers.
 for ((i = 0; i < 4; i++)); do
 	{ auth 65534; cat "$work/flood"; sleep 40; } | as_nobody socat -u - UNIX-CONNECT:$sock 2>/dev/null &

@@ -67,7 +67,7 @@ systemctl stop "$deleg"
 
 # --- clients of nobody that never read, and a 100 MiB argument -----------------
 # le32 N: N as 4 bytes, little-endian
-le32() { printf "\\x%02x\\x%02x\\x%02x\\x%02x" $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+le32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)))"; }
 # call SERIAL BODYLEN PATH IFACE MEMBER [SIGNATURE]: a method call's header
 call() {
 	local body=$2 fields=$work/fields off=16
@@ -85,7 +85,8 @@ call() {
 	field 3 s "$5"
 	if [[ -n ${6:-} ]]; then
 		pad
-		printf "\\x08\\x01g\\x00\\x%02x%s\\0" ${#6} "$6" >>"$fields"
+		printf '\x08\x01g\x00' >>"$fields"
+		printf "$(printf '\\x%02x' ${#6})%s\\0" "$6" >>"$fields"
 		off=$((off + 6 + ${#6}))
 	fi
 	local len=$((off - 16))

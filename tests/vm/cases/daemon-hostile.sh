@@ -26,7 +26,7 @@ cleanup() {
 	kill -CONT 1 2>/dev/null || true
 	jobs -p | xargs -r kill 2>/dev/null || true
 	systemctl stop "$deleg" "$svc" 2>/dev/null || true
-	rm -f /etc/systemd/system/"$deleg" /etc/systemd/system/"$svc" /run/cgtdeleg.go
+	rm -f /etc/systemd/system/"$deleg" /etc/systemd/system/"$svc" /run/cgtdeleg.*
 	rm -f /etc/cgpersist/conf.d/50-cgtest-hostile.conf
 	systemctl daemon-reload
 	rm -rf "$work"
@@ -41,10 +41,19 @@ cat >/etc/systemd/system/$svc <<EOF
 ExecStart=/bin/sleep infinity
 EOF
 # Makes its cgroups when told to, so that the watches are counted before.
-cat >/etc/systemd/system/$deleg <<'EOF'
+cat >/run/cgtdeleg.sh <<'EOF'
+cd /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup) || exit 1
+mkdir leaf && echo $$ >leaf/cgroup.procs || exit 1
+while [ ! -e /run/cgtdeleg.go ]; do sleep 0.2; done
+for i in $(seq 2000); do mkdir sub$i; done
+mkdir -p deep/a/b/c.slice/d
+touch /run/cgtdeleg.done
+exec sleep infinity
+EOF
+cat >/etc/systemd/system/$deleg <<EOF
 [Service]
 Delegate=yes
-ExecStart=/bin/bash -c 'cd /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup) && mkdir leaf && echo $$ >leaf/cgroup.procs && while [ ! -e /run/cgtdeleg.go ]; do sleep 0.2; done; for i in $(seq 2000); do mkdir sub$i; done; mkdir -p deep/a/b/c.slice/d; touch /run/cgtdeleg.done; exec sleep infinity'
+ExecStart=/bin/bash /run/cgtdeleg.sh
 EOF
 mkdir -p /etc/cgpersist/conf.d
 printf '[service %s]\n[service %s]\n' "$svc" "$deleg" >/etc/cgpersist/conf.d/50-cgtest-hostile.conf

@@ -36,6 +36,9 @@
 #define MESSAGE_ID_HOOK_WAIT_EXPIRED "153b981ceae44f92ba34510c94fb704b"
 #define MESSAGE_ID_KEEPER_PEER_REFUSED "5979b49bd695406cab614afe7e3ab01c"
 #define MESSAGE_ID_INSTANCE_ADOPTED "132e243241094b53b6d39f4e903dcece"
+#define MESSAGE_ID_PRIVATE_REFUSED "b8ab213f0cb04ac38ad9aa91a388fa0a"
+#define MESSAGE_ID_BUS_LOST "06d0030250bf4cefb6e7c2ea2a77f467"
+#define MESSAGE_ID_PID1_SLOW "5e3ca5fc0e7c4d5590505f9c69720f91"
 
 void log_set_max_level(int level);
 int log_get_max_level(void);

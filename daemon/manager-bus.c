@@ -84,29 +84,37 @@ static bool endswith(const char *s, const char *suffix) {
 
 /* ---- access and validation ---------------------------------------------- */
 
-static int check_root(sd_bus_message *msg, const char *what, sd_bus_error *error) {
+/* The UID the bus vouches for. Only what the bus itself says counts:
+ * "augmented" fields are read from /proc/PID and race with the caller
+ * exec'ing something else. dbus-daemon gives the UID it took from
+ * SO_PEERCRED, which is the effective UID of the peer when it connected. */
+static int sender_uid(sd_bus_message *msg, const char *what, uid_t *ret, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uint64_t augmented;
-        uid_t uid;
         int r;
 
         r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to get the caller's credentials: %m");
-
-        /* Only what the bus itself vouches for: "augmented" fields are read
-         * from /proc/PID and race with the caller exec'ing something else.
-         * dbus-daemon gives the UID it took from SO_PEERCRED, which is the
-         * effective UID of the peer when it connected. */
         augmented = sd_bus_creds_get_augmented_mask(creds);
-        if (!(augmented & SD_BUS_CREDS_EUID) && sd_bus_creds_get_euid(creds, &uid) >= 0)
-                ;
-        else if (!(augmented & SD_BUS_CREDS_UID) && sd_bus_creds_get_uid(creds, &uid) >= 0)
-                ;
-        else
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "%s requires root, and the bus did not say who the caller is.",
-                                         what);
+        if (!(augmented & SD_BUS_CREDS_EUID) && sd_bus_creds_get_euid(creds, ret) >= 0)
+                return 0;
+        if (!(augmented & SD_BUS_CREDS_UID) && sd_bus_creds_get_uid(creds, ret) >= 0)
+                return 0;
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                 "%s requires root, and the bus did not say who the caller is.", what);
+}
+
+static int check_root(Manager *m, sd_bus_message *msg, const char *what, sd_bus_error *error) {
+        uid_t uid;
+        int r;
+
+        /* The private socket: the kernel's word for the peer at accept. */
+        if (manager_private_peer_uid(m, sd_bus_message_get_bus(msg), &uid) < 0) {
+                r = sender_uid(msg, what, &uid, error);
+                if (r < 0)
+                        return r;
+        }
         if (uid != 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s requires root (caller has UID %u).", what, (unsigned) uid);
@@ -1045,7 +1053,7 @@ static int method_enable_disable(sd_bus_message *msg, Bus *b, bool enable, sd_bu
         size_t n = 0;
         int runtime, r;
 
-        r = check_root(msg, enable ? "Enable" : "Disable", error);
+        r = check_root(m, msg, enable ? "Enable" : "Disable", error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read_strv(msg, &services);
@@ -1181,7 +1189,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Manager *m = ((Bus *) userdata)->manager;
         int r;
 
-        r = check_root(msg, "Reload", error);
+        r = check_root(m, msg, "Reload", error);
         if (r < 0)
                 return r;
         log_info("Reloading configuration (requested over D-Bus).");
@@ -1303,7 +1311,7 @@ static int method_drain(sd_bus_message *msg, void *userdata, sd_bus_error *error
         DrainJob *j;
         int r;
 
-        r = check_root(msg, "Drain", error);
+        r = check_root(m, msg, "Drain", error);
         if (r < 0)
                 return r;
         r = read_entity_arg(m, msg, NULL, &e, error);
@@ -1350,7 +1358,7 @@ static int method_retire(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         bool configured;
         int force, r;
 
-        r = check_root(msg, "Retire", error);
+        r = check_root(m, msg, "Retire", error);
         if (r < 0)
                 return r;
         r = read_entity_arg(m, msg, &name, &e, error);

@@ -1,18 +1,85 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Everything the daemon asks of PID 1 over org.freedesktop.systemd1. Calls are
- * synchronous with a short timeout: PID 1 answers these from memory. A reconcile
- * names no unit that PID 1 has not loaded, except to start it: asking about
- * one loads it, and PID 1 garbage-collects it again right after. */
+/* Everything the daemon asks of PID 1 over org.freedesktop.systemd1. Jobs and
+ * limits go out asynchronously; reads are synchronous, as PID 1 answers them
+ * from memory, but each waits at most PID1_CALL_TIMEOUT_USEC (sd-bus's
+ * default is 25 s, against WatchdogSec=30s), and once one timed out none is
+ * made for PID1_STALL_USEC: a busy or stuck PID 1 costs the loop one timeout,
+ * never several in a row. A reconcile after the pause reads again what was
+ * missed. A reconcile names no unit that PID 1 has not loaded, except to
+ * start it: asking about one loads it, and PID 1 garbage-collects it again
+ * right after. */
+
+#include <inttypes.h>
 
 #include "log.h"
 #include "manager.h"
 #include "size.h"
+#include "timeutil.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
 #define SD_UNIT "org.freedesktop.systemd1.Unit"
 #define SD_SERVICE "org.freedesktop.systemd1.Service"
+
+#define PID1_CALL_TIMEOUT_USEC (5 * USEC_PER_SEC)
+#define PID1_STALL_USEC (10 * USEC_PER_SEC)
+/* Calls that each answer in time can still add up, a thousand units read
+ * one after the other: no call once the loop has spent this long on what
+ * woke it. */
+#define PID1_BUSY_USEC (10 * USEC_PER_SEC)
+
+static int on_pid1_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->pid1_retry = sd_event_source_unref(m->pid1_retry);
+        log_info("Reading from systemd (PID 1) again after it was too slow.");
+        manager_queue_reconcile(m);
+        return 0;
+}
+
+/* No synchronous call for PID1_STALL_USEC, then a reconcile. -ETIMEDOUT. */
+static int pid1_pause(Manager *m, const char *what, const char *why) {
+        m->pid1_stall_until = now_usec(CLOCK_MONOTONIC) + PID1_STALL_USEC;
+        log_struct(LOG_WARNING, "MESSAGE_ID=" MESSAGE_ID_PID1_SLOW, "CGPERSIST_CALL=%s", what,
+                   "MESSAGE=systemd (PID 1) %s (%s); asking it nothing more for %" PRIu64
+                   " s, then reading everything again.",
+                   why, what, PID1_STALL_USEC / USEC_PER_SEC, NULL);
+        if (!m->pid1_retry &&
+            sd_event_add_time_relative(m->event, &m->pid1_retry, CLOCK_MONOTONIC, PID1_STALL_USEC,
+                                       USEC_PER_SEC, on_pid1_retry, m) >= 0)
+                (void) sd_event_source_set_description(m->pid1_retry, "pid1-retry");
+        return -ETIMEDOUT;
+}
+
+/* Before a synchronous call: -ETIMEDOUT while PID 1 is taken to be stuck,
+ * or once the loop has waited for it long enough in one go. */
+static int pid1_check(Manager *m, const char *what) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), woke;
+
+        if (m->pid1_stall_until != 0) {
+                if (now < m->pid1_stall_until)
+                        return -ETIMEDOUT;
+                m->pid1_stall_until = 0;
+        }
+        /* 0: the time this loop iteration began (before the first one, at
+         * start-up, there is none). */
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &woke) == 0 && now > woke &&
+            now - woke >= PID1_BUSY_USEC)
+                return pid1_pause(m, what, "kept the loop waiting for 10 s of calls in a row");
+        return 0;
+}
+
+/* After one: a timeout pauses the synchronous calls. Returns r. */
+static int pid1_result(Manager *m, const char *what, int r) {
+        if (r == -ETIMEDOUT)
+                (void) pid1_pause(m, what, "did not answer within 5 s");
+        return r;
+}
+
+int systemd_bus_setup(Manager *m) {
+        return sd_bus_set_method_call_timeout(m->bus, PID1_CALL_TIMEOUT_USEC);
+}
 
 static int unit_path(const char *unit, char **ret) {
         return sd_bus_path_encode(SD_PATH "/unit", unit, ret);
@@ -21,7 +88,12 @@ static int unit_path(const char *unit, char **ret) {
 static int get_string_property(Manager *m, const char *path, const char *iface, const char *prop,
                                char **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = sd_bus_get_property_string(m->bus, SD_DEST, path, iface, prop, &error, ret);
+        int r = pid1_check(m, prop);
+
+        if (r < 0)
+                return r;
+        r = pid1_result(m, prop,
+                        sd_bus_get_property_string(m->bus, SD_DEST, path, iface, prop, &error, ret));
         if (r < 0)
                 log_debug("Failed to get %s.%s of %s: %s", iface, prop, path, error.message ?: strerror(-r));
         return r;
@@ -67,7 +139,9 @@ int systemd_list_loaded(Manager *m, LoadedUnits *ret) {
         r = sd_bus_message_append(call, "asas", 0, 2, "*.service", "*.slice");
         if (r < 0)
                 return r;
-        r = sd_bus_call(m->bus, call, 0, &error, &l.reply);
+        r = pid1_check(m, "ListUnitsByPatterns");
+        if (r >= 0)
+                r = pid1_result(m, "ListUnitsByPatterns", sd_bus_call(m->bus, call, 0, &error, &l.reply));
         if (r < 0) {
                 log_debug("ListUnitsByPatterns failed: %s", error.message ?: strerror(-r));
                 return r;
@@ -221,8 +295,11 @@ static int unit_job(Manager *m, const char *method, const char *unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, method, &error, NULL, "ss", unit,
-                               "replace");
+        r = pid1_check(m, method);
+        if (r >= 0)
+                r = pid1_result(m, method,
+                                sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER, method, &error,
+                                                   NULL, "ss", unit, "replace"));
         if (r < 0)
                 log_debug("%s(%s) failed: %s", method, unit, error.message ?: strerror(-r));
         return r;
@@ -299,8 +376,11 @@ int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, 
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
-                r = sd_bus_get_property(m->bus, SD_DEST, path, SD_UNIT, "InvocationID", &error, &reply,
-                                        "ay");
+                r = pid1_check(m, "InvocationID");
+                if (r >= 0)
+                        r = pid1_result(m, "InvocationID",
+                                        sd_bus_get_property(m->bus, SD_DEST, path, SD_UNIT, "InvocationID",
+                                                            &error, &reply, "ay"));
                 if (r >= 0)
                         (void) read_invocation_id(reply, inv);
         }

@@ -45,6 +45,7 @@ Manager *manager_free(Manager *m) {
         sd_bus_slot_unref(m->match_props);
         sd_bus_slot_unref(m->match_removed);
         sd_bus_slot_unref(m->match_reloading);
+        sd_bus_slot_unref(m->match_disconnected);
         sd_event_source_unref(m->sigterm);
         sd_event_source_unref(m->sigint);
         sd_event_source_unref(m->sighup);
@@ -52,6 +53,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->reconcile_defer);
         sd_event_source_unref(m->metrics_timer);
         sd_event_source_unref(m->cgroup_trees);
+        sd_event_source_unref(m->pid1_retry);
         manager_proactive_free(m);
         manager_leftovers_free(m);
         manager_redrain_free(m);
@@ -729,6 +731,21 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
         return sd_event_exit(m->event, 0);
 }
 
+/* The broker went away (a restart of dbus.service): the name, the matches
+ * and PID 1's Subscribe() went with it, and signals of units stop coming.
+ * Starting afresh is the one way to get all of them back and to learn what
+ * happened meanwhile (a reconcile): exit with a failure, and systemd starts
+ * the daemon again (Restart=on-failure). */
+static int on_bus_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_BUS_LOST,
+                   "MESSAGE=Lost the connection to the system bus; exiting, to be started again and read "
+                   "everything afresh.",
+                   NULL);
+        return sd_event_exit(m->event, -ECONNRESET);
+}
+
 int manager_start(Manager *m) {
         sigset_t mask;
         int r;
@@ -770,6 +787,15 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        r = systemd_bus_setup(m);
+        if (r < 0)
+                return r;
+        /* Local: sent by sd-bus itself, no AddMatch goes out. */
+        r = sd_bus_match_signal(m->bus, &m->match_disconnected, "org.freedesktop.DBus.Local",
+                                "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local", "Disconnected",
+                                on_bus_disconnected, m);
         if (r < 0)
                 return r;
 

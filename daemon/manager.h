@@ -42,6 +42,7 @@ typedef struct Manager {
         sd_bus_slot *match_props;
         sd_bus_slot *match_removed;
         sd_bus_slot *match_reloading;
+        sd_bus_slot *match_disconnected;
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *stops_watch;
         sd_event_source *reconcile_defer;
@@ -82,6 +83,8 @@ typedef struct Manager {
         void **async_queue; /* manager-systemd.c: calls waiting to go out */
         size_t async_head, n_async_queue;
         unsigned async_inflight;
+        uint64_t pid1_stall_until; /* manager-systemd.c: no synchronous call before (CLOCK_MONOTONIC) */
+        sd_event_source *pid1_retry;
         char **retiring; /* slices with a retire job under way */
         size_t n_retiring;
         bool state_dirty;
@@ -134,6 +137,7 @@ const LoadedUnit *loaded_units_find(const LoadedUnits *l, const char *name);
 void loaded_units_done(LoadedUnits *l);
 int systemd_start_unit_async(Manager *m, const char *unit);
 void systemd_async_drop(Manager *m);
+int systemd_bus_setup(Manager *m);
 int systemd_subscribe(Manager *m);
 int systemd_stop_unit(Manager *m, const char *unit);
 int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p);
@@ -156,6 +160,9 @@ int manager_bus_add_api(Manager *m, sd_bus *bus);
 /* manager-private.c: RUN_DIR/private, the API without the system bus. */
 int manager_private_setup(Manager *m);
 void manager_private_free(Manager *m);
+/* The UID of the peer of a private connection (taken at accept), -ENOENT if
+ * bus is not one. */
+int manager_private_peer_uid(Manager *m, sd_bus *bus, uid_t *ret);
 void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r);
 void manager_bus_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual);
 /* A retire job failed: answers the Retire calls waiting for it. */

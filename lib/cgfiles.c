@@ -281,6 +281,12 @@ static Entry *lookup_watched(CgroupFiles *c, const char *cgpath) {
         return e;
 }
 
+/* Every removal below e's cgroup is seen: watched, and no Delegate=yes
+ * unit's cgroup below it has cgroups of its own (lib/cgwatch.c). */
+static bool entry_complete(const CgroupFiles *c, const Entry *e) {
+        return e->watched && cgwatch_complete(c->watch, e->key);
+}
+
 int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, uint64_t max_age_usec,
                        bool settled, CgroupStat *ret) {
         CgroupStat st;
@@ -291,6 +297,7 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
                 return -EINVAL;
         e = lookup_watched(c, cgpath);
         if (e && e->have_last) {
+                bool complete = entry_complete(c, e);
                 CgroupStat last = {
                         .nr_descendants = UINT64_MAX,
                         .nr_dying_descendants = e->last_dying,
@@ -299,8 +306,8 @@ int cgfiles_read_dying(CgroupFiles *c, const char *cgpath, uint64_t now_usec, ui
                 /* None stays none until a removal below; some stays as it
                  * was while the parent says nothing was freed. */
                 bool reuse = cgroup_stat_none_dying(&last)
-                        ? e->watched || (now_usec >= e->last_usec && now_usec - e->last_usec < max_age_usec)
-                        : settled && e->watched && e->gen == c->gen;
+                        ? complete || (now_usec >= e->last_usec && now_usec - e->last_usec < max_age_usec)
+                        : settled && complete && e->gen == c->gen;
 
                 if (reuse) {
                         e->pass = c->pass;
@@ -338,7 +345,7 @@ int cgfiles_dying_settled(CgroupFiles *c, const char *parent, CgroupStat *ret, b
                 return r;
         /* A removal before that read has its event queued by now. */
         (void) cgfiles_process_watch(c);
-        settled = e && e->watched && e->have_snapshot && !e->removed_below &&
+        settled = e && entry_complete(c, e) && e->have_snapshot && !e->removed_below &&
                 e->snapshot_dying == st.nr_dying_descendants &&
                 e->snapshot_dying_memcgs == st.nr_dying_subsys_memory;
         if (!settled) {

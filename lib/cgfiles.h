@@ -62,7 +62,9 @@ void cgfiles_expire(CgroupFiles *c, const char *cgpath);
  * cgfiles_dying_settled() read (lib/cgwatch.c), at most max_watches
  * directories: a cgroup removed below one expires its value, so a value of
  * none is reused for as long as nothing is removed below, whatever its age;
- * a tree that cannot be watched keeps the age limit. Returns the descriptor to poll, for cgfiles_process_watch(),
+ * a tree that cannot be watched, or only in part (it holds the cgroup of a
+ * Delegate=yes unit with cgroups of its own: cgwatch_complete()), keeps the
+ * age limit, and its parent's counts never settle. Returns the descriptor to poll, for cgfiles_process_watch(),
  * or a negative errno. cgfiles_pass_begin() also processes what is queued,
  * so a pass never reuses a value that a removal already made old. */
 int cgfiles_watch(CgroupFiles *c, size_t max_watches);

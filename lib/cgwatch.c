@@ -4,7 +4,15 @@
  * One inotify descriptor; a record per watched directory (each watched once,
  * whatever the roots it is below: entity slices may nest), kept sorted by
  * watch descriptor, with the directory's cgpath; and the roots, sorted. An
- * event on a directory is reported to every root it is in. */
+ * event on a directory is reported to every root it is in.
+ *
+ * A unit's cgroup is watched, but nothing below it: systemd makes no cgroup
+ * there, a Delegate=yes unit makes as many as it likes (a container manager,
+ * thousands), and each would be an inotify watch from root's per-user
+ * budget, which PID 1 and udev share. Removals right below a unit's cgroup
+ * are still seen; those deeper are not, so a unit's cgroup with cgroups
+ * below it ("opaque") makes the trees that hold it incomplete
+ * (cgwatch_complete()). The opaque ones are few and kept in a list. */
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,6 +30,8 @@
 typedef struct Watch {
         int wd;
         char *path; /* the directory's cgpath */
+        bool unit; /* a unit's cgroup: nothing below is watched */
+        unsigned n_below; /* unit: directories right below it */
 } Watch;
 
 struct CgroupWatch {
@@ -31,6 +41,8 @@ struct CgroupWatch {
         size_t n, allocated, max;
         char **roots;
         size_t n_roots, allocated_roots;
+        char **opaque; /* cgpaths of units' cgroups with cgroups below */
+        size_t n_opaque;
 };
 
 int cgwatch_new(const CgroupFs *fs, size_t max_watches, CgroupWatch **ret) {
@@ -62,6 +74,9 @@ CgroupWatch *cgwatch_free(CgroupWatch *w) {
         for (size_t i = 0; i < w->n_roots; i++)
                 free(w->roots[i]);
         free(w->roots);
+        for (size_t i = 0; i < w->n_opaque; i++)
+                free(w->opaque[i]);
+        free(w->opaque);
         if (w->fd >= 0)
                 close(w->fd);
         free(w);
@@ -81,6 +96,59 @@ static bool path_in(const char *path, const char *root) {
         size_t len = strlen(root);
 
         return strncmp(path, root, len) == 0 && (path[len] == 0 || path[len] == '/');
+}
+
+/* The cgroup of a unit that may hold cgroups of its own (Delegate=): a
+ * service, scope, socket, mount or swap, named so by systemd. Slices are
+ * walked into. */
+static bool is_unit_cgroup(const char *path) {
+        static const char *const suffixes[] = { ".service", ".scope", ".socket", ".mount", ".swap" };
+        const char *name = strrchr(path, '/');
+        size_t len;
+
+        name = name ? name + 1 : path;
+        len = strlen(name);
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t n = strlen(suffixes[i]);
+
+                if (len > n && streq(name + len - n, suffixes[i]))
+                        return true;
+        }
+        return false;
+}
+
+/* ---- opaque units' cgroups: an unsorted list, short ---- */
+
+static void opaque_remove(CgroupWatch *w, const char *path) {
+        for (size_t i = 0; i < w->n_opaque; i++)
+                if (streq(w->opaque[i], path)) {
+                        free(w->opaque[i]);
+                        w->opaque[i] = w->opaque[--w->n_opaque];
+                        return;
+                }
+}
+
+static int opaque_add(CgroupWatch *w, const char *path) {
+        char **q, *p;
+
+        q = realloc(w->opaque, (w->n_opaque + 1) * sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        w->opaque = q;
+        p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        w->opaque[w->n_opaque++] = p;
+        return 0;
+}
+
+/* A directory more or fewer right below the unit's cgroup of watch x. */
+static int unit_below(CgroupWatch *w, Watch *x, int delta) {
+        if (delta > 0 && x->n_below++ == 0)
+                return opaque_add(w, x->path);
+        if (delta < 0 && x->n_below > 0 && --x->n_below == 0)
+                opaque_remove(w, x->path);
+        return 0;
 }
 
 /* ---- roots: sorted strings ---- */
@@ -114,6 +182,15 @@ static bool is_root(const CgroupWatch *w, const char *path) {
         return found;
 }
 
+bool cgwatch_complete(const CgroupWatch *w, const char *root) {
+        if (!w || !root || !is_root(w, root))
+                return false;
+        for (size_t i = 0; i < w->n_opaque; i++)
+                if (path_in(w->opaque[i], root))
+                        return false;
+        return true;
+}
+
 /* Some root other than except has path in its tree. */
 static bool in_other_root(const CgroupWatch *w, const char *path, const char *except) {
         for (size_t i = 0; path[i]; i++)
@@ -145,16 +222,20 @@ static size_t watch_index(const CgroupWatch *w, int wd, bool *found) {
 }
 
 static void watch_drop(CgroupWatch *w, size_t i) {
+        if (w->watches[i].n_below > 0)
+                opaque_remove(w, w->watches[i].path);
         free(w->watches[i].path);
         memmove(w->watches + i, w->watches + i + 1, (w->n - i - 1) * sizeof *w->watches);
         w->n--;
 }
 
-static int watch_insert(CgroupWatch *w, int wd, const char *cgpath) {
+/* *ret: the record, NULL if it was there already. */
+static int watch_insert(CgroupWatch *w, int wd, const char *cgpath, Watch **ret) {
         bool found;
         size_t i = watch_index(w, wd, &found);
         char *p;
 
+        *ret = NULL;
         if (found)
                 return 0; /* the same directory, reached again */
         if (w->n == w->allocated) {
@@ -172,6 +253,7 @@ static int watch_insert(CgroupWatch *w, int wd, const char *cgpath) {
         memmove(w->watches + i + 1, w->watches + i, (w->n - i) * sizeof *w->watches);
         w->watches[i] = (Watch){ .wd = wd, .path = p };
         w->n++;
+        *ret = &w->watches[i];
         return 0;
 }
 
@@ -179,6 +261,8 @@ static int add_tree(CgroupWatch *w, const char *cgpath, unsigned depth) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
+        Watch *x;
+        bool unit;
         int wd, r;
 
         if (depth > DEPTH_MAX)
@@ -191,14 +275,19 @@ static int add_tree(CgroupWatch *w, const char *cgpath, unsigned depth) {
         wd = inotify_add_watch(w->fd, dir, EVENTS);
         if (wd < 0)
                 return errno == ENOTDIR ? -ENOENT : negative_errno();
-        r = watch_insert(w, wd, cgpath);
+        r = watch_insert(w, wd, cgpath, &x);
         if (r < 0) {
                 (void) inotify_rm_watch(w->fd, wd);
                 return r;
         }
+        /* A root is walked into whatever its name. */
+        unit = depth > 0 && is_unit_cgroup(cgpath);
+        if (x)
+                x->unit = unit;
 
-        /* Directories made before the watch: watched too. One made between
-         * the watch and this read is reached twice, which costs nothing. */
+        /* Directories made before the watch: watched too (below a unit's
+         * cgroup: counted). One made between the watch and this read is
+         * reached twice, which costs nothing. */
         d = opendir(dir);
         if (!d)
                 return negative_errno();
@@ -207,6 +296,14 @@ static int add_tree(CgroupWatch *w, const char *cgpath, unsigned depth) {
 
                 if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
+                if (unit) {
+                        if (x) {
+                                r = unit_below(w, x, +1);
+                                if (r < 0)
+                                        return r;
+                        }
+                        continue;
+                }
                 child = path_join(cgpath, de->d_name);
                 if (!child)
                         return -ENOMEM;
@@ -289,6 +386,9 @@ static void drop_all(CgroupWatch *w) {
                 free(w->watches[i].path);
         }
         w->n = 0;
+        for (size_t i = 0; i < w->n_opaque; i++)
+                free(w->opaque[i]);
+        w->n_opaque = 0;
         for (size_t i = 0; i < w->n_roots; i++)
                 free(w->roots[i]);
         w->n_roots = 0;
@@ -352,6 +452,16 @@ static void handle(CgroupWatch *w, size_t i, const struct inotify_event *ev, cgw
         }
         if (!(ev->mask & IN_ISDIR) || ev->len == 0)
                 return;
+        if (w->watches[i].unit) {
+                /* Right below a unit's cgroup: counted, not watched. A
+                 * removal is reported like any other. */
+                if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+                        (void) unit_below(w, &w->watches[i], -1);
+                        report(w, path, false, changed, userdata);
+                } else if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && unit_below(w, &w->watches[i], +1) < 0)
+                        give_up(w, path, changed, userdata);
+                return;
+        }
         _cleanup_free_ char *child = path_join(path, ev->name);
         if (!child) {
                 give_up(w, path, changed, userdata);

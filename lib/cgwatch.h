@@ -28,7 +28,9 @@ CgroupWatch *cgwatch_free(CgroupWatch *w);
 /* The inotify descriptor: readable when cgwatch_process() has something. */
 int cgwatch_fd(const CgroupWatch *w);
 
-/* Watches cgpath and every directory below it. 0, or a negative errno
+/* Watches cgpath and every directory below it, except below the cgroup of a
+ * unit that may be delegated (NAME.service, .scope, .socket, .mount, .swap
+ * below the root): that one is watched, nothing below it. 0, or a negative errno
  * (-ENOENT: no such cgroup; -ENOSPC: past max_watches or the kernel's
  * limit), and then nothing of cgpath is watched. Adding a root watched
  * already watches it afresh. */
@@ -46,6 +48,11 @@ typedef void (*cgwatch_changed_fn)(const char *root, bool gone, void *userdata);
 /* Reads what is queued, without blocking, and reports it. The number of
  * events read, or a negative errno. */
 int cgwatch_process(CgroupWatch *w, cgwatch_changed_fn changed, void *userdata);
+
+/* Whether every cgroup removed below root is seen: root is watched and holds
+ * no unit's cgroup with cgroups below it (made by a Delegate=yes unit:
+ * removals deeper than right below the unit's cgroup go unseen). */
+bool cgwatch_complete(const CgroupWatch *w, const char *root);
 
 /* Directories watched now. */
 size_t cgwatch_n_watches(const CgroupWatch *w);

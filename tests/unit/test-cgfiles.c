@@ -374,3 +374,62 @@ TEST(dying_settled_by_parent) {
         cgfiles_free(c);
         cgroupfs_free(fs);
 }
+
+/* A Delegate=yes instance with cgroups of its own: removals below those go
+ * unseen (lib/cgwatch.c does not watch there), so neither a count of none
+ * past the age limit nor a parent's settled word is trusted for the trees
+ * that hold it, until it has none again. */
+TEST(dying_below_delegated_unit) {
+        char *t = fixture();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupFiles *c = NULL;
+        CgroupStat st, pst;
+        bool settled = true;
+
+        test_write(t, "system.slice/cgroup.stat", "nr_descendants 5\nnr_dying_descendants 3\n");
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 3\nnr_dying_descendants 0\n");
+        test_mkdir(t, WEB "/web.service/payload");
+        test_mkdir(t, WEB "/web.service/payload/deep");
+        CHECK_INT(cgfiles_new(fs, 100, &c), 0);
+        CHECK(cgfiles_watch(c, 100) >= 0);
+
+        /* None, reused within the age limit only. */
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1000, 10, false, &st), 0);
+        CHECK_U64(st.nr_descendants, 3);
+        CHECK_INT(cgfiles_n_watched(c), 3); /* the slice, web.service, bad */
+        test_write(t, WEB "/cgroup.stat", "nr_descendants 3\nnr_dying_descendants 1\n");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1005, 10, false, &st), 0);
+        CHECK_U64(st.nr_descendants, UINT64_MAX);
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1011, 10, false, &st), 0);
+        CHECK_U64(st.nr_dying_descendants, 1);
+
+        /* The parent never settles while it holds the delegated cgroups. */
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(!settled);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(!settled);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1012, 10, true, &st), 0);
+        CHECK_U64(st.nr_descendants, 3); /* read, not reused */
+
+        /* The delegated cgroups gone (the removal right below the unit is
+         * seen): settled again from the next look on. */
+        test_remove(t, WEB "/web.service/payload/deep");
+        test_remove(t, WEB "/web.service/payload");
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(!settled);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1013, 10, settled, &st), 0);
+        CHECK_U64(st.nr_descendants, 3);
+        cgfiles_pass_begin(c);
+        CHECK_INT(cgfiles_dying_settled(c, "system.slice", &pst, &settled), 0);
+        CHECK(settled);
+        CHECK_INT(cgfiles_read_dying(c, WEB, 1014, 10, settled, &st), 0);
+        CHECK_U64(st.nr_descendants, UINT64_MAX);
+
+        cgfiles_free(c);
+        cgroupfs_free(fs);
+}

@@ -163,3 +163,80 @@ TEST(nested_roots) {
         cgwatch_free(w);
         cgroupfs_free(fs);
 }
+
+/* Below a unit's cgroup (Delegate=yes): counted, never watched. */
+TEST(units_not_walked_into) {
+        char *t = test_tmpdir();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupWatch *w = NULL;
+        Seen s;
+
+        test_mkdir(t, "p.slice");
+        test_mkdir(t, "p.slice/e.slice");
+        test_mkdir(t, "p.slice/e.slice/web.service");
+        test_mkdir(t, "p.slice/box.service");
+        test_mkdir(t, "p.slice/box.service/payload");
+        test_mkdir(t, "p.slice/box.service/payload/deep");
+        CHECK_INT(cgwatch_new(fs, 100, &w), 0);
+        CHECK_INT(cgwatch_add(w, "p.slice"), 0);
+        CHECK_INT(cgwatch_add(w, "p.slice/e.slice"), 0);
+        /* p.slice, e.slice, web.service, box.service */
+        CHECK_INT(cgwatch_n_watches(w), 4);
+        CHECK(!cgwatch_complete(w, "p.slice"));
+        CHECK(cgwatch_complete(w, "p.slice/e.slice"));
+        CHECK(!cgwatch_complete(w, "p.slice/nope.slice"));
+
+        /* A delegated unit makes cgroups: no watch more, and the trees
+         * that hold it can no longer see every removal. */
+        test_mkdir(t, "p.slice/e.slice/web.service/a");
+        test_mkdir(t, "p.slice/e.slice/web.service/b");
+        CHECK_STR(process(w, &s), "");
+        for (int i = 0; i < 20; i++) {
+                char name[64];
+
+                snprintf(name, sizeof name, "p.slice/e.slice/web.service/a/x%d.slice", i);
+                test_mkdir(t, name);
+        }
+        CHECK_STR(process(w, &s), "");
+        CHECK_INT(cgwatch_n_watches(w), 4);
+        CHECK(!cgwatch_complete(w, "p.slice/e.slice"));
+        CHECK(!cgwatch_complete(w, "p.slice"));
+
+        /* Right below the unit's cgroup a removal is seen; deeper, not. */
+        test_remove(t, "p.slice/e.slice/web.service/a/x3.slice");
+        CHECK_STR(process(w, &s), "");
+        test_remove(t, "p.slice/e.slice/web.service/b");
+        CHECK_STR(process(w, &s), "p.slice p.slice/e.slice");
+        CHECK(!cgwatch_complete(w, "p.slice/e.slice"));
+
+        /* The unit stops: its cgroup goes, and the tree is complete again. */
+        for (int i = 0; i < 20; i++) {
+                char name[64];
+
+                snprintf(name, sizeof name, "p.slice/e.slice/web.service/a/x%d.slice", i);
+                if (i != 3)
+                        test_remove(t, name);
+        }
+        test_remove(t, "p.slice/e.slice/web.service/a");
+        CHECK_STR(process(w, &s), "p.slice p.slice/e.slice");
+        CHECK(cgwatch_complete(w, "p.slice/e.slice"));
+        test_remove(t, "p.slice/e.slice/web.service");
+        CHECK_STR(process(w, &s), "p.slice p.slice/e.slice");
+        CHECK_INT(cgwatch_n_watches(w), 3);
+
+        /* The other delegated unit, found at the start, goes too. */
+        test_remove(t, "p.slice/box.service/payload/deep");
+        test_remove(t, "p.slice/box.service/payload");
+        CHECK_STR(process(w, &s), "p.slice");
+        CHECK(cgwatch_complete(w, "p.slice"));
+        test_mkdir(t, "p.slice/box.service/again");
+        CHECK_STR(process(w, &s), "");
+        CHECK(!cgwatch_complete(w, "p.slice"));
+        cgwatch_remove(w, "p.slice");
+        /* Not watched: not complete. */
+        CHECK(!cgwatch_complete(w, "p.slice"));
+        CHECK(cgwatch_complete(w, "p.slice/e.slice"));
+
+        cgwatch_free(w);
+        cgroupfs_free(fs);
+}

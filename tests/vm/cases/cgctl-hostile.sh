@@ -85,8 +85,10 @@ sock=/run/cgpersist/private
 nobus() { DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent "$@"; }
 nobus cgctl status >/dev/null || fail "cgctl status by the private socket alone"
 expect 1 "No entity for 'cgtnope.service'" nobus cgctl status cgtnope.service
-# The daemon's sockets (a connection may hold a pidfd too, on systemd 257).
-nsocks() { find /proc/"$pid"/fd -lname 'socket:*' | wc -l; }
+# The daemon's sockets (a connection may hold a pidfd too, on systemd 257),
+# each counted once: a private connection holds its socket twice (the daemon
+# reads it, sd-bus writes to a second descriptor).
+nsocks() { find /proc/"$pid"/fd -lname 'socket:*' -printf '%l\n' | sort -u | wc -l; }
 socks=$(nsocks)
 # Garbage instead of the handshake, and garbage after a handshake.
 head -c 65536 /dev/urandom | socat -t 2 - UNIX-CONNECT:$sock >/dev/null 2>&1 || true
@@ -99,7 +101,9 @@ head -c 65536 /dev/urandom | socat -t 2 - UNIX-CONNECT:$sock >/dev/null 2>&1 || 
 for ((i = 0; i < 70; i++)); do
 	sleep 307 | socat - UNIX-CONNECT:$sock >/dev/null 2>&1 &
 done
-wait_for -t 60 bash -c "(( \$(find /proc/$pid/fd -lname 'socket:*' | wc -l) >= $socks + 64 ))" ||
+export pid
+export -f nsocks
+wait_for -t 60 bash -c "(( \$(nsocks) >= $socks + 64 ))" ||
 	fail "the daemon holds $(nsocks) sockets with 70 idle connections (had $socks)"
 sleep 2
 log "sockets: $socks before, $(nsocks) with 70 idle connections"
@@ -110,7 +114,7 @@ nobus cgctl status >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 3 "cgctl with the private socket full and no system bus"
 pkill -x socat || true
 pkill -f 'sleep 307' || true
-wait_for -t 60 bash -c "(( \$(find /proc/$pid/fd -lname 'socket:*' | wc -l) == $socks ))" ||
+wait_for -t 60 bash -c "(( \$(nsocks) == $socks ))" ||
 	fail "the daemon still holds $(nsocks) sockets after the clients left (had $socks)"
 nobus cgctl status >/dev/null || fail "cgctl status by the private socket after the clients left"
 

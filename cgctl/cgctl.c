@@ -11,6 +11,7 @@
 #include "cgctl.h"
 #include "macro.h"
 #include "namecheck.h"
+#include "table.h"
 
 typedef enum CommandOption {
         OPT_RUNTIME = 1 << 0,
@@ -78,6 +79,13 @@ static const Command commands[] = {
           "configuration is good and when the values were measured. cgpersistd keeps the same\n"
           "values in /run/cgpersist/metrics.prom for node_exporter's textfile collector.\n",
           0, 0, 0, 0, cmd_metrics },
+        { "verify", "[FILE...]", "Check a configuration; exit status 1 on an error",
+          "Reads the configuration as cgpersistd does (cgpersist.conf and the drop-ins of /etc, /run\n"
+          "and /usr/lib), or the FILEs given, in order, as one configuration, and prints every\n"
+          "error and warning as FILE:LINE: LEVEL: MESSAGE. Exit status 1 when there is an error\n"
+          "(usable as a configuration-management validate step), 0 otherwise. Needs no daemon and\n"
+          "changes nothing.\n",
+          0, UINT_MAX, OPT_LOCAL, 0, cmd_verify },
         { "zombies", "", "Show dead cgroups and what pins them (not yet implemented)", NULL, 0, 0, 0, 0,
           NULL },
         { "charges", "PATH...", "Show which cgroups the page cache of files is charged to",
@@ -109,6 +117,8 @@ static void help(void) {
                "  -h --help                Show this help, or a command's (cgctl status --help)\n"
                "     --version             Show the version\n"
                "     --json[=short|pretty] Print JSON (schema in cgctl(1)); short by default\n"
+               "     --no-legend           Print tables without their header line, and no hints\n"
+               "     --no-pager            Accepted for systemd's tools' sake: cgctl never pages\n"
                "     --runtime             enable/disable: in /run only, until reboot\n"
                "     --force               retire: even while the service is still configured\n\n"
                "Exit status: 0 ok, 1 failure, 2 usage or invalid name, 3 cgpersistd not running,\n"
@@ -139,16 +149,20 @@ int main(int argc, char *argv[]) {
                 ARG_VERSION = 0x100,
                 ARG_JSON,
                 ARG_RUNTIME,
-                ARG_FORCE
+                ARG_FORCE,
+                ARG_NO_LEGEND,
+                ARG_NO_PAGER,
         };
         static const struct option options[] = { { "help", no_argument, NULL, 'h' },
                                                  { "version", no_argument, NULL, ARG_VERSION },
                                                  { "json", optional_argument, NULL, ARG_JSON },
                                                  { "runtime", no_argument, NULL, ARG_RUNTIME },
                                                  { "force", no_argument, NULL, ARG_FORCE },
+                                                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                                                 { "no-pager", no_argument, NULL, ARG_NO_PAGER },
                                                  {} };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        Args a = {};
+        Args a = { .legend = true };
         const Command *cmd;
         bool want_help = false;
         int c, r;
@@ -175,6 +189,13 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_FORCE:
                         a.force = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        a.legend = false;
+                        table_set_legend(false);
+                        break;
+                case ARG_NO_PAGER:
+                        /* Output goes straight to stdout: nothing to turn off. */
                         break;
                 default:
                         fprintf(stderr, "Try 'cgctl --help'.\n");

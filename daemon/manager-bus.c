@@ -1196,9 +1196,9 @@ static void log_manual_drain(const char *slice, const char *service, const Recla
                    "MESSAGE=Drained entity %s on request: %s reclaimed (%s \u2192 %s) in %" PRIu64 " ms%s.",
                    slice, format_bytes(d, sizeof d, drained), format_bytes(b, sizeof b, res->before),
                    format_bytes(a, sizeof a, res->after), res->elapsed_usec / 1000,
-                   res->swap_guard         ? " (page cache held back to keep anonymous memory off swap)"
-                   : res->budget_exhausted ? " (time budget spent)"
-                                           : "",
+                   res->swap_guard ? " (page cache held back to keep anonymous memory off swap)"
+                           : res->budget_exhausted ? " (time budget spent)"
+                                                   : "",
                    NULL);
 }
 

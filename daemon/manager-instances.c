@@ -96,8 +96,7 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                         r->stop_usec = now_usec(CLOCK_REALTIME);
                 /* The result the history shows: the stop hook's, else
                  * PID 1's. */
-                if (!result && !r->result &&
-                    systemd_get_instance(m, t->unit, NULL, NULL, NULL, &asked) >= 0)
+                if (!result && !r->result && systemd_get_instance(m, t->unit, NULL, NULL, NULL, &asked) >= 0)
                         result = asked;
                 if (result && !r->result)
                         r->result = strdup(result);

@@ -275,6 +275,10 @@ int cgctl_json_new(const Args *a, JsonWriter **ret) {
                 fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;
         }
+        /* Every document is an object that says its vocabulary first. */
+        json_begin_object(*ret);
+        json_key(*ret, "schema");
+        json_u64(*ret, CGCTL_JSON_SCHEMA);
         return 0;
 }
 
@@ -282,6 +286,7 @@ int cgctl_finish_json(const Args *a, JsonWriter *w) {
         _cleanup_free_ char *text = NULL;
         int r;
 
+        json_end_object(w);
         r = json_writer_finish(w, &text);
         if (r < 0) {
                 fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
@@ -293,16 +298,23 @@ int cgctl_finish_json(const Args *a, JsonWriter *w) {
         return 0;
 }
 
-int cgctl_print_json(const Args *a, const Value *v) {
+int cgctl_print_json(const Args *a, const char *key, const Value *v) {
         JsonWriter *w = NULL;
         int r;
 
-        r = json_writer_new(a->json == JSON_PRETTY_MODE ? JSON_PRETTY : 0, &w);
-        if (r < 0) {
-                fprintf(stderr, "cgctl: Failed to write JSON: %s\n", strerror(-r));
-                return CGCTL_EXIT_FAILURE;
-        }
-        value_to_json(v, w);
+        r = cgctl_json_new(a, &w);
+        if (r != 0)
+                return r;
+        if (key) {
+                json_key(w, key);
+                value_to_json(v, w);
+        } else
+                for (size_t i = 0; v->type == VALUE_OBJECT && i < v->n; i++) {
+                        char buf[VALUE_JSON_KEY_MAX];
+
+                        json_key(w, value_json_key(v->keys[i], buf));
+                        value_to_json(&v->items[i], w);
+                }
         r = cgctl_finish_json(a, w);
         json_writer_free(w);
         return r;
@@ -321,7 +333,7 @@ const char *fmt_time(char buf[static CGCTL_FMT_MAX], uint64_t usec) {
         struct tm tm;
 
         if (usec == 0 || !localtime_r(&t, &tm) ||
-            strftime(buf, CGCTL_FMT_MAX, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+            strftime(buf, CGCTL_FMT_MAX, "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0)
                 return "-";
         return buf;
 }

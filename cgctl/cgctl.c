@@ -11,6 +11,7 @@
 #include "cgctl.h"
 #include "macro.h"
 #include "namecheck.h"
+#include "table.h"
 
 typedef enum CommandOption {
         OPT_RUNTIME = 1 << 0,
@@ -79,6 +80,13 @@ static const Command commands[] = {
           "configuration is good and when the values were measured. cgpersistd keeps the same\n"
           "values in /run/cgpersist/metrics.prom for node_exporter's textfile collector.\n",
           0, 0, 0, 0, cmd_metrics },
+        { "verify", "[FILE...]", "Check a configuration; exit status 1 on an error",
+          "Reads the configuration as cgpersistd does (cgpersist.conf and the drop-ins of /etc, /run\n"
+          "and /usr/lib), or the FILEs given, in order, as one configuration, and prints every\n"
+          "error and warning as FILE:LINE: LEVEL: MESSAGE. Exit status 1 when there is an error\n"
+          "(usable as a configuration-management validate step), 0 otherwise. Needs no daemon and\n"
+          "changes nothing.\n",
+          0, UINT_MAX, OPT_LOCAL, 0, cmd_verify },
         { "zombies", "", "Show dying cgroups and the pages dead cgroups left, by who holds them",
           "Reads the cgroup and flags of every page frame (/proc/kpagecgroup, /proc/kpageflags) in\n"
           "one pass and lays them over the cgroup tree: for every cgroup without processes of its own\n"
@@ -119,6 +127,8 @@ static void help(void) {
                "  -h --help                Show this help, or a command's (cgctl status --help)\n"
                "     --version             Show the version\n"
                "     --json[=short|pretty] Print JSON (schema in cgctl(1)); short by default\n"
+               "     --no-legend           Print tables without their header line, and no hints\n"
+               "     --no-pager            Accepted for systemd's tools' sake: cgctl never pages\n"
                "     --runtime             enable/disable: in /run only, until reboot\n"
                "     --force               retire: even while the service is still configured\n"
                "     --dead                charges: only files with pages left by dead cgroups\n\n"
@@ -151,7 +161,9 @@ int main(int argc, char *argv[]) {
                 ARG_JSON,
                 ARG_RUNTIME,
                 ARG_FORCE,
-                ARG_DEAD
+                ARG_DEAD,
+                ARG_NO_LEGEND,
+                ARG_NO_PAGER,
         };
         static const struct option options[] = { { "help", no_argument, NULL, 'h' },
                                                  { "version", no_argument, NULL, ARG_VERSION },
@@ -159,9 +171,11 @@ int main(int argc, char *argv[]) {
                                                  { "runtime", no_argument, NULL, ARG_RUNTIME },
                                                  { "force", no_argument, NULL, ARG_FORCE },
                                                  { "dead", no_argument, NULL, ARG_DEAD },
+                                                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                                                 { "no-pager", no_argument, NULL, ARG_NO_PAGER },
                                                  {} };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        Args a = {};
+        Args a = { .legend = true };
         const Command *cmd;
         bool want_help = false;
         int c, r;
@@ -191,6 +205,13 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_DEAD:
                         a.dead = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        a.legend = false;
+                        table_set_legend(false);
+                        break;
+                case ARG_NO_PAGER:
+                        /* Output goes straight to stdout: nothing to turn off. */
                         break;
                 default:
                         fprintf(stderr, "Try 'cgctl --help'.\n");

@@ -30,6 +30,7 @@ typedef struct Args {
         bool runtime;
         bool force;
         bool dead; /* charges: only files with pages left by dead cgroups */
+        bool legend; /* false: --no-legend */
         char **names; /* the operands */
         size_t n_names;
 } Args;
@@ -60,13 +61,22 @@ int cgctl_read_reply(sd_bus_message *reply, Value *ret);
  * CGCTL_EXIT_USAGE for the first bad one. */
 int cgctl_check_names(const Args *a, unsigned kinds);
 
-/* Prints v as JSON on stdout. */
-int cgctl_print_json(const Args *a, const Value *v);
-/* Finishes w and prints it on stdout (w stays the caller's to free). 0, or
- * CGCTL_EXIT_FAILURE after saying why. */
-int cgctl_finish_json(const Args *a, JsonWriter *w);
-/* A writer for --json as a asks: 0, or an exit status after saying why. */
+/* The version of the JSON vocabulary of cgctl(1), the "schema" key of every
+ * document: 1 was the D-Bus API's names written out, with "infinity" for no
+ * limit; 2 is snake_case throughout, one name for one thing, null for no
+ * limit, and an object at the top. Raised when a key changes meaning or goes. */
+#define CGCTL_JSON_SCHEMA 2
+
+/* Prints a document on stdout: {"schema": N, key: v}, or without a key the
+ * members of the object v after "schema". */
+int cgctl_print_json(const Args *a, const char *key, const Value *v);
+/* A writer for --json as a asks, inside the document's object with its
+ * "schema" written: the caller adds keys. 0, or an exit status after saying
+ * why. */
 int cgctl_json_new(const Args *a, JsonWriter **ret);
+/* Closes the document's object, finishes w and prints it on stdout (w stays
+ * the caller's to free). 0, or CGCTL_EXIT_FAILURE after saying why. */
+int cgctl_finish_json(const Args *a, JsonWriter *w);
 /* An error of a call: prints it, returns the exit status it stands for. */
 int cgctl_bus_error(const sd_bus_error *e, int r);
 
@@ -86,9 +96,10 @@ int cmd_disable(sd_bus *bus, const Args *a);
 int cmd_drain(sd_bus *bus, const Args *a);
 int cmd_retire(sd_bus *bus, const Args *a);
 int cmd_reload(sd_bus *bus, const Args *a);
-/* Local, bus is NULL (cmd-charges.c, cmd-zombies.c). */
+/* Local, bus is NULL (cmd-charges.c, cmd-zombies.c, cmd-verify.c). */
 int cmd_charges(sd_bus *bus, const Args *a);
 int cmd_zombies(sd_bus *bus, const Args *a);
 /* Whether /proc/kpagecgroup can be read: 0, or an exit status after printing
  * denied_message (no access) or why. */
 int cgctl_check_kpage_access(const char *denied_message);
+int cmd_verify(sd_bus *bus, const Args *a);

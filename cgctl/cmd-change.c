@@ -13,7 +13,7 @@
 
 static int print_empty_object(const Args *a) {
         Value doc = { .type = VALUE_OBJECT };
-        return cgctl_print_json(a, &doc);
+        return cgctl_print_json(a, NULL, &doc);
 }
 
 static int enable_disable(sd_bus *bus, const Args *a, bool enable) {
@@ -42,15 +42,8 @@ static int enable_disable(sd_bus *bus, const Args *a, bool enable) {
         if (r != 0)
                 return r;
 
-        if (a->json) {
-                _cleanup_free_ char *key = strdup("changed");
-                char *keys[] = { key };
-                Value doc = { .type = VALUE_OBJECT, .items = &changed, .keys = keys, .n = 1 };
-
-                if (!key)
-                        return CGCTL_EXIT_FAILURE;
-                return cgctl_print_json(a, &doc);
-        }
+        if (a->json)
+                return cgctl_print_json(a, "changed", &changed);
         for (size_t i = 0; i < changed.n; i++)
                 if (changed.items[i].type == VALUE_STRING)
                         printf("%s %s.\n", enable ? "Created" : "Removed", changed.items[i].s);
@@ -79,7 +72,7 @@ int cmd_drain(sd_bus *bus, const Args *a) {
         if (r != 0)
                 return r;
         if (a->json)
-                return cgctl_print_json(a, &res);
+                return cgctl_print_json(a, NULL, &res);
 
         printf("Drained %s: %s -> %s (%s reclaimed) in %s.\n", strna(value_get_str(&res, "slice")),
                fmt_size(b1, &res, "before"), fmt_size(b2, &res, "after"), fmt_size(b3, &res, "drained"),
@@ -105,7 +98,7 @@ int cmd_retire(sd_bus *bus, const Args *a) {
         if (r != 0)
                 return r;
         if (a->json)
-                return cgctl_print_json(a, &res);
+                return cgctl_print_json(a, NULL, &res);
 
         printf("Retired %s of %s: residual %s.\n", strna(value_get_str(&res, "slice")),
                strna(value_get_str(&res, "service")), fmt_size(b1, &res, "residual"));

@@ -548,10 +548,9 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 return r;
 
         if (a->json) {
-                r = json_writer_new(a->json == JSON_PRETTY_MODE ? JSON_PRETTY : 0, &c.json);
-                if (r < 0)
-                        goto oom;
-                json_begin_object(c.json);
+                r = cgctl_json_new(a, &c.json);
+                if (r != 0)
+                        return r;
                 json_key(c.json, "files");
                 json_begin_array(c.json);
         }
@@ -585,7 +584,6 @@ int cmd_charges(sd_bus *bus, const Args *a) {
                 json_key(c.json, "resident");
                 json_u64(c.json, t->resident);
                 json_charges(&c, t->by_cgroup.v, t->by_cgroup.n, t->unmapped, page_size);
-                json_end_object(c.json);
                 json_end_object(c.json);
                 r = cgctl_finish_json(a, c.json);
                 if (r != 0)

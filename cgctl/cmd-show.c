@@ -125,13 +125,15 @@ int cmd_list(sd_bus *bus, const Args *a) {
                 r = cgctl_json_new(a, &w);
                 if (r != 0)
                         return r;
+                json_key(w, "entities");
                 entity_columns_to_json(&list, w);
                 r = cgctl_finish_json(a, w);
                 json_writer_free(w);
                 return r;
         }
         if (list.n == 0) {
-                printf("No entities. Give a service one with: cgctl enable SERVICE\n");
+                if (a->legend)
+                        printf("No entities. Give a service one with: cgctl enable SERVICE\n");
                 return 0;
         }
         r = print_entity_table(&list);
@@ -210,12 +212,10 @@ static int status_all(sd_bus *bus, const Args *a) {
                 r = cgctl_json_new(a, &w);
                 if (r != 0)
                         return r;
-                json_begin_object(w);
                 json_key(w, "daemon");
                 value_to_json(&props, w);
                 json_key(w, "entities");
                 entity_columns_to_json(&list, w);
-                json_end_object(w);
                 r = cgctl_finish_json(a, w);
                 json_writer_free(w);
                 return r;
@@ -246,7 +246,8 @@ static int status_all(sd_bus *bus, const Args *a) {
                 printf("Metrics: %s\n", value_get_str(&props, "MetricsFile"));
         print_state_save(&props);
         if (list.n == 0) {
-                printf("\nNo entities. Give a service one with: cgctl enable SERVICE\n");
+                if (a->legend)
+                        printf("\nNo entities. Give a service one with: cgctl enable SERVICE\n");
                 return 0;
         }
         printf("\n");
@@ -427,7 +428,7 @@ int cmd_status(sd_bus *bus, const Args *a) {
                 value_done(&e);
         }
         if (a->json) {
-                r = cgctl_print_json(a, &all);
+                r = cgctl_print_json(a, "entities", &all);
                 if (r != 0)
                         return r;
         }
@@ -451,9 +452,10 @@ int cmd_history(sd_bus *bus, const Args *a) {
         if (r != 0)
                 return r;
         if (a->json)
-                return cgctl_print_json(a, &list);
+                return cgctl_print_json(a, "instances", &list);
         if (list.n == 0) {
-                printf("No instances recorded for %s.\n", a->names[0]);
+                if (a->legend)
+                        printf("No instances recorded for %s.\n", a->names[0]);
                 return 0;
         }
 
@@ -513,14 +515,8 @@ int cmd_metrics(sd_bus *bus, const Args *a) {
         if (r != 0)
                 return r;
         if (a->json) {
-                _cleanup_free_ char *key = strdup("openmetrics");
                 Value str = { .type = VALUE_STRING, .s = text };
-                char *keys[] = { key };
-                Value doc = { .type = VALUE_OBJECT, .items = &str, .keys = keys, .n = 1 };
-
-                if (!key)
-                        return CGCTL_EXIT_FAILURE;
-                return cgctl_print_json(a, &doc);
+                return cgctl_print_json(a, "openmetrics", &str);
         }
         fputs(text, stdout);
         return 0;

@@ -377,7 +377,7 @@ int entity_columns_from_records(Value *records, EntityColumns *ret) {
 static void json_uint(JsonWriter *w, uint64_t v) {
         /* As value_to_json(): the API's "no limit". */
         if (v == UINT64_MAX)
-                json_string(w, "infinity");
+                json_null(w);
         else
                 json_u64(w, v);
 }

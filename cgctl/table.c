@@ -30,6 +30,16 @@ struct Table {
         bool *right;
 };
 
+static bool legend = true;
+
+void table_set_legend(bool show) {
+        legend = show;
+}
+
+bool table_get_legend(void) {
+        return legend;
+}
+
 Table *table_new(size_t n_columns, const char *const *headers) {
         Table *t;
 
@@ -141,11 +151,11 @@ static char *put_cell(char *line, const char *s, const Cell *cell, size_t width,
 int table_print(const Table *t, FILE *f, size_t width) {
         _cleanup_free_ size_t *w = calloc(t->n_columns, sizeof *w);
         _cleanup_free_ char *line = NULL;
-        size_t total = 0, line_max = 0;
+        size_t total = 0, line_max = 0, first = legend ? 0 : 1;
 
         if (!w)
                 return -ENOMEM;
-        for (size_t r = 0; r < t->n_rows; r++)
+        for (size_t r = first; r < t->n_rows; r++)
                 for (size_t c = 0; c < t->n_columns; c++)
                         w[c] = MAX(w[c], t->cells[r * t->n_columns + c].width);
         for (size_t c = 0; c < t->n_columns; c++)
@@ -156,7 +166,7 @@ int table_print(const Table *t, FILE *f, size_t width) {
                 size_t widest = SIZE_MAX, floor;
 
                 for (size_t c = 0; c < t->n_columns; c++) {
-                        size_t min = MAX(t->cells[c].width, (size_t) COLUMN_MIN);
+                        size_t min = MAX(legend ? t->cells[c].width : 0, (size_t) COLUMN_MIN);
                         if (t->right[c] || w[c] <= min)
                                 continue;
                         if (widest == SIZE_MAX || w[c] > w[widest])
@@ -164,7 +174,7 @@ int table_print(const Table *t, FILE *f, size_t width) {
                 }
                 if (widest == SIZE_MAX)
                         break; /* nothing left to cut: let the terminal wrap */
-                floor = MAX(t->cells[widest].width, (size_t) COLUMN_MIN);
+                floor = MAX(legend ? t->cells[widest].width : 0, (size_t) COLUMN_MIN);
                 size_t cut = MIN(total - width, w[widest] - floor);
                 w[widest] -= cut;
                 total -= cut;
@@ -183,7 +193,7 @@ int table_print(const Table *t, FILE *f, size_t width) {
         if (!line)
                 return -ENOMEM;
 
-        for (size_t r = 0; r < t->n_rows; r++) {
+        for (size_t r = first; r < t->n_rows; r++) {
                 char *p = line;
 
                 for (size_t c = 0; c < t->n_columns; c++) {

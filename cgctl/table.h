@@ -24,6 +24,11 @@ void table_set_right(Table *t, size_t column);
 int table_add_row(Table *t, const char *const *cells);
 size_t table_rows(const Table *t);
 
+/* Whether table_print() writes the header line (cgctl --no-legend: not).
+ * One setting for the whole program, as the terminal's width is. */
+void table_set_legend(bool show);
+bool table_get_legend(void);
+
 /* width: the most columns a line may take, 0 for no limit. */
 int table_print(const Table *t, FILE *f, size_t width);
 

@@ -241,6 +241,37 @@ bool value_get_bool(const Value *object, const char *key, bool def) {
         return v && v->type == VALUE_BOOL ? v->b : def;
 }
 
+/* Keys of the API that another command's output names otherwise: one name
+ * for one thing in all of --json. */
+static const struct {
+        const char *api, *json;
+} json_renames[] = {
+        { "peak", "memory_peak" }, /* history: memory.peak of the instance */
+        { "before", "memory_before" }, /* drain: memory.current */
+        { "after", "memory_after" },
+};
+
+const char *value_json_key(const char *key, char buf[static VALUE_JSON_KEY_MAX]) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(json_renames); i++)
+                if (streq(key, json_renames[i].api))
+                        return json_renames[i].json;
+        /* D-Bus properties are CamelCase ("ConfigGood"): config_good. */
+        if (!(key[0] >= 'A' && key[0] <= 'Z'))
+                return key;
+        for (const char *c = key; *c && n + 2 < VALUE_JSON_KEY_MAX; c++) {
+                if (*c >= 'A' && *c <= 'Z') {
+                        if (c != key)
+                                buf[n++] = '_';
+                        buf[n++] = (char) (*c - 'A' + 'a');
+                } else
+                        buf[n++] = *c;
+        }
+        buf[n] = 0;
+        return buf;
+}
+
 void value_to_json(const Value *v, JsonWriter *w) {
         switch (v->type) {
         case VALUE_NULL:
@@ -254,7 +285,7 @@ void value_to_json(const Value *v, JsonWriter *w) {
                 break;
         case VALUE_UINT:
                 if (v->u == UINT64_MAX)
-                        json_string(w, "infinity");
+                        json_null(w);
                 else
                         json_u64(w, v->u);
                 break;
@@ -273,7 +304,9 @@ void value_to_json(const Value *v, JsonWriter *w) {
         case VALUE_OBJECT:
                 json_begin_object(w);
                 for (size_t i = 0; i < v->n; i++) {
-                        json_key(w, v->keys[i]);
+                        char buf[VALUE_JSON_KEY_MAX];
+
+                        json_key(w, value_json_key(v->keys[i], buf));
                         value_to_json(&v->items[i], w);
                 }
                 json_end_object(w);

@@ -11,8 +11,8 @@
 
 /* A D-Bus reply as a tree, so that the tables and --json are made from the
  * same data: a{sv} and a{s*} become objects, other arrays and structs become
- * arrays, variants are transparent. --json is this tree, written out; that
- * is why the JSON schema of cgctl(1) is the D-Bus API's. */
+ * arrays, variants are transparent. --json is this tree, written out with
+ * the names of cgctl(1)'s JSON vocabulary (value_to_json()). */
 
 typedef enum ValueType {
         VALUE_NULL,
@@ -50,6 +50,14 @@ const char *value_get_str(const Value *object, const char *key);
 bool value_get_u64(const Value *object, const char *key, uint64_t *ret);
 bool value_get_bool(const Value *object, const char *key, bool def);
 
-/* Unsigned UINT64_MAX is written as the string "infinity": it is how the API
- * says "no limit", and no other value of the API ever reaches it. */
+/* The JSON vocabulary of cgctl(1) (schema CGCTL_JSON_SCHEMA): the API's keys
+ * in snake_case (D-Bus properties such as "ConfigGood" become "config_good"),
+ * and the few keys that name one thing differently across replies renamed
+ * ("peak" of history is "memory_peak", as in status). Returns key, a
+ * constant, or buf. */
+#define VALUE_JSON_KEY_MAX 64
+const char *value_json_key(const char *key, char buf[static VALUE_JSON_KEY_MAX]);
+
+/* Written with value_json_key()'s names. Unsigned UINT64_MAX is null: it is
+ * how the API says "no limit", and no other value of the API reaches it. */
 void value_to_json(const Value *v, JsonWriter *w);

@@ -1234,6 +1234,26 @@ static void drain_work(void *p) {
         cgroupfs_free(fs);
 }
 
+/* Its own event, not the stop hook's: no instance stopped, and the figures
+ * are the entity's, before and after. CGPERSIST_BYTES is what was reclaimed,
+ * as in every event that reclaims. */
+static void log_manual_drain(const char *slice, const char *service, const ReclaimResult *res,
+                             uint64_t drained) {
+        char b[FORMAT_BYTES_MAX], a[FORMAT_BYTES_MAX], d[FORMAT_BYTES_MAX];
+
+        log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_DRAINED, "CGPERSIST_ENTITY=%s", slice,
+                   "CGPERSIST_SERVICE=%s", strempty(service), "CGPERSIST_BYTES=%" PRIu64, drained,
+                   "CGPERSIST_BEFORE=%" PRIu64, res->before, "CGPERSIST_AFTER=%" PRIu64, res->after,
+                   "CGPERSIST_USEC=%" PRIu64, res->elapsed_usec,
+                   "MESSAGE=Drained entity %s on request: %s reclaimed (%s \u2192 %s) in %" PRIu64 " ms%s.",
+                   slice, format_bytes(d, sizeof d, drained), format_bytes(b, sizeof b, res->before),
+                   format_bytes(a, sizeof a, res->after), res->elapsed_usec / 1000,
+                   res->swap_guard ? " (page cache held back to keep anonymous memory off swap)"
+                           : res->budget_exhausted ? " (time budget spent)"
+                                                   : "",
+                   NULL);
+}
+
 static void drain_done(void *p, void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         DrainJob *j = p;
@@ -1261,16 +1281,7 @@ static void drain_done(void *p, void *userdata) {
                         m->state_dirty = true;
                         manager_save_state(m);
                 }
-                /* clang-format off */
-                log_struct(LOG_INFO,
-                           "MESSAGE_ID=" MESSAGE_ID_INSTANCE_DRAINED,
-                           "CGPERSIST_ENTITY=%s", j->slice,
-                           "CGPERSIST_BYTES=%" PRIu64, res->after,
-                           "CGPERSIST_DRAINED=%" PRIu64, drained,
-                           "MESSAGE=Drained entity %s on request: %" PRIu64 " bytes before, %" PRIu64
-                           " after, %" PRIu64 " us.", j->slice, res->before, res->after, res->elapsed_usec,
-                           NULL);
-                /* clang-format on */
+                log_manual_drain(j->slice, e ? e->service : NULL, res, drained);
                 r = sd_bus_message_new_method_return(j->call, &reply);
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'a', "{sv}");

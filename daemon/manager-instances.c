@@ -95,6 +95,7 @@ static void instance_started(Manager *m, Tracked *t, const char *inv, const char
 }
 
 static void instance_stopped(Manager *m, Tracked *t, const char *result) {
+        _cleanup_free_ char *asked = NULL;
         EntityState *e;
         InstanceRecord *r;
         char charge[FORMAT_BYTES_MAX];
@@ -110,6 +111,10 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                  * stop time already; this is still the one stop event. */
                 if (r->stop_usec == 0)
                         r->stop_usec = now_usec(CLOCK_REALTIME);
+                /* The result the history shows: the stop hook's, else
+                 * PID 1's. */
+                if (!result && !r->result && systemd_get_instance(m, t->unit, NULL, NULL, NULL, &asked) >= 0)
+                        result = asked;
                 if (result && !r->result)
                         r->result = strdup(result);
                 m->state_dirty = true;
@@ -118,7 +123,7 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                            t->invocation_id, "CGPERSIST_BYTES=%" PRIu64,
                            r->charge_at_stop == UINT64_MAX ? 0 : r->charge_at_stop,
                            "MESSAGE=Instance %s of %s stopped (%s), charge at stop %s.", t->invocation_id,
-                           t->unit, strna(result),
+                           t->unit, strna(r->result ?: result),
                            r->charge_at_stop == UINT64_MAX
                                    ? "unknown"
                                    : format_bytes(charge, sizeof charge, r->charge_at_stop),

@@ -191,6 +191,7 @@ typedef struct AsyncCall {
         Manager *manager;
         sd_bus_message *msg;
         char *what;
+        char *started; /* StartUnit of this entity: told when refused */
 } AsyncCall;
 
 static void async_call_free(void *p) {
@@ -200,6 +201,7 @@ static void async_call_free(void *p) {
                 return;
         sd_bus_message_unref(c->msg);
         free(c->what);
+        free(c->started);
         free(c);
 }
 
@@ -209,8 +211,11 @@ static int on_async_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         AsyncCall *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
 
-        if (e)
+        if (e) {
                 log_warning("%s failed: %s", c->what, e->message ?: e->name);
+                if (c->started)
+                        manager_entity_start_finished(c->manager, c->started, "call-failed");
+        }
         c->manager->async_inflight--;
         async_pump(c->manager);
         return 0;
@@ -223,6 +228,8 @@ static int async_send(Manager *m, AsyncCall *c) {
         r = sd_bus_call_async(m->bus, &slot, c->msg, on_async_reply, c, ASYNC_TIMEOUT_USEC);
         if (r < 0) {
                 log_warning_errno(r, "%s failed: %m", c->what);
+                if (c->started)
+                        manager_entity_start_finished(m, c->started, "call-failed");
                 async_call_free(c);
                 return r;
         }
@@ -243,14 +250,16 @@ static void async_pump(Manager *m) {
         }
 }
 
-static int call_async(Manager *m, const char *what, sd_bus_message *call) {
+static int call_async(Manager *m, const char *what, const char *started, sd_bus_message *call) {
         AsyncCall *c;
 
         c = calloc(1, sizeof *c);
         if (!c)
                 return -ENOMEM;
         *c = (AsyncCall){ .manager = m, .msg = sd_bus_message_ref(call), .what = strdup(what) };
-        if (!c->what) {
+        if (started)
+                c->started = strdup(started);
+        if (!c->what || (started && !c->started)) {
                 async_call_free(c);
                 return -ENOMEM;
         }
@@ -288,7 +297,7 @@ int systemd_start_unit_async(Manager *m, const char *unit) {
                 return r;
         if (asprintf(&what, "Starting %s", unit) < 0)
                 return -ENOMEM;
-        return call_async(m, what, call);
+        return call_async(m, what, unit, call);
 }
 
 static int unit_job(Manager *m, const char *method, const char *unit) {
@@ -330,7 +339,7 @@ int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy
         _cleanup_free_ char *what = NULL;
         if (asprintf(&what, "Setting the memory limits of %s", slice) < 0)
                 return -ENOMEM;
-        return call_async(m, what, call);
+        return call_async(m, what, NULL, call);
 }
 
 /* InvocationID as 32 hex characters, "" for none (all zero). */
@@ -497,6 +506,18 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
+static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const char *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(msg, "uoss", &id, NULL, &unit, &result) < 0)
+                return 0;
+        /* Only entities being started are looked at (a short list). */
+        manager_entity_start_finished(m, unit, result);
+        return 0;
+}
+
 int systemd_subscribe(Manager *m) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
@@ -516,6 +537,10 @@ int systemd_subscribe(Manager *m) {
                 return r;
         r = sd_bus_match_signal(m->bus, &m->match_reloading, SD_DEST, SD_PATH, SD_MANAGER, "Reloading",
                                 on_reloading, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(m->bus, &m->match_job_removed, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+                                on_job_removed, m);
         if (r < 0)
                 return r;
         /* Without Subscribe() PID 1 does not send unit signals at all. */

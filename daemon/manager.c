@@ -46,6 +46,8 @@ Manager *manager_free(Manager *m) {
         sd_bus_slot_unref(m->match_removed);
         sd_bus_slot_unref(m->match_reloading);
         sd_bus_slot_unref(m->match_disconnected);
+        sd_bus_slot_unref(m->match_job_removed);
+        manager_starts_free(m);
         sd_event_source_unref(m->sigterm);
         sd_event_source_unref(m->sigint);
         sd_event_source_unref(m->sighup);
@@ -70,6 +72,7 @@ Manager *manager_free(Manager *m) {
         free(m->tracked);
         desired_clear(m);
         config_free(m->config);
+        free(m->config_text);
         state_free(m->state);
         cgfiles_free(m->cgfiles);
         cgroupfs_free(m->cgfs);
@@ -159,14 +162,11 @@ static void log_diags(const ConfigDiags *d, bool rejected) {
         }
 }
 
-static void save_last_good(Manager *m, const Config *c) {
-        _cleanup_free_ char *text = NULL;
+static void save_last_good(Manager *m, const char *text) {
         const char *dirs[] = { m->run_dir, m->state_dir, NULL };
         int r;
 
-        r = lastgood_render(c, &text);
-        if (r >= 0)
-                r = lastgood_save(text, dirs);
+        r = lastgood_save(text, dirs);
         if (r < 0)
                 log_warning_errno(r, "Failed to keep a copy of the good configuration, ignoring: %m");
 }
@@ -185,11 +185,14 @@ static int load_last_good(Manager *m) {
         config_free(m->config);
         m->config = c;
         m->config_good = true;
+        free(m->config_text); /* the files' text is not this */
+        m->config_text = NULL;
         log_warning("Using the last good configuration from %s until the files are fixed.", path);
         return 0;
 }
 
 int manager_reload_config(Manager *m) {
+        _cleanup_free_ char *text = NULL;
         ConfigDiags diags = {};
         Config *c = NULL;
         int r;
@@ -207,9 +210,25 @@ int manager_reload_config(Manager *m) {
                                 m->root);
                 if (!m->config)
                         (void) load_last_good(m);
+                /* The next good one is news, even if it is the old one. */
+                free(m->config_text);
+                m->config_text = NULL;
                 return r;
         }
-        save_last_good(m, c);
+
+        /* The same files with the same text: nothing to say (a daemon-reload
+         * of PID 1 reads it each time), nothing to write. */
+        r = lastgood_render(c, &text);
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep a copy of the good configuration, ignoring: %m");
+        else if (m->config && m->config_good && m->config_text && streq(m->config_text, text)) {
+                log_debug("Configuration unchanged.");
+                config_free(c);
+                return 0;
+        } else
+                save_last_good(m, text);
+        free(m->config_text);
+        m->config_text = TAKE_PTR(text);
 
         if (c->daemon.log_level) {
                 int l = log_level_from_string(c->daemon.log_level);
@@ -580,14 +599,13 @@ static int ensure_entities(Manager *m, const Survey *sv) {
                 u = loaded_units_find(&sv->loaded, d->slice);
                 if (u && (streq(u->active, "active") || streq(u->active, "activating")))
                         continue;
-                r = systemd_start_unit_async(m, d->slice);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to start entity %s of %s: %m", d->slice, d->service);
+                /* A reconcile before the job of the last one finished: the
+                 * start is asked for once. */
+                if (manager_entity_starting(m, d->slice))
                         continue;
-                }
-                log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_STARTED, "CGPERSIST_ENTITY=%s",
-                           d->slice, "CGPERSIST_SERVICE=%s", d->service, "MESSAGE=Started entity %s for %s.",
-                           d->slice, d->service, NULL);
+                r = manager_start_entity(m, d);
+                if (r < 0)
+                        log_error_errno(r, "Failed to start entity %s of %s: %m", d->slice, d->service);
         }
 
         for (size_t i = 0; i < m->n_desired; i++)

@@ -43,6 +43,7 @@ typedef struct Manager {
         sd_bus_slot *match_removed;
         sd_bus_slot *match_reloading;
         sd_bus_slot *match_disconnected;
+        sd_bus_slot *match_job_removed;
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *stops_watch;
         sd_event_source *reconcile_defer;
@@ -65,6 +66,7 @@ typedef struct Manager {
         Config *config; /* last good configuration, may be NULL */
         bool config_good; /* config can be trusted to retire entities */
         bool config_refused; /* the last read of the configuration was refused */
+        char *config_text; /* the files of config as read (lastgood_render()), to tell a change */
         State *state;
         CgroupFs *cgfs;
         CgroupFiles *cgfiles; /* manager-metrics.c: measured files, kept open */
@@ -85,6 +87,11 @@ typedef struct Manager {
         unsigned async_inflight;
         uint64_t pid1_stall_until; /* manager-systemd.c: no synchronous call before (CLOCK_MONOTONIC) */
         sd_event_source *pid1_retry;
+        struct Starting {
+                char *slice;
+                uint64_t since_usec; /* CLOCK_MONOTONIC */
+        } * starting; /* manager-starts.c: entity start jobs not finished yet */
+        size_t n_starting;
         char **retiring; /* slices with a retire job under way */
         size_t n_retiring;
         bool state_dirty;
@@ -143,6 +150,16 @@ int systemd_stop_unit(Manager *m, const char *unit);
 int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p);
 int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,
                          char **ret_cgroup, char **ret_result);
+
+/* manager-starts.c: an entity's start is asked for once, and logged when
+ * PID 1's job has finished (JobRemoved), not when it is queued. */
+int manager_start_entity(Manager *m, const Desired *d);
+/* Whether a start of slice is under way (not given up on). */
+bool manager_entity_starting(Manager *m, const char *slice);
+/* The job of slice finished with result ("done", "failed", ...; "call-failed"
+ * when PID 1 refused the call). A slice not being started is ignored. */
+void manager_entity_start_finished(Manager *m, const char *slice, const char *result);
+void manager_starts_free(Manager *m);
 
 /* manager-instances.c */
 void manager_unit_changed(Manager *m, const char *unit);

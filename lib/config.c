@@ -971,10 +971,27 @@ int config_parse_string(const char *text, const char *filename, Config **ret, Co
 
 /* ---- files ----------------------------------------------------------- */
 
+/* systemd's order for *.conf.d: the administrator's /etc over the runtime
+ * /run over the vendor's /usr/lib. */
+enum {
+        DROPIN_PRIO_VENDOR,
+        DROPIN_PRIO_RUNTIME,
+        DROPIN_PRIO_ADMIN,
+};
+
+static const struct {
+        const char *dir; /* below the root */
+        int prio;
+} dropin_dirs[] = {
+        { "etc/cgpersist/conf.d", DROPIN_PRIO_ADMIN },
+        { "run/cgpersist/conf.d", DROPIN_PRIO_RUNTIME },
+        { "usr/lib/cgpersist/conf.d", DROPIN_PRIO_VENDOR },
+};
+
 typedef struct DropinFile {
         char *name;
         char *path;
-        int prio; /* 0: /etc, 1: /run (wins for the same name) */
+        int prio; /* DROPIN_PRIO_*: of files with the same name, the highest wins */
 } DropinFile;
 
 static void dropin_files_free(DropinFile *f, size_t n) {
@@ -1071,13 +1088,14 @@ static int collect_dropins(const char *dir, int prio, DropinFile **files, size_t
         return 0;
 }
 
-static int load_file(Config *c, const char *path, ConfigDiags *diags) {
+/* A file that is gone is no error, unless it was named (required). */
+static int load_file(Config *c, const char *path, bool required, ConfigDiags *diags) {
         _cleanup_free_ char *text = NULL;
         size_t size;
         int r;
 
         r = read_full_file(path, CONFIG_FILE_MAX, &text, &size);
-        if (r == -ENOENT)
+        if (r == -ENOENT && !required)
                 return 0;
         if (r == -EFBIG) {
                 if (diag_add(diags, DIAG_ERROR, path, 0, "File larger than %u bytes",
@@ -1088,7 +1106,7 @@ static int load_file(Config *c, const char *path, ConfigDiags *diags) {
         if (r < 0) {
                 if (diag_add(diags, DIAG_ERROR, path, 0, "Failed to read: %s", strerror(-r)) < 0)
                         return -ENOMEM;
-                return r;
+                return required ? 0 : r;
         }
 
         r = parse_text(c, text, size, path, diags);
@@ -1099,7 +1117,7 @@ static int load_file(Config *c, const char *path, ConfigDiags *diags) {
 
 int config_load(const char *root, Config **ret, ConfigDiags *diags) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_free_ char *main_path = NULL, *etc_d = NULL, *run_d = NULL;
+        _cleanup_free_ char *main_path = NULL;
         ConfigDiags local = {};
         ConfigDiags *d = diags ?: &local;
         DropinFile *files = NULL;
@@ -1111,32 +1129,36 @@ int config_load(const char *root, Config **ret, ConfigDiags *diags) {
 
         c = config_new();
         main_path = path_join(root, "etc/cgpersist/cgpersist.conf");
-        etc_d = path_join(root, "etc/cgpersist/conf.d");
-        run_d = path_join(root, "run/cgpersist/conf.d");
-        if (!c || !main_path || !etc_d || !run_d) {
+        if (!c || !main_path) {
                 r = -ENOMEM;
                 goto finish;
         }
 
-        r = load_file(c, main_path, d);
+        r = load_file(c, main_path, false, d);
         if (r < 0)
                 goto finish;
 
-        r = collect_dropins(etc_d, 0, &files, &n_files, d);
-        if (r < 0)
-                goto finish;
-        r = collect_dropins(run_d, 1, &files, &n_files, d);
-        if (r < 0)
-                goto finish;
+        for (size_t i = 0; i < ELEMENTSOF(dropin_dirs); i++) {
+                _cleanup_free_ char *dir = path_join(root, dropin_dirs[i].dir);
 
-        /* One order across both directories, by file name; for a name in
-         * both, the /run one sorts last and replaces the /etc one. */
+                if (!dir) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                r = collect_dropins(dir, dropin_dirs[i].prio, &files, &n_files, d);
+                if (r < 0)
+                        goto finish;
+        }
+
+        /* One order across the directories, by file name; of the files with
+         * one name, the one of the highest priority sorts last and is the
+         * one read. */
         if (n_files > 0)
                 qsort(files, n_files, sizeof(DropinFile), dropin_file_cmp);
         for (size_t i = 0; i < n_files; i++) {
                 if (i + 1 < n_files && streq(files[i].name, files[i + 1].name))
                         continue;
-                r = load_file(c, files[i].path, d);
+                r = load_file(c, files[i].path, false, d);
                 if (r < 0)
                         goto finish;
         }
@@ -1145,6 +1167,28 @@ int config_load(const char *root, Config **ret, ConfigDiags *diags) {
 
 finish:
         dropin_files_free(files, n_files);
+        config_diags_clear(&local);
+        if (r < 0)
+                return r;
+        if (ret)
+                *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int config_load_files(char *const *paths, size_t n, Config **ret, ConfigDiags *diags) {
+        _cleanup_(config_freep) Config *c = NULL;
+        ConfigDiags local = {};
+        ConfigDiags *d = diags ?: &local;
+        size_t errors_before = d->n_errors;
+        int r = 0;
+
+        c = config_new();
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = load_file(c, paths[i], true, d);
+        if (r >= 0 && d->n_errors > errors_before)
+                r = -EINVAL;
         config_diags_clear(&local);
         if (r < 0)
                 return r;

@@ -8,11 +8,12 @@
 
 #include "macro.h"
 
-/* cgpersist.conf(5): /etc/cgpersist/cgpersist.conf, then
- * /etc/cgpersist/conf.d/\*.conf, then /run/cgpersist/conf.d/\*.conf (later
- * wins; drop-ins sorted by file name across both directories, a file in /run
- * overriding one of the same name in /etc). All paths are below `root`, so
- * tests use fixture trees. Parsed with inih. */
+/* cgpersist.conf(5): /etc/cgpersist/cgpersist.conf, then the drop-ins
+ * *.conf of /etc/cgpersist/conf.d, /run/cgpersist/conf.d and
+ * /usr/lib/cgpersist/conf.d, sorted by file name across the three (later
+ * wins); of drop-ins with the same name only one is read: the one in /etc
+ * over the one in /run over the one in /usr/lib, as in systemd's *.conf.d.
+ * All paths are below `root`, so tests use fixture trees. Parsed with inih. */
 
 typedef enum DrainMode {
         DRAIN_NONE, /* do not reclaim at stop; still record the charge */
@@ -138,6 +139,11 @@ typedef struct ConfigDiags {
  * errno for I/O failures (with an error in diags saying which file). A missing
  * main file or conf.d directory is not an error. */
 int config_load(const char *root, Config **ret, ConfigDiags *diags);
+
+/* Reads the named files in order as one configuration (cgctl verify): as
+ * config_load(), except that a missing or unreadable file is an error in
+ * diags (and -EINVAL), not an I/O failure. */
+int config_load_files(char *const *paths, size_t n, Config **ret, ConfigDiags *diags);
 
 /* Parses one file's text, as config_load() does, for tests and fuzzing.
  * filename (NULL: "<string>") is used in diagnostics only. */

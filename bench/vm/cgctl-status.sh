@@ -45,7 +45,7 @@ for ((waited = 0; waited < 1200; waited += 5)); do
 		journalctl -b -u cgpersistd --no-pager | tail -n 30
 		fail "cgpersistd is $(systemctl is-active cgpersistd) while the entities were being set up"
 	fi
-	have=$(cgctl --json list | jq length) || have=0
+	have=$(cgctl --json list | jq '.entities | length') || have=0
 	((have >= n)) && break
 	if ((have == last)); then
 		still=$((still + 5))
@@ -61,7 +61,7 @@ for ((waited = 0; waited < 1200; waited += 5)); do
 done
 ((have >= n)) || fail "only $have of $n entities"
 bench setup_seconds $(((${EPOCHREALTIME/./} - t0) / 1000000))
-bench entities "$(cgctl --json list | jq length)"
+bench entities "$(cgctl --json list | jq '.entities | length')"
 # One running instance, so status NAME has an instance to measure.
 systemctl start cgbench-0.service
 
@@ -198,9 +198,9 @@ while read -r s; do
 	sh -c "echo \$\$ >'$cg/cgbench-dying/cgroup.procs' && dd if=/dev/zero of=/srv/disk/cgbench-dying bs=64k seek=$k count=1 conv=notrunc status=none"
 	k=$((k + 1))
 	rmdir "$cg/cgbench-dying" 2>/dev/null || { sleep 0.1; rmdir "$cg/cgbench-dying"; }
-done < <(cgctl --json list | jq -r '.[].slice')
+done < <(cgctl --json list | jq -r '.entities[].slice')
 bench all_dying_setup_seconds $(((${EPOCHREALTIME/./} - t0) / 1000000))
-bench entities_with_dying "$(cgctl --json list | jq '[.[] | select(.dying_descendants > 0)] | length')"
+bench entities_with_dying "$(cgctl --json list | jq '[.entities[] | select(.dying_descendants > 0)] | length')"
 measure cgctl_status_all_dying cgctl status
 measure cgctl_metrics_all_dying cgctl metrics
 

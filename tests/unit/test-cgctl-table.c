@@ -94,3 +94,21 @@ TEST(table_free_null) {
         CHECK(table_free(NULL) == NULL);
         CHECK(table_new(0, NULL) == NULL);
 }
+
+TEST(table_no_legend) {
+        static const char *const headers[] = { "A-LONG-HEADER", "N" };
+        static const char *const r1[] = { "x", "12" };
+        Table *t = table_new(2, headers);
+        char *out;
+
+        CHECK(t);
+        table_set_right(t, 1);
+        CHECK_INT(table_add_row(t, r1), 0);
+        table_set_legend(false);
+        out = print(t, 0);
+        table_set_legend(true);
+        /* no header line, and no column as wide as a header it lacks */
+        CHECK_STR(out, "x  12\n");
+        free(out);
+        table_free(t);
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgctl's reply tree and its JSON: the schema of cgctl --json is the D-Bus
  * records, so a{sv} must come out as objects, aa{sv} as arrays of objects,
- * UINT64_MAX as "infinity". Messages are built and sealed without a bus
+ * UINT64_MAX as null, keys in the JSON vocabulary. Messages are built and sealed without a bus
  * connection. */
 #include <sys/socket.h>
 #include <unistd.h>
@@ -92,9 +92,39 @@ TEST(value_entity_record) {
         json = to_json(&v);
         CHECK_STR(
                 json,
-                "{\"slice\":\"system-web.slice\",\"memory_current\":92274688,\"memory_max\":\"infinity\","
+                "{\"slice\":\"system-web.slice\",\"memory_current\":92274688,\"memory_max\":null,"
                 "\"instances\":1,\"pending\":false,\"configured_by\":[\"/etc/a.conf:1\",\"/etc/b.conf:3\"],"
                 "\"memory_stat\":{\"anon\":1,\"file\":2}}");
+        free(json);
+        value_done(&v);
+        done(m, bus);
+}
+
+TEST(value_json_vocabulary) {
+        sd_bus *bus = NULL;
+        sd_bus_message *m = new_message(&bus);
+        Value v = {};
+        char buf[VALUE_JSON_KEY_MAX], *json;
+
+        CHECK_STR(value_json_key("ConfigGood", buf), "config_good");
+        CHECK_STR(value_json_key("WatchedCgroups", buf), "watched_cgroups");
+        CHECK_STR(value_json_key("Version", buf), "version");
+        CHECK_STR(value_json_key("peak", buf), "memory_peak");
+        CHECK_STR(value_json_key("drained_total", buf), "drained_total");
+
+        /* a property reply and a history record, as the daemon sends them */
+        CHECK(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
+        CHECK(sd_bus_message_append(m, "{sv}", "ConfigGood", "b", 1) >= 0);
+        CHECK(sd_bus_message_append(m, "{sv}", "peak", "t", UINT64_C(4096)) >= 0);
+        CHECK(sd_bus_message_append(m, "{sv}", "retire_residual_max", "t", UINT64_MAX) >= 0);
+        CHECK(sd_bus_message_close_container(m) >= 0);
+        seal(m);
+
+        CHECK_INT(value_read(m, &v), 0);
+        /* lookups go by the API's names */
+        CHECK(value_get_bool(&v, "ConfigGood", false));
+        json = to_json(&v);
+        CHECK_STR(json, "{\"config_good\":true,\"memory_peak\":4096,\"retire_residual_max\":null}");
         free(json);
         value_done(&v);
         done(m, bus);

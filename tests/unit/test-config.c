@@ -577,33 +577,74 @@ TEST(load_precedence) {
         test_write(root, "etc/cgpersist/cgpersist.conf",
                    "[defaults]\nmemory_max = 1G\nmemory_high = 1G\nmemory_low = 1G\n"
                    "[service web.service]\n");
+        test_write(root, "usr/lib/cgpersist/conf.d/05-vendor.conf", "[defaults]\nmemory_high = 7G\n");
         test_write(root, "etc/cgpersist/conf.d/10-a.conf",
                    "[defaults]\nmemory_max = 2G\nmemory_high = 2G\n");
         test_write(root, "run/cgpersist/conf.d/20-b.conf", "[defaults]\nmemory_max = 3G\n");
         test_write(root, "etc/cgpersist/conf.d/30-c.conf", "[defaults]\nmemory_max = 4G\n");
-        /* same name in /run replaces the /etc file entirely */
+        /* the same name in /etc replaces the /run file entirely, which
+         * replaces the /usr/lib one */
         test_write(root, "etc/cgpersist/conf.d/40-d.conf", "[defaults]\nmemory_max = 5G\nmemory_low = 5G\n");
         test_write(root, "run/cgpersist/conf.d/40-d.conf", "[defaults]\nmemory_max = 6G\n");
+        test_write(root, "usr/lib/cgpersist/conf.d/40-d.conf", "[defaults]\nmemory_max = 8G\n");
+        test_write(root, "usr/lib/cgpersist/conf.d/45-e.conf", "[defaults]\nmemory_high = 8G\n");
+        test_write(root, "run/cgpersist/conf.d/45-e.conf", "[defaults]\nmemory_high = 3G\n");
         /* not *.conf, hidden, or a directory: not read */
         test_write(root, "etc/cgpersist/conf.d/90-z.conf.disabled", "[defaults]\nmemory_max = 9G\n");
         test_write(root, "etc/cgpersist/conf.d/.99-hidden.conf", "[defaults]\nmemory_max = 9G\n");
         test_write(root, "etc/cgpersist/conf.d/50-dir.conf/x", "");
 
         CHECK_INT(config_load(root, &c, &d), 0);
-        CHECK_INT(c->n_files, 5);
+        CHECK_INT(c->n_files, 7);
         CHECK(strstr(c->files[0], "/etc/cgpersist/cgpersist.conf"));
-        CHECK(strstr(c->files[1], "/etc/cgpersist/conf.d/10-a.conf"));
-        CHECK(strstr(c->files[2], "/run/cgpersist/conf.d/20-b.conf"));
-        CHECK(strstr(c->files[3], "/etc/cgpersist/conf.d/30-c.conf"));
-        CHECK(strstr(c->files[4], "/run/cgpersist/conf.d/40-d.conf"));
+        CHECK(strstr(c->files[1], "/usr/lib/cgpersist/conf.d/05-vendor.conf"));
+        CHECK(strstr(c->files[2], "/etc/cgpersist/conf.d/10-a.conf"));
+        CHECK(strstr(c->files[3], "/run/cgpersist/conf.d/20-b.conf"));
+        CHECK(strstr(c->files[4], "/etc/cgpersist/conf.d/30-c.conf"));
+        CHECK(strstr(c->files[5], "/etc/cgpersist/conf.d/40-d.conf"));
+        CHECK(strstr(c->files[6], "/run/cgpersist/conf.d/45-e.conf"));
         CHECK_INT(config_policy_for(c, "web.service", &p), 1);
-        CHECK_U64(p.memory_max, 6 * G);
-        CHECK_U64(p.memory_high, 2 * G);
-        CHECK_U64(p.memory_low, G);
+        CHECK_U64(p.memory_max, 5 * G);
+        CHECK_U64(p.memory_high, 3 * G);
+        CHECK_U64(p.memory_low, 5 * G);
         CHECK(has_diag(&d, DIAG_WARNING, "50-dir.conf", 0, "Not a regular file"));
         CHECK_INT(d.n_errors, 0);
         config_free(c);
         config_diags_clear(&d);
+}
+
+TEST(load_named_files) {
+        char *root = test_tmpdir();
+        ConfigDiags d = {};
+        Config *c = NULL;
+        ServicePolicy p;
+        char *paths[3];
+
+        test_write(root, "a", "[defaults]\nmemory_max = 1G\n[service web.service]\n");
+        test_write(root, "b.tmp", "[defaults]\nmemory_max = 2G\n");
+        CHECK(asprintf(&paths[0], "%s/a", root) > 0);
+        CHECK(asprintf(&paths[1], "%s/b.tmp", root) > 0);
+        CHECK(asprintf(&paths[2], "%s/missing", root) > 0);
+
+        /* any name, read in the order given */
+        CHECK_INT(config_load_files(paths, 2, &c, &d), 0);
+        CHECK_INT(config_policy_for(c, "web.service", &p), 1);
+        CHECK_U64(p.memory_max, 2 * G);
+        config_free(c);
+        c = NULL;
+
+        /* a named file that is not there is an error, not nothing */
+        CHECK_INT(config_load_files(paths, 3, &c, &d), -EINVAL);
+        CHECK(c == NULL);
+        CHECK(has_diag(&d, DIAG_ERROR, "/missing", 0, "No such file"));
+        config_diags_clear(&d);
+
+        test_write(root, "b.tmp", "[defaults]\n\nmemory_max = lots\n");
+        CHECK_INT(config_load_files(paths, 2, &c, &d), -EINVAL);
+        CHECK(has_diag(&d, DIAG_ERROR, "/b.tmp", 3, "memory_max"));
+        config_diags_clear(&d);
+        for (size_t i = 0; i < 3; i++)
+                free(paths[i]);
 }
 
 TEST(load_masking_with_dev_null) {
@@ -613,9 +654,10 @@ TEST(load_masking_with_dev_null) {
         Config *c = NULL;
         ServicePolicy p;
 
-        test_write(root, "etc/cgpersist/conf.d/50-web.conf", "[service web.service]\n");
-        test_write(root, "run/cgpersist/conf.d/.keep", "");
-        CHECK(asprintf(&link, "%s/run/cgpersist/conf.d/50-web.conf", root) > 0);
+        /* the administrator masks a vendor's drop-in */
+        test_write(root, "usr/lib/cgpersist/conf.d/50-web.conf", "[service web.service]\n");
+        test_write(root, "etc/cgpersist/conf.d/.keep", "");
+        CHECK(asprintf(&link, "%s/etc/cgpersist/conf.d/50-web.conf", root) > 0);
         CHECK(symlink("/dev/null", link) == 0);
         free(link);
 

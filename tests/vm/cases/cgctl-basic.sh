@@ -44,11 +44,11 @@ out=$(cgctl status)
 log "cgctl status:"$'\n'"$out"
 assert_match "$out" "^cgpersistd $version: " "status headline"
 j=$(cgctl --json status)
-assert_eq "$(jqr "$j" .daemon.Version)" "$version" "status .daemon.Version"
-assert_eq "$(jqr "$j" '.daemon.ConfigGood')" true "status .daemon.ConfigGood"
-assert_eq "$(jqr "$j" '.daemon.MetricsFile')" /run/cgpersist/metrics.prom "status .daemon.MetricsFile"
+assert_eq "$(jqr "$j" .daemon.version)" "$version" "status .daemon.version"
+assert_eq "$(jqr "$j" '.daemon.config_good')" true "status .daemon.ConfigGood"
+assert_eq "$(jqr "$j" '.daemon.metrics_file')" /run/cgpersist/metrics.prom "status .daemon.MetricsFile"
 assert_eq "$(jqr "$j" '.entities | type')" array "status .entities"
-assert_eq "$(jqr "$j" '.daemon.Entities')" "$(jqr "$j" '.entities | length')" "status .daemon.Entities"
+assert_eq "$(jqr "$j" '.daemon.entities')" "$(jqr "$j" '.entities | length')" "status .daemon.Entities"
 # pretty and short JSON are the same document
 assert_eq "$(cgctl --json=pretty list | jq -c .)" "$(cgctl --json=short list | jq -c .)" "pretty == short"
 
@@ -77,7 +77,7 @@ grep -qxF "[service $svc]" "$snippet" || fail "$snippet lacks [service $svc]: $(
 # The call returns after systemd's daemon-reload: the generator's drop-in is there.
 assert_eq "$(systemctl show -P Slice "$svc")" "$slice" "Slice= of $svc after enable"
 # A second enable changes nothing.
-assert_eq "$(cgctl --json enable "$svc")" '{"changed":[]}' "enable again"
+assert_eq "$(cgctl --json enable "$svc")" '{"schema":2,"changed":[]}' "enable again"
 # --runtime: in /run
 j=$(cgctl --json enable --runtime "$idle")
 assert_eq "$(jqr "$j" '.changed[0]')" "/run/cgpersist/conf.d/50-cgctl-$idle.conf" "enable --runtime .changed"
@@ -85,7 +85,7 @@ assert_file "/run/cgpersist/conf.d/50-cgctl-$idle.conf"
 
 j=$(cgctl --json list)
 log "cgctl --json list: $j"
-e=$(jq -c --arg s "$slice" '.[] | select(.slice == $s)' <<<"$j")
+e=$(jq -c --arg s "$slice" '.entities[] | select(.slice == $s)' <<<"$j")
 [[ -n $e ]] || fail "list has no $slice: $j"
 assert_eq "$(jqr "$e" .service)" "$svc" "list .service"
 assert_eq "$(jqr "$e" .configured)" true "list .configured"
@@ -93,7 +93,7 @@ assert_eq "$(jqr "$e" .instances)" 0 "list .instances before start"
 assert_eq "$(jqr "$e" .pending)" false "list .pending"
 assert_eq "$(jqr "$e" .retiring)" false "list .retiring"
 assert_eq "$(systemctl is-active "$slice")" active "entity slice active before the first instance"
-jq -e --arg s "$islice" 'any(.[]; .slice == $s)' <<<"$j" >/dev/null || fail "list has no $islice"
+jq -e --arg s "$islice" 'any(.entities[]; .slice == $s)' <<<"$j" >/dev/null || fail "list has no $islice"
 
 # --- an instance -----------------------------------------------------------
 systemctl start "$svc"
@@ -101,13 +101,13 @@ inv=$(systemctl show -P InvocationID "$svc")
 cg=$(systemctl show -P ControlGroup "$svc")
 assert_eq "$cg" "/system.slice/$slice/$svc" "ControlGroup of $svc"
 # The daemon sees the start through systemd's signal: wait for it.
-wait_for -t 20 bash -c "cgctl --json status $svc | jq -e '.[0].instances == 1' >/dev/null" ||
+wait_for -t 20 bash -c "cgctl --json status $svc | jq -e '.entities[0].instances == 1' >/dev/null" ||
 	fail "status never showed the instance: $(cgctl --json status "$svc")"
 sleep 1 # let cat finish reading
 j=$(cgctl --json status "$svc")
 log "cgctl --json status $svc: $j"
-e=$(jqr "$j" '.[0]')
-assert_eq "$(jqr "$j" 'length')" 1 "status NAME returns one record"
+e=$(jqr "$j" '.entities[0]')
+assert_eq "$(jqr "$j" '.entities | length')" 1 "status NAME returns one record"
 assert_eq "$(jqr "$e" .slice)" "$slice" "status .slice"
 assert_eq "$(jqr "$e" .service)" "$svc" "status .service"
 assert_eq "$(jqr "$e" .cgroup)" "system.slice/$slice" "status .cgroup"
@@ -135,35 +135,35 @@ assert_ge "$(jqr "$e" .memory_stat.file)" $((24 << 20)) "memory_stat.file"
 for k in anon file shmem slab kernel sock file_mapped; do
 	jq -e ".memory_stat.$k | type == \"number\"" <<<"$e" >/dev/null || fail "memory_stat.$k missing"
 done
-assert_eq "$(jqr "$e" .memory_max)" infinity "memory_max (no limit)"
-assert_eq "$(jqr "$e" .memory_high)" infinity "memory_high (no limit)"
+assert_eq "$(jqr "$e" .memory_max)" null "memory_max (no limit)"
+assert_eq "$(jqr "$e" .memory_high)" null "memory_high (no limit)"
 assert_eq "$(jqr "$e" .memory_low)" "$(cat /sys/fs/cgroup/system.slice/$slice/memory.low)" "memory_low"
 assert_eq "$(jqr "$e" .dying_descendants)" \
 	"$(sed -n 's/^nr_dying_descendants //p' /sys/fs/cgroup/system.slice/$slice/cgroup.stat)" "dying_descendants"
 assert_eq "$(jqr "$e" .policy.drain)" file "policy.drain"
 # The same entity by its slice name, by its family template.
-assert_eq "$(cgctl --json status "$slice" | jq -r '.[0].service')" "$svc" "status SLICE"
+assert_eq "$(cgctl --json status "$slice" | jq -r '.entities[0].service')" "$svc" "status SLICE"
 out=$(cgctl status "$svc")
 log "cgctl status $svc:"$'\n'"$out"
 assert_match "$out" "$slice - entity of $svc" "status headline"
 assert_match "$out" "Instances: $svc: " "status instances line"
 
 # --- restart and history ---------------------------------------------------
-restarts0=$(cgctl --json status "$svc" | jq -r '.[0].restarts')
+restarts0=$(cgctl --json status "$svc" | jq -r '.entities[0].restarts')
 systemctl restart "$svc"
 inv2=$(systemctl show -P InvocationID "$svc")
-wait_for -t 20 bash -c "cgctl --json history $svc | jq -e 'length == 2 and .[0].stop_usec != null' >/dev/null" ||
+wait_for -t 20 bash -c "cgctl --json history $svc | jq -e '(.instances | length) == 2 and .instances[0].stop_usec != null' >/dev/null" ||
 	fail "history never showed two instances: $(cgctl --json history "$svc")"
 j=$(cgctl --json history "$svc")
 log "cgctl --json history $svc: $j"
-assert_eq "$(jqr "$j" '.[0].unit')" "$svc" "history[0].unit"
-assert_eq "$(jqr "$j" '.[0].invocation_id')" "$inv" "history[0].invocation_id"
-assert_eq "$(jqr "$j" '.[1].invocation_id')" "$inv2" "history[1].invocation_id"
-assert_eq "$(jqr "$j" '.[1] | has("stop_usec")')" false "history[1] still running"
-assert_ge "$(jqr "$j" '.[0].stop_usec')" "$(jqr "$j" '.[0].start_usec')" "history[0] stop >= start"
-assert_eq "$(jqr "$j" '.[0].cgroup_id | type')" number "history[0].cgroup_id"
-assert_eq "$(jqr "$j" '.[0].drained | type')" number "history[0].drained"
-assert_eq "$(cgctl --json status "$svc" | jq -r '.[0].restarts')" $((restarts0 + 1)) "restarts after a restart"
+assert_eq "$(jqr "$j" '.instances[0].unit')" "$svc" "history[0].unit"
+assert_eq "$(jqr "$j" '.instances[0].invocation_id')" "$inv" "history[0].invocation_id"
+assert_eq "$(jqr "$j" '.instances[1].invocation_id')" "$inv2" "history[1].invocation_id"
+assert_eq "$(jqr "$j" '.instances[1] | has("stop_usec")')" false "history[1] still running"
+assert_ge "$(jqr "$j" '.instances[0].stop_usec')" "$(jqr "$j" '.instances[0].start_usec')" "history[0] stop >= start"
+assert_eq "$(jqr "$j" '.instances[0].cgroup_id | type')" number "history[0].cgroup_id"
+assert_eq "$(jqr "$j" '.instances[0].drained | type')" number "history[0].drained"
+assert_eq "$(cgctl --json status "$svc" | jq -r '.entities[0].restarts')" $((restarts0 + 1)) "restarts after a restart"
 out=$(cgctl history "$svc")
 log "cgctl history $svc:"$'\n'"$out"
 assert_match "$(head -n1 <<<"$out")" '^UNIT +INVOCATION +STARTED +STOPPED +PEAK +AT STOP +DRAINED +RESIDUAL +RESULT$' "history header"
@@ -180,7 +180,7 @@ list_dying_matches() {
 	want=$(for d in /sys/fs/cgroup/system.slice/system-*.slice; do
 		printf '%s %s\n' "${d##*/}" "$(sed -n 's/^nr_dying_descendants //p' "$d/cgroup.stat")"
 	done | sort)
-	got=$(cgctl --json list | jq -r '.[] | select(has("dying_descendants")) | "\(.slice) \(.dying_descendants)"' | sort)
+	got=$(cgctl --json list | jq -r '.entities[] | select(has("dying_descendants")) | "\(.slice) \(.dying_descendants)"' | sort)
 	[[ -n $want && $(join <(echo "$want") <(echo "$got") | awk '$2 != $3' | wc -l) == 0 ]] &&
 		[[ $(join <(echo "$want") <(echo "$got") | wc -l) -ge 1 ]]
 }
@@ -213,8 +213,8 @@ printf '[Service]\nExecStart=/bin/sleep infinity\n' >/etc/systemd/system/$quiet
 printf '[service %s]\ndrain = none\n[service %s]\n' "$dyer" "$quiet" >"$confd/50-cgctl-$dyer.conf"
 systemctl daemon-reload
 cgctl reload
-slice_of() { cgctl --json status "$1" 2>/dev/null | jq -r '.[0].slice // empty'; }
-dying_in_list() { cgctl --json list | jq -r --arg s "$1" '.[] | select(.slice == $s) | .dying_descendants'; }
+slice_of() { cgctl --json status "$1" 2>/dev/null | jq -r '.entities[0].slice // empty'; }
+dying_in_list() { cgctl --json list | jq -r --arg s "$1" '.entities[] | select(.slice == $s) | .dying_descendants'; }
 dying_in_kernel() { sed -n 's/^nr_dying_descendants //p' "/sys/fs/cgroup/system.slice/$1/cgroup.stat"; }
 list_has_kernels() { [[ $(dying_in_list "$1") == "$(dying_in_kernel "$1")" ]]; }
 has_cgroup() { [[ -n $1 && -d /sys/fs/cgroup/system.slice/$1 ]]; }
@@ -270,11 +270,11 @@ out=$(cgctl list)
 assert_match "$out" "$slice +$svc +[0-9.]+[KMG]? +[0-9.]+[BKMG] +1 " "list row of $slice"
 
 # --- drain -----------------------------------------------------------------
-log "before drain: $(cgctl --json status "$svc" | jq -c '.[0] | {memory_current, persistent, instances_current}')"
+log "before drain: $(cgctl --json status "$svc" | jq -c '.entities[0] | {memory_current, persistent, instances_current}')"
 j=$(cgctl --json drain "$svc")
 log "cgctl --json drain $svc: $j"
 assert_eq "$(jqr "$j" .slice)" "$slice" "drain .slice"
-before=$(jqr "$j" .before) after=$(jqr "$j" .after)
+before=$(jqr "$j" .memory_before) after=$(jqr "$j" .memory_after)
 assert_le "$after" "$before" "drain after <= before"
 assert_eq "$(jqr "$j" .drained)" $((before - after)) "drain .drained"
 assert_eq "$(jqr "$j" '.elapsed_usec | type')" number "drain .elapsed_usec"
@@ -310,7 +310,7 @@ rec() { # METHOD: the records of a call, as cgctl --json would write them
 		jq -c '.data[0] | map(with_entries(.value |= .data)) | sort_by(.slice)'
 }
 moving='map(del(.memory_current, .persistent, .instances_current))'
-j=$(cgctl --json list)
+j=$(cgctl --json list | jq -c .entities)
 r=$(rec ListEntities)
 assert_eq "$(jq -c 'map(keys)' <<<"$j")" "$(jq -c 'map(keys)' <<<"$r")" "list keys == ListEntities keys"
 assert_eq "$(jq -c "$moving" <<<"$j")" "$(jq -c "$moving" <<<"$r")" "list == ListEntities"
@@ -332,7 +332,7 @@ log "WatchedCgroups: $w0"
 ((w0 > 0)) || fail "the daemon watches no cgroup directory"
 systemctl stop "$islice"
 [[ -d /sys/fs/cgroup/system.slice/$islice ]] && fail "$islice still has a cgroup after stop"
-e=$(cgctl --json list | jq -c --arg s "$islice" '.[] | select(.slice == $s)')
+e=$(cgctl --json list | jq -c --arg s "$islice" '.entities[] | select(.slice == $s)')
 w1=$(watched)
 ((w1 < w0)) || fail "WatchedCgroups still $w1 after $islice was removed (was $w0)"
 log "$islice stopped: $e"
@@ -340,7 +340,7 @@ assert_eq "$(jqr "$e" 'has("memory_current")')" false "stopped $islice: no memor
 assert_eq "$(jqr "$e" 'has("dying_descendants")')" false "stopped $islice: no dying_descendants"
 assert_match "$(cgctl list)" "$islice +$idle +- +- " "stopped $islice: - in the table"
 systemctl start "$islice"
-e=$(cgctl --json list | jq -c --arg s "$islice" '.[] | select(.slice == $s)')
+e=$(cgctl --json list | jq -c --arg s "$islice" '.entities[] | select(.slice == $s)')
 log "$islice started again: $e"
 assert_eq "$(jqr "$e" '.memory_current | type')" number "started $islice: memory_current"
 assert_eq "$(jqr "$e" .dying_descendants)" \
@@ -379,10 +379,10 @@ assert_eq "$(jqr "$j" .slice)" "$islice" "retire .slice"
 assert_eq "$(jqr "$j" .service)" "$idle" "retire .service"
 assert_eq "$(jqr "$j" .recreated_at_reconcile)" true "retire .recreated_at_reconcile"
 assert_eq "$(jqr "$j" '.residual | type')" number "retire .residual"
-cgctl --json list | jq -e --arg s "$islice" 'all(.[]; .slice != $s)' >/dev/null || fail "$islice still listed"
+cgctl --json list | jq -e --arg s "$islice" 'all(.entities[]; .slice != $s)' >/dev/null || fail "$islice still listed"
 # The next reconcile brings it back.
 cgctl reload
-wait_for -t 20 bash -c "cgctl --json list | jq -e 'any(.[]; .slice == \"$islice\")' >/dev/null" ||
+wait_for -t 20 bash -c "cgctl --json list | jq -e 'any(.entities[]; .slice == \"$islice\")' >/dev/null" ||
 	fail "$islice not recreated by reload"
 
 # --- reload: a rejected configuration names every file:line ------------------
@@ -393,11 +393,11 @@ log "cgctl reload (bad): rc=$rc $out"
 assert_eq "$rc" 1 "reload of a bad configuration"
 assert_match "$out" "99-cgtest-bad.conf:2" "reload error names line 2"
 assert_match "$out" "99-cgtest-bad.conf:3" "reload error names line 3"
-assert_eq "$(cgctl --json status | jq -r .daemon.ConfigGood)" true "previous configuration still in force"
-cgctl --json list | jq -e --arg s "$slice" 'any(.[]; .slice == $s and .configured)' >/dev/null ||
+assert_eq "$(cgctl --json status | jq -r .daemon.config_good)" true "previous configuration still in force"
+cgctl --json list | jq -e --arg s "$slice" 'any(.entities[]; .slice == $s and .configured)' >/dev/null ||
 	fail "$slice lost after a rejected reload"
 rm "$confd/99-cgtest-bad.conf"
-assert_eq "$(cgctl --json reload)" "{}" "reload --json"
+assert_eq "$(cgctl --json reload)" '{"schema":2}' "reload --json"
 
 # --- disable ---------------------------------------------------------------
 printf '[service cgthand.service]\n' >"$confd/60-cgtest-hand.conf"
@@ -420,7 +420,7 @@ assert_eq "$(jqr "$j" '.changed[0]')" "$snippet" "disable .changed"
 assert_no_file "$snippet"
 assert_eq "$(systemctl show -P Slice "$svc")" system.slice "Slice= of $svc after disable"
 # Unconfigured and empty: the daemon retires both entities by itself.
-wait_for -t 30 bash -c "cgctl --json list | jq -e 'all(.[]; .slice != \"$slice\" and .slice != \"$islice\")' >/dev/null" ||
+wait_for -t 30 bash -c "cgctl --json list | jq -e 'all(.entities[]; .slice != \"$slice\" and .slice != \"$islice\")' >/dev/null" ||
 	fail "entities not retired after disable: $(cgctl list)"
 assert_eq "$(systemctl is-active "$slice" || true)" inactive "$slice stopped"
 rc=0

@@ -37,14 +37,14 @@ systemctl daemon-reload
 echo "\$ cgctl enable $svc"
 cgctl enable "$svc"
 systemctl start "$svc"
-wait_for -t 20 bash -c "cgctl --json status $svc | jq -e '.[0].instances == 1' >/dev/null" || fail "no instance"
+wait_for -t 20 bash -c "cgctl --json status $svc | jq -e '.entities[0].instances == 1' >/dev/null" || fail "no instance"
 sleep 3
 echo "\$ cgctl status $svc    # first instance"
 cgctl status "$svc"
 first=$(cgctl --json status "$svc")
 
 systemctl restart "$svc"
-wait_for -t 20 bash -c "cgctl --json history $svc | jq -e 'length >= 2 and .[-2].stop_usec != null' >/dev/null" ||
+wait_for -t 20 bash -c "cgctl --json history $svc | jq -e '(.instances | length) >= 2 and .instances[-2].stop_usec != null' >/dev/null" ||
 	fail "restart not recorded"
 sleep 3
 echo "\$ cgctl status $svc    # after a restart"
@@ -54,5 +54,5 @@ cgctl history "$svc"
 echo "\$ cgctl list"
 cgctl list
 
-assert_eq "$(cgctl --json status "$svc" | jq -r '.[0].restarts')" $(($(jq -r '.[0].restarts' <<<"$first") + 1)) "restarts"
+assert_eq "$(cgctl --json status "$svc" | jq -r '.entities[0].restarts')" $(($(jq -r '.entities[0].restarts' <<<"$first") + 1)) "restarts"
 assert_eq "$(systemctl show -P Slice "$svc")" system-demo\\x2dweb.slice "Slice= of $svc"

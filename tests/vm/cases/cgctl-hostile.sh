@@ -122,4 +122,4 @@ nobus cgctl status >/dev/null || fail "cgctl status by the private socket after 
 assert_eq "$(systemctl show -P MainPID cgpersistd)" "$pid" "cgpersistd MainPID"
 systemctl -q is-active cgpersistd || fail "cgpersistd is not active"
 cgctl status >/dev/null
-cgctl --json list | jq -e 'type == "array"' >/dev/null
+cgctl --json list | jq -e '.schema == 2 and (.entities | type) == "array"' >/dev/null

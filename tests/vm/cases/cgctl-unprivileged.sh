@@ -38,12 +38,12 @@ EOF
 systemctl daemon-reload
 cgctl enable "$svc" >/dev/null
 systemctl start "$svc"
-wait_for -t 20 bash -c "cgctl --json status $svc | jq -e '.[0].instances == 1' >/dev/null" ||
+wait_for -t 20 bash -c "cgctl --json status $svc | jq -e '.entities[0].instances == 1' >/dev/null" ||
 	fail "no instance of $svc"
 
 snapshot() { # what must not change
 	ls -l /etc/cgpersist/conf.d /run/cgpersist/conf.d 2>/dev/null | grep -v '^total'
-	cgctl --json list | jq -c '[.[] | {slice, service, configured, retiring, restarts}] | sort_by(.slice)'
+	cgctl --json list | jq -c '[.entities[] | {slice, service, configured, retiring, restarts}] | sort_by(.slice)'
 	systemctl is-active "$slice" "$svc" || true
 	sha256sum /var/lib/cgpersist/state 2>/dev/null | cut -d' ' -f1
 }
@@ -54,14 +54,14 @@ check_reads() {
 	as_user cgctl status >/dev/null || fail "status as $user"
 	as_user cgctl list >/dev/null || fail "list as $user"
 	out=$(as_user cgctl --json status "$svc") || fail "status $svc as $user"
-	assert_eq "$(jq -r '.[0].slice' <<<"$out")" "$slice" "status $svc as $user: .slice"
-	assert_eq "$(jq -r '.[0].live_instances[0].unit' <<<"$out")" "$svc" "status $svc as $user: instance"
+	assert_eq "$(jq -r '.entities[0].slice' <<<"$out")" "$slice" "status $svc as $user: .slice"
+	assert_eq "$(jq -r '.entities[0].live_instances[0].unit' <<<"$out")" "$svc" "status $svc as $user: instance"
 	out=$(as_user cgctl --json history "$svc") || fail "history as $user"
-	assert_ge "$(jq length <<<"$out")" 1 "history as $user"
+	assert_ge "$(jq '.instances | length' <<<"$out")" 1 "history as $user"
 	out=$(as_user cgctl metrics) || fail "metrics as $user"
 	assert_eq "$(tail -n1 <<<"$out")" "# EOF" "metrics as $user"
 	out=$(as_user cgctl --json status) || fail "status --json as $user"
-	assert_eq "$(jq -r .daemon.Version <<<"$out")" "$(cgctl --version | cut -d' ' -f2)" "properties as $user"
+	assert_eq "$(jq -r .daemon.version <<<"$out")" "$(cgctl --version | cut -d' ' -f2)" "properties as $user"
 }
 
 # --- changes ------------------------------------------------------------------

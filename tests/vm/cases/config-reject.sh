@@ -1,8 +1,8 @@
 #!/bin/bash
-# A broken configuration on reload (SIGHUP and daemon-reload) is rejected with
-# file:line in the journal and nothing changes: entities stay, limits stay,
-# drop-ins stay, nothing is retired; a restarted daemon keeps the last good
-# configuration too.
+# A broken configuration on reload (systemctl reload, SIGHUP, daemon-reload) is
+# rejected with file:line in the journal and nothing changes: entities stay,
+# limits stay, drop-ins stay, nothing is retired; systemctl reload fails; a
+# restarted daemon keeps the last good configuration too.
 # timeout: 180
 . "$CGTEST_LIB"
 
@@ -32,7 +32,12 @@ systemctl start $svc
 # Broken: a bad size on line 3, and an entity-less drop of the good service.
 printf '[service %s]\n# line 2\nmemory_max = 12 potatoes\n' $svc > $bad
 printf '# the good section is gone\n' > $good
-systemctl reload cgpersistd
+rc=0
+out=$(systemctl reload cgpersistd 2>&1) || rc=$?
+log "systemctl reload with a broken configuration: rc=$rc $out"
+((rc != 0)) || fail "systemctl reload succeeded with a broken configuration"
+# SIGHUP (no one to tell) rejects it just the same.
+systemctl kill --kill-who=main -s HUP cgpersistd
 rejected() { journalctl -b -o cat MESSAGE_ID=180f5be14a144e208aff4fc2d58b58d3 | grep -q 99-cgtest-bad.conf; }
 wait_for -t 10 rejected || fail "no configuration-rejected event in the journal"
 err=$(journalctl -b -o cat MESSAGE_ID=180f5be14a144e208aff4fc2d58b58d3 | grep 99-cgtest-bad.conf | tail -n1)

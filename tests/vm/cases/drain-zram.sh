@@ -122,7 +122,7 @@ wait_for -t 60 ready $pro || fail "$pro did not get ready"
 s2=$(swap_used)
 systemctl restart $pro
 wait_for -t 60 ready $pro || fail "$pro did not get ready after its restart"
-pj() { cgctl --json status $pro | jq -r ".[0].proactive.$1 // empty"; }
+pj() { cgctl --json status $pro | jq -r ".entities[0].proactive.$1 // empty"; }
 if [ "$arg" = 1 ]; then
 	enough() { [ "$(pj reclaimed)" -ge $((32 * MiB)) ]; }
 	wait_for -t 120 -i 1 enough || {

@@ -103,11 +103,11 @@ assert_ge "$loff" $((56 * MiB)) "leftovers of $off_slice (bytes)"
 cgctl status $on | sed 's/^/status: /'
 assert_match "$(cgctl status $on)" "Proactive: reclaimed [0-9.]+[KMG]" "cgctl status $on"
 j=$(cgctl --json status $on)
-rec=$(jq -r '.[0].proactive.reclaimed' <<<"$j")
-steps=$(jq -r '.[0].proactive.steps' <<<"$j")
+rec=$(jq -r '.entities[0].proactive.reclaimed' <<<"$j")
+steps=$(jq -r '.entities[0].proactive.steps' <<<"$j")
 log "GetEntity: proactive reclaimed $rec B in $steps steps"
 assert_ge "$rec" $((40 * MiB)) "proactive.reclaimed of $on_slice"
 assert_le "$steps" 60 "proactive.steps of $on_slice"
-assert_eq "$(cgctl --json status $off | jq -r '.[0].proactive // "none"')" none "proactive object of $off_slice"
+assert_eq "$(cgctl --json status $off | jq -r '.entities[0].proactive // "none"')" none "proactive object of $off_slice"
 assert_match "$(cgctl metrics)" "cgpersist_proactive_reclaimed_bytes_total\{entity=\"$on_slice\"[^}]*\} [1-9]" "metrics of $on_slice"
 assert_match "$(cgctl metrics)" "cgpersist_proactive_reclaimed_bytes_total\{entity=\"$off_slice\"[^}]*\} 0" "metrics of $off_slice"

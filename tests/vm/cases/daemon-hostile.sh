@@ -45,7 +45,7 @@ cat >/run/cgtdeleg.sh <<'EOF'
 cd /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup) || exit 1
 mkdir leaf && echo $$ >leaf/cgroup.procs || exit 1
 while [ ! -e /run/cgtdeleg.go ]; do sleep 0.2; done
-for i in $(seq 2000); do mkdir sub$i; done
+mkdir sub{1..2000}
 mkdir -p deep/a/b/c.slice/d
 touch /run/cgtdeleg.done
 exec sleep infinity

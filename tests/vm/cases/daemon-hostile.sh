@@ -60,12 +60,12 @@ printf '[service %s]\n[service %s]\n' "$svc" "$deleg" >/etc/cgpersist/conf.d/50-
 rm -f /run/cgtdeleg.go /run/cgtdeleg.done
 systemctl daemon-reload
 systemctl start "$svc" "$deleg"
-history_len() { cgctl --json history "$1" | jq length; }
-wait_for -t 30 bash -c "[ \$(cgctl --json history $svc | jq length) -ge 1 ]" || fail "no instance of $svc"
+history_len() { cgctl --json history "$1" | jq '.instances | length'; }
+wait_for -t 30 bash -c "[ \$(cgctl --json history $svc | jq '.instances | length') -ge 1 ]" || fail "no instance of $svc"
 pid=$(systemctl show -P MainPID cgpersistd)
 
 # --- a delegated service's cgroups are not watched -----------------------------
-watched() { cgctl status >/dev/null && cgctl --json status | jq -r .daemon.WatchedCgroups; }
+watched() { cgctl status >/dev/null && cgctl --json status | jq -r .daemon.watched_cgroups; }
 w0=$(watched)
 touch /run/cgtdeleg.go
 wait_for -t 120 test -e /run/cgtdeleg.done || fail "$deleg did not make its cgroups"
@@ -177,7 +177,7 @@ systemctl restart dbus
 wait_for -t 30 bash -c 'cgctl status >/dev/null 2>&1' || fail "cgctl does not answer after the broker restarted"
 wait_for -t 30 systemctl -q is-active cgpersistd || fail "cgpersistd is not active after the broker restarted"
 systemctl restart "$svc"
-wait_for -t 30 bash -c "[ \$(cgctl --json history $svc | jq length) -gt $h0 ]" ||
+wait_for -t 30 bash -c "[ \$(cgctl --json history $svc | jq '.instances | length') -gt $h0 ]" ||
 	fail "a restart of $svc after the broker restarted is not in its history"
 journalctl -q -o cat MESSAGE_ID=$ID_BUS_LOST | grep -q . || fail "the daemon did not log that it lost the bus"
 log "after the broker restarted: cgpersistd PID $(systemctl show -P MainPID cgpersistd) (was $pid)"

@@ -26,8 +26,10 @@ envd=/var/lib/cgthook
 cleanup() {
 	systemctl stop $units 2>/dev/null || true
 	pkill -x cgtest-mover 2>/dev/null || true
+	systemctl stop 'cgpersist-keeper@system-cgtkeep.service' 2>/dev/null || true
 	for u in $units; do rm -f /etc/systemd/system/$u; done
-	rm -rf $conf $envd /srv/cgthook
+	umount -l /srv/cgthook 2>/dev/null || true
+	rm -rf $conf $envd /srv/cgthook || true
 	systemctl daemon-reload
 }
 trap cleanup EXIT
@@ -102,7 +104,7 @@ sleep 1
 log "mover: $(tr '\n' ' ' </tmp/cgtest-moved 2>/dev/null)"
 
 # 1. LD_PRELOAD reached no root process.
-markers=$(cat /run/cgtest-preload-root.* 2>/dev/null | sort -u | tr '\n' ' ')
+markers=$(cat /run/cgtest-preload-root.* 2>/dev/null | sort -u | tr '\n' ' ' || true)
 log "root processes that loaded the library: ${markers:-none}"
 [ -z "$markers" ] || attack_worked "LD_PRELOAD from the service's EnvironmentFile ran as root in: $markers"
 
@@ -119,7 +121,7 @@ systemctl -q is-active cgtvictim.service || fail "the victim stopped"
 # which the hook took from the cgroup's trusted.invocation_id.
 wait_for -t 20 bash -c "journalctl -q --since '$since' MESSAGE_ID=$DRAINED CGPERSIST_INSTANCE=$envinv | grep -q ." ||
 	attack_worked "no drain of cgtenv.service under its own invocation $envinv"
-wait_for -t 20 bash -c "cgctl --json history cgtenv.service | jq -e '.[-1].invocation_id == \"$envinv\" and .[-1].charge_at_stop != null' >/dev/null" ||
+wait_for -t 20 bash -c "cgctl --json history cgtenv.service | jq -e '.instances[-1].invocation_id == \"$envinv\" and .instances[-1].charge_at_stop != null' >/dev/null" ||
 	attack_worked "history of cgtenv.service lacks its stop figures: $(cgctl --json history cgtenv.service)"
 
 # 3. The moved hook refused, saying where it ran and why.

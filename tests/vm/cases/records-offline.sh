@@ -39,7 +39,7 @@ run() { # start or restart, remember the invocation
 run start
 run restart
 run restart
-wait_for -t 20 bash -c "cgctl --json history $svc | jq -e 'length == 3' >/dev/null" || fail "daemon missed instances"
+wait_for -t 20 bash -c "cgctl --json history $svc | jq -e '.instances | length == 3' >/dev/null" || fail "daemon missed instances"
 systemctl stop cgpersistd.service
 run restart
 run restart
@@ -51,7 +51,7 @@ log "instances: ${invs[*]}"
 want=$(printf '%s\n' "${invs[@]}" | jq -R . | jq -sc .)
 ok() {
 	cgctl --json history $svc | jq -e --argjson want "$want" '
-		([.[] | select(.invocation_id as $i | $want | index($i))] ) as $h
+		([.instances[] | select(.invocation_id as $i | $want | index($i))] ) as $h
 		| ($h | map(.invocation_id)) == $want
 		and ($h[:-1] | all(.stop_usec != null and .charge_at_stop != null and .drained != null))
 		and ($h[-1] | has("stop_usec") | not)

@@ -41,8 +41,8 @@ check() { # WHAT CMD...
 		problems+=("$what")
 	fi
 }
-invocations() { cgctl --json history $svc | jq -r '.[].invocation_id' | tr '\n' ' '; }
-n_history() { cgctl --json history $svc | jq length; }
+invocations() { cgctl --json history $svc | jq -r '.instances[].invocation_id' | tr '\n' ' '; }
+n_history() { cgctl --json history $svc | jq '.instances | length'; }
 history_is() { [ "$(n_history)" -eq "$1" ]; }
 in_file() { # INVOCATIONS: each of them in the saved state file
 	local i

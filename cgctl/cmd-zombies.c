@@ -121,9 +121,6 @@ static int print_json(const Args *a, const Leftovers *l, const Row *rows, size_t
         r = cgctl_json_new(a, &w);
         if (r != 0)
                 return r;
-        json_begin_object(w);
-        json_key(w, "schema");
-        json_u64(w, CGCTL_JSON_SCHEMA);
         json_key(w, "page_size");
         json_u64(w, l->page_size);
         json_key(w, "frames");
@@ -171,7 +168,6 @@ static int print_json(const Args *a, const Leftovers *l, const Row *rows, size_t
         json_kinds(w, &l->unknown, l->page_size);
         json_key(w, "not_charged_frames");
         json_u64(w, l->not_charged);
-        json_end_object(w);
         return cgctl_finish_json(a, w);
 }
 

@@ -143,7 +143,8 @@ reply=$(printf 'REHOME /system.slice/system-cgtvictim.slice/cgtvictim.service\n'
 	timeout 10 socat -t 5 - UNIX-CONNECT:$sock 2>&1 || true)
 log "keeper reply to a foreign cgroup: $reply"
 [[ $reply =~ ^ERROR\ 1\  ]] || attack_worked "the keeper of cgtkeep re-homed for another entity's instance: $reply"
-wait_for -t 10 bash -c "journalctl -q --since '$since' MESSAGE_ID=$PEER_REFUSED | grep -q cgtvictim" ||
+# (the cgroup asked for is in CGPERSIST_CGROUP=, not in the message text)
+wait_for -t 10 bash -c "journalctl -q --since '$since' -o verbose MESSAGE_ID=$PEER_REFUSED | grep -q 'CGPERSIST_CGROUP=.*cgtvictim'" ||
 	attack_worked "no refusal of the keeper in the journal"
 [ ${#worked[@]} = 0 ] || fail "${#worked[@]} attack(s) worked: ${worked[*]}"
 log "PASS"

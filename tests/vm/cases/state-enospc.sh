@@ -48,10 +48,16 @@ in_file() { # INVOCATIONS: each of them in the saved state file
 	local i
 	for i in $1; do grep -q "invocation=$i" $var/state || return 1; done
 }
-journal_has() { # CURSOR MESSAGE_ID
-	[ -n "$(journalctl -q --after-cursor="$1" MESSAGE_ID="$2" -o cat)" ]
+# A point in time (realtime µs) and the entries of an id after it. (Not a
+# cursor: --after-cursor with a match found nothing on systemd 252.)
+journal_after() { # USEC MESSAGE_ID
+	journalctl -q -b MESSAGE_ID="$2" -o json |
+		jq -r --argjson t "$1" 'select((.__REALTIME_TIMESTAMP | tonumber) > $t) | .MESSAGE'
 }
-cursor() { journalctl -q -n 1 -o json | jq -r .__CURSOR; }
+journal_has() { # USEC MESSAGE_ID
+	[ -n "$(journal_after "$1" "$2")" ]
+}
+cursor() { date +%s%6N; }
 daemon_pid() { systemctl show -P MainPID cgpersistd.service; }
 restart_daemon() {
 	local pid
@@ -96,7 +102,7 @@ restart_svc
 all=$(invocations)
 log "records: $all"
 check "the failed save is in the journal (MESSAGE_ID $FAILED)" wait_for -t 10 journal_has "$c" $FAILED
-journalctl -q --after-cursor="$c" MESSAGE_ID=$FAILED -o cat | sed 's/^/#   /'
+journal_after "$c" $FAILED | sed 's/^/#   /'
 st=$(cgctl status)
 log "cgctl status: $(grep '^State' <<<"$st" || echo '(no State line)')"
 check "cgctl status shows the failure" grep -q '^State: NOT SAVED since .*No space left on device.*kept in /run/cgpersist/unsaved/state' <<<"$st"

@@ -145,6 +145,14 @@ void manager_redrain_instance_stopped(Manager *m, const char *slice) {
                 }
                 m->redrain = d;
         }
+        /* Entities taken out of the configuration since their instances
+         * stopped have nothing more to wait for here, and must not fill the
+         * places of configured ones. */
+        for (size_t i = 0; i < d->n;)
+                if (!manager_find_desired(m, d->v[i].slice))
+                        drop(d, i);
+                else
+                        i++;
         for (size_t i = 0; i < d->n; i++)
                 if (streq(d->v[i].slice, slice)) {
                         /* Another stop: start over from this one. */
@@ -153,8 +161,8 @@ void manager_redrain_instance_stopped(Manager *m, const char *slice) {
                         rearm(m);
                         return;
                 }
-        /* One entry per entity at most: bounded by the configuration. */
-        if (d->n >= m->n_desired + 1)
+        /* One entry per configured entity at most. */
+        if (d->n >= m->n_desired)
                 return;
         s = strdup(slice);
         v = s ? realloc(d->v, (d->n + 1) * sizeof *v) : NULL;
@@ -193,7 +201,7 @@ static void redrain_done(void *q, void *userdata) {
         RedrainJob *j = q;
         Redrain *d = j->owner;
         Manager *m = j->manager;
-        char b1[FORMAT_BYTES_MAX];
+        char b1[FORMAT_BYTES_MAX], b2[FORMAT_BYTES_MAX];
         uint64_t freed;
 
         (void) userdata;
@@ -205,15 +213,18 @@ static void redrain_done(void *q, void *userdata) {
         if (j->error < 0)
                 log_warning_errno(j->error, "Second drain of %s failed, ignoring: %m", j->slice);
         else {
+                uint64_t after = read_dying(m, j->cgpath);
+
                 freed = j->result.before > j->result.after ? j->result.before - j->result.after : 0;
-                log_struct(
-                        LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_REDRAINED, "CGPERSIST_ENTITY=%s", j->slice,
-                        "CGPERSIST_BYTES=%" PRIu64, freed, "CGPERSIST_DYING_BEFORE=%" PRIu64,
-                        j->dying_before, "CGPERSIST_DYING_AFTER=%" PRIu64, read_dying(m, j->cgpath),
-                        "MESSAGE=Second drain of %s after writeback: %s of its dead instances' page cache "
-                        "reclaimed, dying cgroups %" PRIu64 " -> %" PRIu64 ".",
-                        j->slice, format_bytes(b1, sizeof b1, freed), j->dying_before,
-                        read_dying(m, j->cgpath), NULL);
+                log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_REDRAINED, "CGPERSIST_ENTITY=%s",
+                           j->slice, "CGPERSIST_BYTES=%" PRIu64, freed, "CGPERSIST_LEFT_BYTES=%" PRIu64,
+                           j->opts.step_bytes, "CGPERSIST_DYING_BEFORE=%" PRIu64, j->dying_before,
+                           "CGPERSIST_DYING_AFTER=%" PRIu64, after,
+                           "MESSAGE=Second drain of %s after writeback: its dead instances held %s of "
+                           "clean page cache, %s reclaimed from the entity, dying cgroups %" PRIu64
+                           " -> %" PRIu64 ".",
+                           j->slice, format_bytes(b2, sizeof b2, j->opts.step_bytes),
+                           format_bytes(b1, sizeof b1, freed), j->dying_before, after, NULL);
         }
         rearm(m);
 finish:

@@ -5,7 +5,9 @@
 # cannot drop them, and cgctl zombies shows them left in the entity, dirty.
 # Once written back, cgpersistd reclaims them (a journal event per pass) and
 # the entity ends with at most one dying cgroup. Writeback is made quicker
-# here (dirty_expire 3 s) so that the case is short.
+# here (dirty_expire 3 s) so that the case is short. Entities configured a
+# moment before and gone since still have second drains pending when this
+# one's instances stop: they must not crowd it out.
 # timeout: 180
 . "$CGTEST_LIB"
 
@@ -25,12 +27,11 @@ cleanup() {
 	systemctl stop $svc 2>/dev/null || true
 	echo "$expire" >/proc/sys/vm/dirty_expire_centisecs
 	echo "$wb" >/proc/sys/vm/dirty_writeback_centisecs
-	rm -rf /etc/systemd/system/$svc $conf "$data"
+	systemctl stop cgtzr-gone1.service cgtzr-gone2.service cgtzr-gone3.service 2>/dev/null || true
+	rm -rf /etc/systemd/system/$svc /etc/systemd/system/cgtzr-gone?.service $conf "$data"
 	systemctl daemon-reload
 }
 trap cleanup EXIT
-echo 300 >/proc/sys/vm/dirty_expire_centisecs
-echo 100 >/proc/sys/vm/dirty_writeback_centisecs
 
 mkdir -p "$data"
 cat >/etc/systemd/system/$svc <<UNIT
@@ -41,8 +42,25 @@ Type=exec
 ExecStart=/bin/sh -c 'dd if=/dev/urandom of=$data/\$INVOCATION_ID bs=1M count=4 status=none; touch /run/cgtzr.ready; exec sleep infinity'
 UNIT
 mkdir -p /etc/cgpersist/conf.d
-printf '[service %s]\n' $svc >$conf
 systemctl start cgpersistd
+# Three entities whose instances stop (a second drain pending for each, due
+# with the default writeback times, in 37 s) and which are then taken out of
+# the configuration.
+: >$conf
+for g in 1 2 3; do
+	printf '[Service]\nExecStart=/bin/sleep infinity\n' >/etc/systemd/system/cgtzr-gone$g.service
+	printf '[service cgtzr-gone%s.service]\n' $g >>$conf
+done
+systemctl daemon-reload
+systemctl reload cgpersistd
+for g in 1 2 3; do
+	wait_for -t 30 systemctl -q is-active system-cgtzr\\x2dgone$g.slice || fail "entity of cgtzr-gone$g not started"
+	systemctl start cgtzr-gone$g.service
+	systemctl stop cgtzr-gone$g.service
+done
+echo 300 >/proc/sys/vm/dirty_expire_centisecs
+echo 100 >/proc/sys/vm/dirty_writeback_centisecs
+printf '[service %s]\n' $svc >$conf
 systemctl daemon-reload
 systemctl reload cgpersistd
 wait_for -t 30 systemctl -q is-active $slice || fail "entity $slice not started"

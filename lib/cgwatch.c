@@ -280,8 +280,10 @@ static int add_tree(CgroupWatch *w, const char *cgpath, unsigned depth) {
                 (void) inotify_rm_watch(w->fd, wd);
                 return r;
         }
-        /* A root is walked into whatever its name. */
-        unit = depth > 0 && is_unit_cgroup(cgpath);
+        /* A unit's cgroup is not walked into, a root's neither: a caller
+         * that watches an instance's cgroup must not end up watching what a
+         * Delegate=yes service makes below it. */
+        unit = is_unit_cgroup(cgpath);
         if (x)
                 x->unit = unit;
 

@@ -29,8 +29,8 @@ CgroupWatch *cgwatch_free(CgroupWatch *w);
 int cgwatch_fd(const CgroupWatch *w);
 
 /* Watches cgpath and every directory below it, except below the cgroup of a
- * unit that may be delegated (NAME.service, .scope, .socket, .mount, .swap
- * below the root): that one is watched, nothing below it. 0, or a negative errno
+ * unit that may be delegated (NAME.service, .scope, .socket, .mount, .swap,
+ * cgpath itself included): that one is watched, nothing below it. 0, or a negative errno
  * (-ENOENT: no such cgroup; -ENOSPC: past max_watches or the kernel's
  * limit), and then nothing of cgpath is watched. Adding a root watched
  * already watches it afresh. */

@@ -240,3 +240,34 @@ TEST(units_not_walked_into) {
         cgwatch_free(w);
         cgroupfs_free(fs);
 }
+
+/* A unit's cgroup given as a root is watched itself, never walked into: a
+ * Delegate=yes service that makes thousands of cgroups costs one watch. */
+TEST(unit_as_root) {
+        char *t = test_tmpdir();
+        CgroupFs *fs = fixture_fs(t);
+        CgroupWatch *w = NULL;
+        Seen s;
+
+        test_mkdir(t, "e.slice");
+        test_mkdir(t, "e.slice/deleg.service");
+        test_mkdir(t, "e.slice/deleg.service/leaf");
+        test_mkdir(t, "e.slice/deleg.service/leaf/deep");
+        CHECK_INT(cgwatch_new(fs, 100, &w), 0);
+        CHECK_INT(cgwatch_add(w, "e.slice/deleg.service"), 0);
+        CHECK_INT(cgwatch_n_watches(w), 1);
+        CHECK(!cgwatch_complete(w, "e.slice/deleg.service"));
+        for (int i = 0; i < 50; i++) {
+                char name[64];
+
+                snprintf(name, sizeof name, "e.slice/deleg.service/sub%d", i);
+                test_mkdir(t, name);
+        }
+        CHECK_STR(process(w, &s), "");
+        CHECK_INT(cgwatch_n_watches(w), 1);
+        /* Also when its slice is watched too. */
+        CHECK_INT(cgwatch_add(w, "e.slice"), 0);
+        CHECK_INT(cgwatch_n_watches(w), 2);
+        cgwatch_free(w);
+        cgroupfs_free(fs);
+}

@@ -1226,6 +1226,10 @@ static void drain_work(void *p) {
         DrainJob *j = p;
         CgroupFs *fs = NULL;
 
+        /* Without active swap, nothing can go there: the swap guard of
+         * kernels without "swappiness=" would hold back page cache for no
+         * reason (as for the stop hook and the second drain). */
+        j->opts.no_swap = reclaim_swap_active("/proc") == 0;
         /* A CgroupFs of its own, plain reads: libcgroup's state is not
          * shared across threads. */
         j->error = cgroupfs_new(j->root, false, &fs);

@@ -119,14 +119,15 @@ wait_for -t 10 test "$(events $ENTITY_DRAINED $slice)" -gt "$drained0" || fail "
 assert_eq "$(field $ENTITY_DRAINED $slice CGPERSIST_BYTES)" "$(jq -r .drained <<<"$j")" "CGPERSIST_BYTES: the bytes reclaimed"
 assert_eq "$(field $ENTITY_DRAINED $slice CGPERSIST_BEFORE)" "$(jq -r .memory_before <<<"$j")" "CGPERSIST_BEFORE"
 assert_eq "$(field $ENTITY_DRAINED $slice CGPERSIST_AFTER)" "$(jq -r .memory_after <<<"$j")" "CGPERSIST_AFTER"
-# On 6.1 (no "swappiness=" for memory.reclaim) a manual drain of an entity
-# whose instance has just read its data reclaims nothing: a known defect of
-# the plain-request path, reported, not hidden: the figures above must still
-# be true. Where the kernel takes "swappiness=", the page cache must go.
-if echo "0 swappiness=0" >/sys/fs/cgroup/system.slice/$slice/memory.reclaim 2>/dev/null; then
+# The page cache must go where nothing can go to swap: the kernel takes
+# "swappiness=" (6.11+), or no swap is active. On 6.1 with swap, a drain of an
+# entity whose instance has just read its data may hold back what the swap
+# guard keeps (cgpersistd(8)): reported, the figures above still true.
+if echo "0 swappiness=0" >/sys/fs/cgroup/system.slice/$slice/memory.reclaim 2>/dev/null ||
+	[ "$(wc -l </proc/swaps)" -le 1 ]; then
 	assert_ge "$(jq -r .drained <<<"$j")" $((4 << 20)) "drained bytes"
 else
-	log "KNOWN: no swappiness= for memory.reclaim here; the manual drain reclaimed $(jq -r .drained <<<"$j") B"
+	log "no swappiness= for memory.reclaim and swap active; the manual drain reclaimed $(jq -r .drained <<<"$j") B"
 fi
 assert_eq "$(events $STOP_DRAINED $slice)" "$stop_drained0" "no stop-hook event for a manual drain"
 log "drain event: $(journalctl -b -q -o cat MESSAGE_ID=$ENTITY_DRAINED CGPERSIST_ENTITY=$slice | tail -n1)"

@@ -19,10 +19,9 @@
 #include "manager.h"
 #include "namecheck.h"
 #include "path.h"
-#include "reclaim.h"
+#include "reclaim-job.h"
 #include "size.h"
 #include "unitname.h"
-#include "worker.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -1201,92 +1200,24 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-/* Drain: memory.reclaim on the entity, page cache only, on a worker thread
- * (the write blocks for as long as the kernel reclaims). */
-typedef struct DrainJob {
-        Manager *manager;
-        sd_bus_message *call;
-        char *root, *cgpath, *slice;
-        ReclaimOptions opts;
-        ReclaimResult result;
-        int error;
-} DrainJob;
-
-static void drain_job_free(DrainJob *j) {
-        if (!j)
-                return;
-        sd_bus_message_unref(j->call);
-        free(j->root);
-        free(j->cgpath);
-        free(j->slice);
-        free(j);
-}
-
-static void drain_work(void *p) {
-        DrainJob *j = p;
-        CgroupFs *fs = NULL;
-
-        /* Without active swap, nothing can go there: the swap guard of
-         * kernels without "swappiness=" would hold back page cache for no
-         * reason (as for the stop hook and the second drain). */
-        j->opts.no_swap = reclaim_swap_active("/proc") == 0;
-        /* A CgroupFs of its own, plain reads: libcgroup's state is not
-         * shared across threads. */
-        j->error = cgroupfs_new(j->root, false, &fs);
-        if (j->error >= 0)
-                j->error = reclaim_cgroup(fs, j->cgpath, &j->opts, &j->result);
-        cgroupfs_free(fs);
-}
-
-/* Its own event, not the stop hook's: no instance stopped, and the figures
- * are the entity's, before and after. CGPERSIST_BYTES is what was reclaimed,
- * as in every event that reclaims. */
-static void log_manual_drain(const char *slice, const char *service, const ReclaimResult *res,
-                             uint64_t drained) {
-        char b[FORMAT_BYTES_MAX], a[FORMAT_BYTES_MAX], d[FORMAT_BYTES_MAX];
-
-        log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_DRAINED, "CGPERSIST_ENTITY=%s", slice,
-                   "CGPERSIST_SERVICE=%s", strempty(service), "CGPERSIST_BYTES=%" PRIu64, drained,
-                   "CGPERSIST_BEFORE=%" PRIu64, res->before, "CGPERSIST_AFTER=%" PRIu64, res->after,
-                   "CGPERSIST_USEC=%" PRIu64, res->elapsed_usec,
-                   "MESSAGE=Drained entity %s on request: %s reclaimed (%s \u2192 %s) in %" PRIu64 " ms%s.",
-                   slice, format_bytes(d, sizeof d, drained), format_bytes(b, sizeof b, res->before),
-                   format_bytes(a, sizeof a, res->after), res->elapsed_usec / 1000,
-                   res->swap_guard ? " (page cache held back to keep anonymous memory off swap)"
-                           : res->budget_exhausted ? " (time budget spent)"
-                                                   : "",
-                   NULL);
-}
-
-static void drain_done(void *p, void *userdata) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        DrainJob *j = p;
-        Manager *m = j->manager;
-        uint64_t drained = 0;
-        EntityState *e;
+/* Drain: manager_drain() runs it on a worker; the reply carries its
+ * figures. */
+static void drain_done(ReclaimJob *j, uint64_t drained, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = userdata, *reply = NULL;
+        const ReclaimResult *res = &j->result;
         int r;
 
         if (j->error == -EOPNOTSUPP)
                 r = sd_bus_reply_method_errorf(
-                        j->call, CGPERSIST_ERROR_NOT_SUPPORTED,
+                        call, CGPERSIST_ERROR_NOT_SUPPORTED,
                         "The kernel has no memory.reclaim (Linux 5.19 or later needed).");
         else if (j->error == -ENOENT)
-                r = sd_bus_reply_method_errorf(j->call, CGPERSIST_ERROR_NO_SUCH_ENTITY,
+                r = sd_bus_reply_method_errorf(call, CGPERSIST_ERROR_NO_SUCH_ENTITY,
                                                "%s has no cgroup: the slice is not active.", j->slice);
         else if (j->error < 0)
-                r = sd_bus_reply_method_errnof(j->call, j->error, "Failed to drain %s: %m", j->slice);
+                r = sd_bus_reply_method_errnof(call, j->error, "Failed to drain %s: %m", j->slice);
         else {
-                ReclaimResult *res = &j->result;
-
-                drained = res->before > res->after ? res->before - res->after : 0;
-                e = state_find(m->state, j->slice);
-                if (e && drained > 0) {
-                        e->drained_total += drained;
-                        m->state_dirty = true;
-                        manager_save_state(m);
-                }
-                log_manual_drain(j->slice, e ? e->service : NULL, res, drained);
-                r = sd_bus_message_new_method_return(j->call, &reply);
+                r = sd_bus_message_new_method_return(call, &reply);
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'a', "{sv}");
                 if (r >= 0)
@@ -1316,14 +1247,11 @@ static void drain_done(void *p, void *userdata) {
         }
         if (r < 0)
                 log_warning_errno(r, "Failed to reply to Drain of %s, ignoring: %m", j->slice);
-        drain_job_free(j);
 }
 
 static int method_drain(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = ((Bus *) userdata)->manager;
-        ServicePolicy p;
         EntityState *e;
-        DrainJob *j;
         int r;
 
         r = check_root(m, msg, "Drain", error);
@@ -1332,30 +1260,9 @@ static int method_drain(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = read_entity_arg(m, msg, NULL, &e, error);
         if (r < 0)
                 return r;
-
-        j = calloc(1, sizeof *j);
-        if (!j)
-                return -ENOMEM;
-        *j = (DrainJob) {
-                .manager = m,
-                .call = sd_bus_message_ref(msg),
-                .root = strdup(cgroupfs_root(m->cgfs)),
-                .slice = strdup(e->slice),
-                .opts = {
-                        .mode = RECLAIM_FILE,
-                        .budget_usec = POLICY_DEFAULT_DRAIN_BUDGET_USEC,
-                },
-        };
-        if (m->config && config_policy_for(m->config, e->service, &p) > 0 && p.drain_budget_usec > 0)
-                j->opts.budget_usec = p.drain_budget_usec;
-        r = slice_cgroup_path(e->slice, &j->cgpath);
-        if (r < 0 || !j->root || !j->slice) {
-                drain_job_free(j);
-                return r < 0 ? r : -ENOMEM;
-        }
-        r = worker_run(m->event, "drain", drain_work, drain_done, j, NULL);
+        r = manager_drain(m, e, drain_done, sd_bus_message_ref(msg));
         if (r < 0) {
-                drain_job_free(j);
+                sd_bus_message_unref(msg);
                 return sd_bus_error_set_errnof(error, r, "Failed to start draining %s: %m", e->slice);
         }
         return 1;

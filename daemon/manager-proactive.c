@@ -6,22 +6,18 @@
  * thread, one at a time, so that the daemon never reclaims from two entities
  * at once. */
 
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "fileio.h"
 #include "log.h"
 #include "manager-metrics.h"
 #include "manager-proactive.h"
 #include "psi.h"
-#include "reclaim.h"
+#include "reclaim-job.h"
 #include "size.h"
 #include "timeutil.h"
 #include "unitname.h"
-#include "worker.h"
 
 #define PROACTIVE_ACCURACY_USEC (UINT64_C(250000))
 /* A step is small; the budget only guards against a kernel that takes its
@@ -45,26 +41,6 @@ struct Proactive {
         bool busy; /* a step runs on a worker thread */
         int swappiness_arg; /* the kernel takes "swappiness=0": 1, 0, -1 not probed yet */
 };
-
-typedef struct StepJob {
-        Manager *manager;
-        char *root, *cgpath, *slice;
-        uint64_t request;
-        ReclaimOptions opts;
-        ReclaimResult result;
-        int swappiness_arg; /* in: as known, -1 unknown; out: as probed */
-        bool held_back; /* out: not sent, see proactive_held_back() */
-        int error;
-} StepJob;
-
-static void step_job_free(StepJob *j) {
-        if (!j)
-                return;
-        free(j->root);
-        free(j->cgpath);
-        free(j->slice);
-        free(j);
-}
 
 static void round_clear(Proactive *p) {
         for (size_t i = 0; i < p->n_round; i++)
@@ -222,64 +198,6 @@ void manager_proactive_update(Manager *m) {
                 log_warning_errno(r, "Failed to schedule proactive reclaim, ignoring: %m");
 }
 
-/* Whether the kernel takes "swappiness=" in memory.reclaim (6.11+): a
- * request for 0 bytes with the argument does nothing where it is known, and
- * is rejected with EINVAL where it is not. 1, 0, or negative errno. */
-static int probe_swappiness_arg(const CgroupFs *fs, const char *cgpath) {
-        _cleanup_free_ char *p = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        static const char req[] = "0 swappiness=0";
-        int r;
-
-        r = cgroupfs_path(fs, cgpath, "memory.reclaim", &p);
-        if (r < 0)
-                return r;
-        fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, req, strlen(req)) >= 0)
-                return 1;
-        return errno == EINVAL ? 0 : -errno;
-}
-
-/* Old kernel (no swappiness=0): whether a plain request could push anon or
- * shmem of this entity to swap. */
-static bool swap_at_stake(const CgroupFs *fs, const char *cgpath, bool no_swap) {
-        MemStat ms = {};
-        uint64_t max;
-
-        if (no_swap)
-                return false;
-        if (cgroupfs_read_u64(fs, cgpath, "memory.swap.max", &max) >= 0 && max == 0)
-                return false;
-        if (cgroupfs_read_memstat(fs, cgpath, &ms) < 0)
-                return true; /* not knowing is no licence */
-        return ms.anon > 0 || ms.shmem > 0;
-}
-
-/* On the worker thread: nothing here touches the Manager. */
-static void step_work(void *q) {
-        StepJob *j = q;
-        CgroupFs *fs = NULL;
-
-        /* A CgroupFs of its own: libcgroup's state is not shared across
-         * threads. */
-        j->opts.no_swap = reclaim_swap_active("/proc") == 0;
-        j->error = cgroupfs_new(j->root, false, &fs);
-        if (j->error < 0)
-                return;
-        if (j->swappiness_arg < 0) {
-                int r = probe_swappiness_arg(fs, j->cgpath);
-                if (r >= 0)
-                        j->swappiness_arg = r;
-        }
-        if (j->swappiness_arg == 0 && swap_at_stake(fs, j->cgpath, j->opts.no_swap))
-                j->held_back = true;
-        else
-                j->error = reclaim_cgroup(fs, j->cgpath, &j->opts, &j->result);
-        cgroupfs_free(fs);
-}
-
 static void round_continue(Manager *m);
 
 static void log_backoff_started(Manager *m, const ProactiveEntity *e, const char *service) {
@@ -317,9 +235,8 @@ static void log_backoff_ended(Manager *m, const ProactiveEntity *e, const char *
                    format_bytes(b, sizeof b, e->st.reclaimed), NULL);
 }
 
-static void step_done(void *q, void *userdata) {
-        StepJob *j = q;
-        Manager *m = j->manager;
+static void step_done(ReclaimJob *j, void *userdata) {
+        Manager *m = userdata;
         Proactive *p = m->proactive;
         ProactiveEntity *e = p ? entity_find(p, j->slice) : NULL;
         const EntityState *es = state_find(m->state, j->slice);
@@ -345,15 +262,14 @@ static void step_done(void *q, void *userdata) {
                         log_debug_errno(j->error, "Proactive reclaim step on %s failed, ignoring: %m",
                                         j->slice);
                 else
-                        reclaimed =
-                                j->result.before > j->result.after ? j->result.before - j->result.after : 0;
+                        reclaimed = reclaim_job_reclaimed(j);
                 e->swappiness_arg = j->result.swappiness_arg;
                 e->swap_guard = j->result.swap_guard;
-                proactive_record(&p->params, &e->st, now_usec(CLOCK_MONOTONIC), j->request, reclaimed,
-                                 &started, &ended);
+                proactive_record(&p->params, &e->st, now_usec(CLOCK_MONOTONIC), j->opts.step_bytes,
+                                 reclaimed, &started, &ended);
                 log_debug("Proactive reclaim of %s: asked %" PRIu64 ", reclaimed %" PRIu64 " in %" PRIu64
                           " us%s%s.",
-                          j->slice, j->request, reclaimed, j->result.elapsed_usec,
+                          j->slice, j->opts.step_bytes, reclaimed, j->result.elapsed_usec,
                           j->result.swappiness_arg ? ", swappiness=0" : "",
                           j->result.swap_guard ? ", page cache held back (swap in use)" : "");
                 if (started)
@@ -363,7 +279,6 @@ static void step_done(void *q, void *userdata) {
                 if (reclaimed > 0)
                         manager_update_metrics(m);
         }
-        step_job_free(j);
         if (m->proactive)
                 round_continue(m);
 }
@@ -378,7 +293,8 @@ static int visit(Manager *m, const char *slice) {
         ProactiveInput in = {};
         ProactiveDecision dec;
         EntityUsage u;
-        StepJob *j;
+        ReclaimOptions opts;
+        ReclaimJob *j;
         Psi psi;
         int r;
 
@@ -427,35 +343,24 @@ static int visit(Manager *m, const char *slice) {
         if (dec.verdict != PROACTIVE_STEP)
                 return 0;
 
-        j = calloc(1, sizeof *j);
-        if (!j)
-                return log_oom();
-        *j = (StepJob){
-                .manager = m,
-                .root = strdup(cgroupfs_root(m->cgfs)),
-                .cgpath = TAKE_PTR(cgpath),
-                .slice = strdup(slice),
-                .request = dec.request,
-                .swappiness_arg = p->swappiness_arg,
-                .opts = {
-                        /* The drain's rule: page cache only, never anon or
-                         * shmem to swap; no allowance, the anon charged
-                         * here belongs to live instances. */
-                        .mode = RECLAIM_FILE,
-                        .budget_usec = PROACTIVE_STEP_BUDGET_USEC,
-                        .step_bytes = dec.request,
-                        .target_bytes = u.memory_current - dec.request,
-                        /* the probe of swappiness=0, then the step */
-                        .max_steps = 3,
-                },
+        /* The drain's rule: page cache only, never anon or shmem to swap; no
+         * allowance, the anon charged here belongs to live instances. At
+         * most the probe of swappiness=0, then the step. */
+        opts = (ReclaimOptions){
+                .mode = RECLAIM_FILE,
+                .budget_usec = PROACTIVE_STEP_BUDGET_USEC,
+                .step_bytes = dec.request,
+                .target_bytes = u.memory_current - dec.request,
+                .max_steps = 3,
         };
-        if (!j->root || !j->slice) {
-                step_job_free(j);
-                return log_oom();
-        }
-        r = worker_run(m->event, "proactive-reclaim", step_work, step_done, j, NULL);
+        r = reclaim_job_new(m, slice, &opts, &j);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to start a proactive reclaim step on %s: %m", slice);
+        j->hold_back_if_swap = true;
+        j->swappiness_arg = p->swappiness_arg;
+        r = reclaim_job_start(m, j, "proactive-reclaim", step_done, m);
         if (r < 0) {
-                step_job_free(j);
+                reclaim_job_free(j);
                 return log_warning_errno(r, "Failed to start a proactive reclaim step on %s: %m", slice);
         }
         p->busy = true;

@@ -11,11 +11,10 @@
 #include "log.h"
 #include "path.h"
 #include "manager-redrain.h"
-#include "reclaim.h"
+#include "reclaim-job.h"
 #include "size.h"
 #include "timeutil.h"
 #include "unitname.h"
-#include "worker.h"
 
 #define ACCURACY_USEC (UINT64_C(1) * 1000000)
 
@@ -33,24 +32,12 @@ struct Redrain {
         bool freed; /* manager_redrain_free() ran while busy: done() frees us */
 };
 
-typedef struct RedrainJob {
+/* What the second drain of one entity needs back on the loop. */
+typedef struct RedrainCall {
         Manager *manager;
         Redrain *owner;
-        char *root, *cgpath, *slice;
         uint64_t dying_before;
-        ReclaimOptions opts;
-        ReclaimResult result;
-        int error;
-} RedrainJob;
-
-static void job_free(RedrainJob *j) {
-        if (!j)
-                return;
-        free(j->root);
-        free(j->cgpath);
-        free(j->slice);
-        free(j);
-}
+} RedrainCall;
 
 static void redrain_free(Redrain *d) {
         if (!d)
@@ -176,19 +163,6 @@ void manager_redrain_instance_stopped(Manager *m, const char *slice) {
         rearm(m);
 }
 
-/* On the worker thread: nothing here touches the Manager. */
-static void redrain_work(void *q) {
-        RedrainJob *j = q;
-        CgroupFs *fs = NULL;
-
-        j->opts.no_swap = reclaim_swap_active("/proc") == 0;
-        j->error = cgroupfs_new(j->root, false, &fs);
-        if (j->error < 0)
-                return;
-        j->error = reclaim_cgroup(fs, j->cgpath, &j->opts, &j->result);
-        cgroupfs_free(fs);
-}
-
 static uint64_t read_dying(Manager *m, const char *cgpath) {
         CgroupStat st;
 
@@ -197,38 +171,34 @@ static uint64_t read_dying(Manager *m, const char *cgpath) {
         return st.nr_dying_descendants;
 }
 
-static void redrain_done(void *q, void *userdata) {
-        RedrainJob *j = q;
-        Redrain *d = j->owner;
-        Manager *m = j->manager;
+static void redrain_done(ReclaimJob *j, void *userdata) {
+        _cleanup_free_ RedrainCall *c = userdata;
+        Redrain *d = c->owner;
+        Manager *m = c->manager;
         char b1[FORMAT_BYTES_MAX], b2[FORMAT_BYTES_MAX];
-        uint64_t freed;
+        uint64_t freed, after;
 
-        (void) userdata;
         d->busy = false;
         if (d->freed) {
                 redrain_free(d);
-                goto finish;
+                return;
         }
         if (j->error < 0)
                 log_warning_errno(j->error, "Second drain of %s failed, ignoring: %m", j->slice);
         else {
-                uint64_t after = read_dying(m, j->cgpath);
-
-                freed = j->result.before > j->result.after ? j->result.before - j->result.after : 0;
+                after = read_dying(m, j->cgpath);
+                freed = reclaim_job_reclaimed(j);
                 log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_REDRAINED, "CGPERSIST_ENTITY=%s",
                            j->slice, "CGPERSIST_BYTES=%" PRIu64, freed, "CGPERSIST_LEFT_BYTES=%" PRIu64,
-                           j->opts.step_bytes, "CGPERSIST_DYING_BEFORE=%" PRIu64, j->dying_before,
+                           j->opts.step_bytes, "CGPERSIST_DYING_BEFORE=%" PRIu64, c->dying_before,
                            "CGPERSIST_DYING_AFTER=%" PRIu64, after,
                            "MESSAGE=Second drain of %s after writeback: its dead instances held %s of "
                            "clean page cache, %s reclaimed from the entity, dying cgroups %" PRIu64
                            " -> %" PRIu64 ".",
                            j->slice, format_bytes(b2, sizeof b2, j->opts.step_bytes),
-                           format_bytes(b1, sizeof b1, freed), j->dying_before, after, NULL);
+                           format_bytes(b1, sizeof b1, freed), c->dying_before, after, NULL);
         }
         rearm(m);
-finish:
-        job_free(j);
 }
 
 /* Looks at one entity: 1 when a reclaim went to a worker, 0 when done with
@@ -239,7 +209,9 @@ static int visit(Manager *m, Pending *p) {
         char **children = NULL;
         size_t n_live = 0;
         uint64_t dying, clean, dirty, current;
-        RedrainJob *j;
+        ReclaimOptions opts;
+        RedrainCall *call;
+        ReclaimJob *j;
         int r;
 
         r = slice_cgroup_path(p->slice, &cgpath);
@@ -283,34 +255,27 @@ static int visit(Manager *m, Pending *p) {
         if (clean == 0)
                 return 0;
 
-        j = calloc(1, sizeof *j);
-        if (!j)
-                return -ENOMEM;
-        *j = (RedrainJob){
-                .manager = m,
-                .owner = m->redrain,
-                .root = strdup(cgroupfs_root(m->cgfs)),
-                .cgpath = TAKE_PTR(cgpath),
-                .slice = strdup(p->slice),
-                .dying_before = dying,
-                .opts = {
-                        /* The drain's rule: page cache only, never anon or
-                         * shmem to swap; no allowance, the anon charged
-                         * here belongs to live instances. */
-                        .mode = RECLAIM_FILE,
-                        .budget_usec = REDRAIN_BUDGET_USEC,
-                        .step_bytes = clean,
-                        .target_bytes = current > clean ? current - clean : 0,
-                        .max_steps = 3,
-                },
+        /* The drain's rule: page cache only, never anon or shmem to swap;
+         * no allowance, the anon charged here belongs to live instances. */
+        opts = (ReclaimOptions){
+                .mode = RECLAIM_FILE,
+                .budget_usec = REDRAIN_BUDGET_USEC,
+                .step_bytes = clean,
+                .target_bytes = current > clean ? current - clean : 0,
+                .max_steps = 3,
         };
-        if (!j->root || !j->slice) {
-                job_free(j);
+        call = calloc(1, sizeof *call);
+        if (!call)
                 return -ENOMEM;
+        *call = (RedrainCall){ .manager = m, .owner = m->redrain, .dying_before = dying };
+        r = reclaim_job_new(m, p->slice, &opts, &j);
+        if (r >= 0) {
+                r = reclaim_job_start(m, j, "redrain", redrain_done, call);
+                if (r < 0)
+                        reclaim_job_free(j);
         }
-        r = worker_run(m->event, "redrain", redrain_work, redrain_done, j, NULL);
         if (r < 0) {
-                job_free(j);
+                free(call);
                 return r;
         }
         m->redrain->busy = true;

@@ -9,33 +9,24 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
-#include "reclaim.h"
+#include "reclaim-job.h"
 #include "size.h"
 #include "unitname.h"
-#include "worker.h"
 
-typedef struct RetireJob {
+/* What the retirement of one entity needs back on the loop. */
+typedef struct RetireCall {
         Manager *manager;
-        char *root;
-        char *cgpath;
-        char *slice;
         char *service;
         char *why;
-        ReclaimOptions opts;
-        ReclaimResult result;
-        uint64_t residual_max;
-        int error;
-} RetireJob;
+        uint64_t residual_max; /* the service's retire_residual_max */
+} RetireCall;
 
-static void retire_job_free(RetireJob *j) {
-        if (!j)
+static void retire_call_free(RetireCall *c) {
+        if (!c)
                 return;
-        free(j->root);
-        free(j->cgpath);
-        free(j->slice);
-        free(j->service);
-        free(j->why);
-        free(j);
+        free(c->service);
+        free(c->why);
+        free(c);
 }
 
 /* Retire jobs under way, by slice, so a reconcile does not start another. */
@@ -67,28 +58,11 @@ static void retiring_remove(Manager *m, const char *slice) {
                 }
 }
 
-/* On the worker thread: nothing here touches the Manager. */
-static void retire_work(void *p) {
-        RetireJob *j = p;
-        CgroupFs *fs = NULL;
-
-        /* A CgroupFs of its own with plain reads: libcgroup keeps global
-         * state and is not shared across threads. */
-        j->error = cgroupfs_new(j->root, false, &fs);
-        if (j->error >= 0)
-                j->error = reclaim_cgroup(fs, j->cgpath, &j->opts, &j->result);
-        if (j->error >= 0 || j->error == -EOPNOTSUPP) {
-                uint64_t cur;
-                if (cgroupfs_read_u64(fs, j->cgpath, "memory.current", &cur) >= 0)
-                        j->result.after = cur;
-        }
-        cgroupfs_free(fs);
-}
-
-static void retire_done(void *p, void *userdata) {
-        RetireJob *j = p;
-        Manager *m = j->manager;
+static void retire_done(ReclaimJob *j, void *userdata) {
+        RetireCall *c = userdata;
+        Manager *m = c->manager;
         char res[FORMAT_BYTES_MAX], max[FORMAT_BYTES_MAX];
+        uint64_t residual = j->current_after != UINT64_MAX ? j->current_after : j->result.after;
         bool over;
         int r;
 
@@ -102,24 +76,23 @@ static void retire_done(void *p, void *userdata) {
                 log_error_errno(r, "Failed to stop the slice of retired entity %s, keeping it: %m",
                                 j->slice);
                 manager_bus_retire_failed(m, j->slice, r);
-                retire_job_free(j);
+                retire_call_free(c);
                 return;
         }
 
-        over = j->result.after > j->residual_max;
+        over = residual > c->residual_max;
         log_struct(over ? LOG_WARNING : LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_RETIRED,
-                   "CGPERSIST_ENTITY=%s", j->slice, "CGPERSIST_SERVICE=%s", j->service,
-                   "CGPERSIST_BYTES=%" PRIu64, j->result.after, "CGPERSIST_DRAINED=%" PRIu64,
-                   j->result.before > j->result.after ? j->result.before - j->result.after : 0,
-                   "MESSAGE=Retired entity %s of %s (%s): residual %s%s%s.", j->slice, j->service, j->why,
-                   format_bytes(res, sizeof res, j->result.after),
+                   "CGPERSIST_ENTITY=%s", j->slice, "CGPERSIST_SERVICE=%s", c->service,
+                   "CGPERSIST_BYTES=%" PRIu64, residual, "CGPERSIST_DRAINED=%" PRIu64,
+                   reclaim_job_reclaimed(j), "MESSAGE=Retired entity %s of %s (%s): residual %s%s%s.",
+                   j->slice, c->service, c->why, format_bytes(res, sizeof res, residual),
                    over ? ", above retire_residual_max " : "",
-                   over ? format_bytes(max, sizeof max, j->residual_max) : "", NULL);
+                   over ? format_bytes(max, sizeof max, c->residual_max) : "", NULL);
 
-        manager_bus_emit_entity_retired(m, j->slice, j->service, j->result.after);
+        manager_bus_emit_entity_retired(m, j->slice, c->service, residual);
         (void) state_remove(m->state, j->slice);
         manager_save_state(m);
-        retire_job_free(j);
+        retire_call_free(c);
 }
 
 static int slice_populated(Manager *m, const char *cgpath) {
@@ -140,7 +113,10 @@ static int slice_populated(Manager *m, const char *cgpath) {
 int manager_retire(Manager *m, const char *slice, const char *why) {
         _cleanup_free_ char *cgpath = NULL;
         EntityState *e = state_find(m->state, slice);
-        RetireJob *j;
+        ServicePolicy policy;
+        ReclaimOptions opts;
+        RetireCall *c;
+        ReclaimJob *j;
         int r;
 
         if (!e || slice_retiring(m, slice))
@@ -155,38 +131,38 @@ int manager_retire(Manager *m, const char *slice, const char *why) {
                 return 0;
         }
 
-        j = calloc(1, sizeof *j);
-        if (!j)
+        /* The service's own drain= and retire_residual_max=, or the
+         * [defaults] when it is no longer configured. */
+        reclaim_job_drain_options(m, e->service, &opts, &policy);
+        c = calloc(1, sizeof *c);
+        if (!c)
                 return log_oom();
-        *j = (RetireJob) {
+        *c = (RetireCall){
                 .manager = m,
-                .root = strdup(cgroupfs_root(m->cgfs)),
-                .cgpath = TAKE_PTR(cgpath),
-                .slice = strdup(slice),
                 .service = strdup(e->service),
                 .why = strdup(why),
-                .opts = {
-                        .mode = RECLAIM_FILE,
-                        .budget_usec = m->config ? m->config->defaults.policy.drain_budget_usec : 2000000,
-                },
-                .residual_max = m->config ? m->config->defaults.policy.retire_residual_max : 16 << 20,
+                .residual_max = policy.retire_residual_max,
         };
-        if (!j->root || !j->slice || !j->service || !j->why) {
-                retire_job_free(j);
+        if (!c->service || !c->why) {
+                retire_call_free(c);
                 return log_oom();
         }
-        if (j->opts.budget_usec == 0)
-                j->opts.budget_usec = 2000000;
-
+        r = reclaim_job_new(m, slice, &opts, &j);
+        if (r < 0) {
+                retire_call_free(c);
+                return log_error_errno(r, "Failed to start retiring %s: %m", slice);
+        }
         r = retiring_add(m, slice);
         if (r < 0) {
-                retire_job_free(j);
+                reclaim_job_free(j);
+                retire_call_free(c);
                 return log_oom();
         }
-        r = worker_run(m->event, "retire", retire_work, retire_done, j, NULL);
+        r = reclaim_job_start(m, j, "retire", retire_done, c);
         if (r < 0) {
                 retiring_remove(m, slice);
-                retire_job_free(j);
+                reclaim_job_free(j);
+                retire_call_free(c);
                 return log_error_errno(r, "Failed to start retiring %s: %m", slice);
         }
         return 0;

@@ -190,3 +190,10 @@ void manager_update_metrics(Manager *m);
 
 /* manager-retire.c */
 int manager_retire(Manager *m, const char *slice, const char *why);
+
+/* manager-drain.c: a drain on request. done(job, drained, userdata) follows
+ * on the loop once the worker is through, after the drained total was
+ * counted and the event logged; the job (reclaim-job.h) is freed after it. */
+typedef struct ReclaimJob ReclaimJob;
+typedef void (*manager_drain_done_fn)(ReclaimJob *j, uint64_t drained, void *userdata);
+int manager_drain(Manager *m, const EntityState *e, manager_drain_done_fn done, void *userdata);

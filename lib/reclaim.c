@@ -320,3 +320,39 @@ int reclaim_swap_active(const char *proc_root) {
         nl = strchr(text, '\n');
         return nl && nl[1] != 0;
 }
+
+ReclaimMode reclaim_mode_for_drain(DrainMode mode) {
+        return mode == DRAIN_ALL ? RECLAIM_ALL : RECLAIM_FILE;
+}
+
+int reclaim_probe_swappiness_arg(const CgroupFs *fs, const char *cgpath) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        static const char req[] = "0 swappiness=0";
+        int r;
+
+        if (!fs || !cgpath)
+                return -EINVAL;
+        r = cgroupfs_path(fs, cgpath, "memory.reclaim", &p);
+        if (r < 0)
+                return r;
+        fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, req, strlen(req)) >= 0)
+                return 1;
+        return errno == EINVAL ? 0 : -errno;
+}
+
+bool reclaim_swap_at_stake(const CgroupFs *fs, const char *cgpath, bool no_swap) {
+        MemStat ms = {};
+        uint64_t max;
+
+        if (no_swap)
+                return false;
+        if (cgroupfs_read_u64(fs, cgpath, "memory.swap.max", &max) >= 0 && max == 0)
+                return false;
+        if (cgroupfs_read_memstat(fs, cgpath, &ms) < 0)
+                return true; /* not knowing is no licence */
+        return ms.anon > 0 || ms.shmem > 0;
+}

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cgroupfs.h"
+#include "config.h"
 #include "memstat.h"
 
 /* Proactive reclaim through cgroup v2 memory.reclaim (Linux 5.19+).
@@ -121,3 +122,18 @@ uint64_t reclaim_file_bytes(const MemStat *m);
 /* Whether <proc_root>/swaps lists any swap area: 1 yes, 0 no, negative
  * errno. */
 int reclaim_swap_active(const char *proc_root);
+
+/* The reclaim mode of a drain= policy: page cache only, unless it says all
+ * (none is the caller's to skip). */
+ReclaimMode reclaim_mode_for_drain(DrainMode mode);
+
+/* Whether the kernel takes "swappiness=" in memory.reclaim (6.11+), asked
+ * without reclaiming: a request for 0 bytes with the argument does nothing
+ * where it is known and is rejected with EINVAL where it is not. 1, 0, or
+ * negative errno. */
+int reclaim_probe_swappiness_arg(const CgroupFs *fs, const char *cgpath);
+
+/* For kernels without "swappiness=": whether a plain request on cgpath could
+ * push anon or shmem to swap (swap active, allowed by memory.swap.max, and
+ * such pages charged). Not knowing counts as yes. */
+bool reclaim_swap_at_stake(const CgroupFs *fs, const char *cgpath, bool no_swap);

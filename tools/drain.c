@@ -420,7 +420,7 @@ static void drain(void) {
 
         if (arg_mode != DRAIN_NONE && s->charge != UINT64_MAX) {
                 ReclaimOptions opts = {
-                        .mode = arg_mode == DRAIN_ALL ? RECLAIM_ALL : RECLAIM_FILE,
+                        .mode = reclaim_mode_for_drain(arg_mode),
                         .budget_usec = arg_budget_usec,
                         .anon_allowance = own_anon_allowance(),
                 };

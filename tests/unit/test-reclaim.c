@@ -557,6 +557,34 @@ TEST(reclaim_cgroup_on_fixture_tree_errors) {
         CHECK(reclaim_cgroup(fs, "../etc", &o, &r) < 0);
 }
 
+/* What proactive steps ask before a plain request on a kernel without
+ * "swappiness=": whether anon or shmem could go to swap. */
+TEST(swap_at_stake_on_fixture_tree) {
+        char *root = test_tmpdir();
+        _cleanup_(cgroupfs_freep) CgroupFs *fs = NULL;
+
+        test_write(root, "anon/memory.stat", fixture_stat);
+        test_write(root, "capped/memory.stat", fixture_stat);
+        test_write(root, "capped/memory.swap.max", "0\n");
+        test_write(root, "cache/memory.stat", "anon 0\nshmem 0\nactive_file 4096\ninactive_file 4096\n");
+        test_write(root, "unread/cgroup.procs", "");
+        CHECK_INT(cgroupfs_new(root, false, &fs), 0);
+
+        CHECK(reclaim_swap_at_stake(fs, "anon", false));
+        CHECK(!reclaim_swap_at_stake(fs, "anon", true)); /* no swap active */
+        CHECK(!reclaim_swap_at_stake(fs, "capped", false)); /* memory.swap.max 0 */
+        CHECK(!reclaim_swap_at_stake(fs, "cache", false)); /* nothing swap-backed */
+        CHECK(reclaim_swap_at_stake(fs, "unread", false)); /* not knowing is no licence */
+        /* A fixture's memory.reclaim takes any write: the argument "is known". */
+        test_write(root, "anon/memory.reclaim", "");
+        CHECK_INT(reclaim_probe_swappiness_arg(fs, "anon"), 1);
+        CHECK(reclaim_probe_swappiness_arg(fs, "capped") < 0);
+
+        CHECK_INT(reclaim_mode_for_drain(DRAIN_ALL), RECLAIM_ALL);
+        CHECK_INT(reclaim_mode_for_drain(DRAIN_FILE), RECLAIM_FILE);
+        CHECK_INT(reclaim_mode_for_drain(DRAIN_NONE), RECLAIM_FILE);
+}
+
 /* cgpersist-drain, the built binary, against a fixture tree. */
 
 static const char *drain_binary(void) {

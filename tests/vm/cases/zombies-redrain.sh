@@ -4,7 +4,8 @@
 # default): at each stop its fresh pages are still dirty, so the stop hook
 # cannot drop them, and cgctl zombies shows them left in the entity, dirty.
 # Once written back, cgpersistd reclaims them (a journal event per pass) and
-# the entity ends with at most one dying cgroup. Writeback is made quicker
+# the entity ends with no dying cgroup held by a page (most runs: one dying
+# cgroup at all; the kernel may keep another a while, see below). Writeback is made quicker
 # here (dirty_expire 3 s) so that the case is short. Entities configured a
 # moment before and gone since still have second drains pending when this
 # one's instances stop: they must not crowd it out.
@@ -89,7 +90,16 @@ out=$(cgctl zombies)
 log "after the second drains:"$'\n'"$out"
 d1=$(dying_under $slice)
 log "dying under $slice: $d0 right after the restarts, $d1 after the second drains"
-assert_le "$d1" 1 "dying cgroups under $slice after the second drains"
+# No page may keep them: what the second drains are for. A dying cgroup
+# that no page holds can still be kept a while by the kernel: the writeback
+# state of an inode it dirtied is moved to the parent only once the inode is
+# clean and switched (seen: 2 left for a minute on bookworm, 1 most runs).
+# Those must be said to hold no pages, below.
+if ((d1 > 1)); then
+	r=$(cgctl --json zombies | jq -c --arg cg "system.slice/$slice" '.cgroups_holding[] | select(.cgroup == $cg)')
+	log "$d1 dying cgroups under $slice after the second drains; held by pages: $(jq .pinned_by_pages <<<"$r")"
+	assert_eq "$(jq .pinned_by_pages <<<"$r")" false "dying cgroups under $slice beyond one held by pages"
+fi
 left=$(cgctl --json zombies | jq --arg cg "system.slice/$slice" '.cgroups_holding[] | select(.cgroup == $cg) | .left.file // 0')
 log "page cache left in $slice: ${left:-0} B"
 assert_le "${left:-0}" $((MiB / 2)) "page cache left in $slice after the second drains (bytes)"

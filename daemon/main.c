@@ -106,11 +106,22 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         r = manager_start(m);
+        /* Serve cgctl only once the entities are in place, so the first
+         * answer is a true one. */
+        if (r >= 0) {
+                r = manager_bus_setup(m);
+                if (r < 0)
+                        log_error_errno(r, "Failed to publish org.cgpersist1 on the system bus: %m");
+        }
         if (r < 0) {
                 log_error_errno(r, "Failed to start: %m");
                 (void) sd_notifyf(false, "STATUS=Failed to start: %s\nERRNO=%i", strerror(-r), -r);
                 return EXIT_FAILURE;
         }
+        /* Optional: without it cgctl goes by the system bus, only slower. */
+        r = manager_private_setup(m);
+        if (r < 0)
+                log_warning_errno(r, "Not serving cgctl on the private socket, the system bus only: %m");
 
         (void) sd_notifyf(false, "READY=1\nSTATUS=Watching %zu entities.", m->state->n_entities);
         r = sd_event_loop(m->event);

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The org.cgpersist1 API on the system bus, which cgctl speaks: the vtable
- * and its handlers, nothing else. Reads are open to everyone; every method
- * that changes something checks that the caller is root, from the
- * credentials the bus vouches for (the bus policy file says the same, but
- * the daemon does not rely on it). Every name a caller sends is hostile
- * until it passed validate_name(). */
+/* The org.cgpersist1 API, which cgctl speaks on the system bus and the
+ * private socket: an adapter, as systemd's oomd-manager-bus.c is to
+ * oomd-manager.c. Each method checks its caller and arguments, calls one
+ * manager_*() operation (manager-enable.c, manager-drain.c,
+ * manager-retire.c, manager-config.c) or reads the Manager, and builds the
+ * reply; the signals go out through the ManagerEvents it installs. Reads are
+ * open to everyone; every method that changes something checks that the
+ * caller is root, from the credentials the bus vouches for (the bus policy
+ * file says the same, but the daemon does not rely on it). Every name a
+ * caller sends is hostile until it passed validate_name(). */
 
 #include <inttypes.h>
-#include <sys/stat.h>
 
 #include "build-config.h"
 #include "bus-api.h"
-#include "fileio.h"
 #include "log.h"
 #include "manager-metrics.h"
 #include "manager-leftovers.h"
@@ -23,48 +25,21 @@
 #include "size.h"
 #include "unitname.h"
 
-#define SD_DEST "org.freedesktop.systemd1"
-#define SD_PATH "/org/freedesktop/systemd1"
-#define SD_MANAGER "org.freedesktop.systemd1.Manager"
-
-/* Snippets written by Enable: "50-cgctl-web.service.conf". */
-#define SNIPPET_PREFIX "50-cgctl-"
-#define SNIPPET_SUFFIX ".conf"
-#define ETC_CONFD "etc/cgpersist/conf.d"
-#define RUN_CONFD "run/cgpersist/conf.d"
-
 /* Enable/Disable take at most this many names in one call. */
 #define SERVICES_MAX 1024
-/* A daemon-reload of PID 1 may take long on a slow machine. */
-#define SYSTEMD_RELOAD_TIMEOUT_USEC (UINT64_C(300) * 1000000)
-/* Errors of a rejected configuration listed in a reply. */
-#define CONFIG_ERRORS_MAX 100
 
-/* A Retire call waits for its retire job; it is answered when the entity is
- * retired (manager_bus_emit_entity_retired) or the job fails. */
-typedef struct PendingRetire {
-        char *slice;
-        sd_bus_message *call;
-        bool recreated; /* still configured: the next reconcile starts it again */
-} PendingRetire;
+static const ManagerEvents manager_bus_events;
 
 /* Userdata of the vtable slot (m->bus_vtable), freed with it. */
 typedef struct Bus {
         Manager *manager;
-        PendingRetire *retires;
-        size_t n_retires;
 } Bus;
 
 static void bus_state_free(void *p) {
         Bus *b = p;
 
-        if (!b)
-                return;
-        for (size_t i = 0; i < b->n_retires; i++) {
-                free(b->retires[i].slice);
-                sd_bus_message_unref(b->retires[i].call);
-        }
-        free(b->retires);
+        if (b && b->manager->events == &manager_bus_events)
+                b->manager->events = NULL;
         free(b);
 }
 
@@ -305,35 +280,6 @@ static int append_memstat(sd_bus_message *r, const MemStat *s) {
         if (q < 0)
                 return q;
         return close_kv(r);
-}
-
-/* The sections of the configuration that cover service, as "file:line". */
-static int configured_by(Manager *m, const char *service, char ***ret) {
-        _cleanup_(strv_freep_local) char **l = NULL;
-        _cleanup_free_ char *template = NULL;
-        size_t n = 0;
-
-        if (unit_name_template_of(service, &template) < 0)
-                template = NULL;
-        for (size_t i = 0; m->config && i < m->config->n_services; i++) {
-                const ServiceSection *s = &m->config->services[i];
-                char **x;
-
-                if (!unit_pattern_match(s->pattern, service) && !streq(s->pattern, service) &&
-                    !(template && unit_pattern_match(s->pattern, template)))
-                        continue;
-                x = realloc(l, (n + 2) * sizeof *x);
-                if (!x)
-                        return -ENOMEM;
-                l = x;
-                if (asprintf(&l[n], "%s:%u", s->file, s->line) < 0) {
-                        l[n] = NULL;
-                        return -ENOMEM;
-                }
-                l[++n] = NULL;
-        }
-        *ret = TAKE_PTR(l);
-        return (int) n;
 }
 
 static int append_policy(sd_bus_message *r, Manager *m, const char *service) {
@@ -758,7 +704,7 @@ static int method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *
                         return r;
         }
 
-        r = configured_by(m, e->service, &by);
+        r = m->config ? config_sections_for(m->config, e->service, &by) : 0;
         if (r < 0)
                 return r;
         r = open_kv(reply, "configured_by", "as");
@@ -827,228 +773,44 @@ static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error 
 /* ---- changing methods --------------------------------------------------- */
 
 /* After a failed manager_reload_config(): an error naming every file:line
- * that is wrong. The rejected configuration is read once more to list them
- * (manager_reload_config() has logged them already). */
+ * that is wrong. */
 static int config_error(Manager *m, int error, sd_bus_error *ret_error) {
         _cleanup_free_ char *text = NULL;
-        ConfigDiags diags = {};
-        Config *c = NULL;
-        size_t len = 0, shown = 0;
-        FILE *f;
         int r;
 
-        f = open_memstream(&text, &len);
-        if (!f)
-                return -ENOMEM;
-        fputs("Configuration rejected, the previous one stays in force:", f);
-        r = config_load(m->root, &c, &diags);
-        for (size_t i = 0; i < diags.n; i++) {
-                if (diags.items[i].level != DIAG_ERROR)
-                        continue;
-                if (shown++ == CONFIG_ERRORS_MAX) {
-                        fprintf(f, "\n... and %zu more error(s), see the journal.",
-                                diags.n_errors - CONFIG_ERRORS_MAX);
-                        break;
-                }
-                fprintf(f, "\n%s:%u: %s", diags.items[i].file, diags.items[i].line, diags.items[i].message);
-        }
-        if (shown == 0)
-                /* Fixed meanwhile, or an I/O error without a diagnostic. */
-                fprintf(f, "\n%s", strerror(r < 0 ? -r : -error));
-        config_free(c);
-        config_diags_clear(&diags);
-        if (fclose(f) != 0)
-                return -ENOMEM;
+        r = manager_config_errors(m, error, &text);
+        if (r < 0)
+                return r;
         return sd_bus_error_set(ret_error, CGPERSIST_ERROR_BAD_CONFIG, text);
 }
 
-static int snippet_path(Manager *m, const char *service, bool runtime, char **ret) {
-        _cleanup_free_ char *name = NULL;
-        char *p;
-
-        if (asprintf(&name, SNIPPET_PREFIX "%s" SNIPPET_SUFFIX, service) < 0)
-                return -ENOMEM;
-        if (!filename_is_safe(name))
-                return -EINVAL;
-        p = path_join(m->root, runtime ? RUN_CONFD : ETC_CONFD, name);
-        if (!p)
-                return -ENOMEM;
-        *ret = p;
-        return 0;
-}
-
-static bool file_exists(const char *path) {
-        struct stat st;
-        return lstat(path, &st) >= 0;
-}
-
-/* An Enable or Disable call between writing the files and its reply. */
-typedef struct ConfigChange {
-        Manager *manager;
-        sd_bus_message *call;
-        char **changed; /* the files created or removed */
-        size_t n_changed;
-        bool enable, runtime;
-} ConfigChange;
-
-static void config_change_free(void *p) {
-        ConfigChange *c = p;
-
-        if (!c)
-                return;
-        sd_bus_message_unref(c->call);
-        for (size_t i = 0; i < c->n_changed; i++)
-                free(c->changed[i]);
-        free(c->changed);
-        free(c);
-}
-
-static int reply_changes(ConfigChange *c) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+/* Enable and Disable answer with the files they changed, once PID 1 has
+ * reloaded. */
+static void enable_done(Manager *m, char *const *changed, size_t n_changed, const char *failure,
+                        void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = userdata, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_return(c->call, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "s");
-        for (size_t i = 0; r >= 0 && i < c->n_changed; i++)
-                r = sd_bus_message_append(reply, "s", c->changed[i]);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
-static int on_systemd_reloaded(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        ConfigChange *c = userdata;
-        Manager *m = c->manager;
-        const sd_bus_error *e = sd_bus_message_get_error(reply);
-        int r;
-
-        /* The generator has written (or removed) the Slice= drop-ins: bring
-         * the entities in line now, so the reply tells the truth. */
-        (void) manager_reconcile(m);
-        manager_update_metrics(m);
-
-        if (e) {
-                log_warning("daemon-reload of systemd after %s failed: %s", c->enable ? "Enable" : "Disable",
-                            e->message ?: e->name);
-                r = sd_bus_reply_method_errorf(
-                        c->call, SD_BUS_ERROR_FAILED,
-                        "The configuration was changed and cgpersistd reloaded it, but "
-                        "systemd's daemon-reload failed (%s): run 'systemctl daemon-reload' "
-                        "so that services are placed in their entities.",
-                        e->message ?: e->name);
-        } else
-                r = reply_changes(c);
-        if (r < 0)
-                log_warning_errno(r, "Failed to reply to %s, ignoring: %m",
-                                  c->enable ? "Enable" : "Disable");
-        return 0;
-}
-
-/* Undoes the file changes of c after the new configuration was rejected. */
-static void config_change_undo(ConfigChange *c) {
-        for (size_t i = 0; i < c->n_changed; i++) {
-                if (c->enable)
-                        (void) unlink(c->changed[i]);
-                else {
-                        /* The snippet said nothing but its section header; write it back. */
-                        const char *base = strrchr(c->changed[i], '/');
-                        _cleanup_free_ char *service = NULL, *text = NULL;
-                        size_t l;
-
-                        base = base ? base + 1 : c->changed[i];
-                        l = strlen(base);
-                        service = strndup(base + strlen(SNIPPET_PREFIX),
-                                          l - strlen(SNIPPET_PREFIX) - strlen(SNIPPET_SUFFIX));
-                        if (!service)
-                                continue;
-                        if (asprintf(&text,
-                                     "# Written by cgctl enable%s; cgctl disable%s removes it.\n[service "
-                                     "%s]\n",
-                                     c->runtime ? " --runtime" : "", c->runtime ? " --runtime" : "",
-                                     service) < 0)
-                                continue;
-                        (void) write_file_atomic(c->changed[i], text, strlen(text), 0644);
-                }
+        if (failure)
+                r = sd_bus_reply_method_errorf(call, SD_BUS_ERROR_FAILED, "%s", failure);
+        else {
+                r = sd_bus_message_new_method_return(call, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "s");
+                for (size_t i = 0; r >= 0 && i < n_changed; i++)
+                        r = sd_bus_message_append(reply, "s", changed[i]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_send(NULL, reply, NULL);
         }
-}
-
-static int change_add(ConfigChange *c, const char *path) {
-        char **x = realloc(c->changed, (c->n_changed + 1) * sizeof *x);
-
-        if (!x)
-                return -ENOMEM;
-        c->changed = x;
-        x[c->n_changed] = strdup(path);
-        if (!x[c->n_changed])
-                return -ENOMEM;
-        c->n_changed++;
-        return 0;
-}
-
-/* Disable of a service that has no snippet: no-op when nothing configures
- * it, otherwise a clear error naming the files that do. */
-static int check_not_configured_elsewhere(Manager *m, const char *service, bool runtime,
-                                          sd_bus_error *error) {
-        _cleanup_(strv_freep_local) char **by = NULL;
-        _cleanup_free_ char *other = NULL, *list = NULL;
-        size_t len = 0;
-        FILE *f;
-        int r;
-
-        r = snippet_path(m, service, !runtime, &other);
         if (r < 0)
-                return r;
-        if (file_exists(other))
-                return sd_bus_error_setf(error, CGPERSIST_ERROR_CONFIGURED_ELSEWHERE,
-                                         "%s was enabled %s (%s): disable it %s.", service,
-                                         runtime ? "persistently" : "at runtime only", other,
-                                         runtime ? "without --runtime" : "with --runtime");
-        r = configured_by(m, service, &by);
-        if (r <= 0)
-                return r;
-        f = open_memstream(&list, &len);
-        if (!f)
-                return -ENOMEM;
-        for (char **b = by; *b; b++)
-                fprintf(f, "%s%s", b == by ? "" : ", ", *b);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        return sd_bus_error_setf(error, CGPERSIST_ERROR_CONFIGURED_ELSEWHERE,
-                                 "%s is configured in %s, which cgctl did not write: edit or remove that "
-                                 "configuration by hand, then run 'cgctl reload'.",
-                                 service, list);
-}
-
-/* Only a daemon-reload runs cgpersist-generator, which writes the Slice=
- * drop-ins that place the services in their entities. PID 1 answers when it
- * is done; the loop goes on meanwhile. On success the call's slot owns c. */
-static int start_systemd_reload(Manager *m, ConfigChange *c) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        sd_bus_slot *slot = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "Reload");
-        if (r < 0)
-                return r;
-        r = sd_bus_call_async(m->bus, &slot, call, on_systemd_reloaded, c, SYSTEMD_RELOAD_TIMEOUT_USEC);
-        if (r < 0)
-                return r;
-        /* The slot frees c when it goes: after the reply, or with the bus. */
-        (void) sd_bus_slot_set_destroy_callback(slot, config_change_free);
-        (void) sd_bus_slot_set_floating(slot, 1);
-        sd_bus_slot_unref(slot);
-        return 0;
+                log_warning_errno(r, "Failed to reply to %s, ignoring: %m", sd_bus_message_get_member(call));
 }
 
 static int method_enable_disable(sd_bus_message *msg, Bus *b, bool enable, sd_bus_error *error) {
         Manager *m = b->manager;
         _cleanup_(strv_freep_local) char **services = NULL;
-        _cleanup_free_ char *dir = NULL;
-        ConfigChange *c;
         size_t n = 0;
         int runtime, r;
 
@@ -1070,10 +832,7 @@ static int method_enable_disable(sd_bus_message *msg, Bus *b, bool enable, sd_bu
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Argument services: too many services (%zu, at most %d).", n,
                                          SERVICES_MAX);
-        /* Validate everything before touching anything. */
         for (char **s = services; *s; s++) {
-                _cleanup_free_ char *path = NULL;
-
                 r = validate_name("services", *s, NAME_SERVICE, error);
                 if (r < 0)
                         return r;
@@ -1081,99 +840,11 @@ static int method_enable_disable(sd_bus_message *msg, Bus *b, bool enable, sd_bu
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Argument services: %s is one of cgpersist's own units.",
                                                  *s);
-                r = snippet_path(m, *s, runtime, &path);
-                if (r < 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Argument services: %s cannot be a file name.", *s);
-                if (!enable && !file_exists(path)) {
-                        r = check_not_configured_elsewhere(m, *s, runtime, error);
-                        if (r < 0)
-                                return r;
-                }
         }
-
-        dir = path_join(m->root, runtime ? RUN_CONFD : ETC_CONFD);
-        if (!dir)
-                return -ENOMEM;
-        c = calloc(1, sizeof *c);
-        if (!c)
-                return -ENOMEM;
-        *c = (ConfigChange){
-                .manager = m, .call = sd_bus_message_ref(msg), .enable = enable, .runtime = runtime
-        };
-
-        for (char **s = services; *s; s++) {
-                _cleanup_free_ char *path = NULL, *text = NULL;
-
-                r = snippet_path(m, *s, runtime, &path);
-                if (r < 0)
-                        goto fail;
-                if (enable == file_exists(path))
-                        continue; /* already as asked */
-                if (enable) {
-                        r = mkdir_p(dir, 0755);
-                        if (r < 0) {
-                                sd_bus_error_set_errnof(error, r, "Failed to create %s: %m", dir);
-                                goto fail;
-                        }
-                        if (asprintf(&text,
-                                     "# Written by cgctl enable%s; cgctl disable%s removes it.\n[service "
-                                     "%s]\n",
-                                     runtime ? " --runtime" : "", runtime ? " --runtime" : "", *s) < 0) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        r = write_file_atomic(path, text, strlen(text), 0644);
-                        if (r < 0) {
-                                sd_bus_error_set_errnof(error, r, "Failed to write %s: %m", path);
-                                goto fail;
-                        }
-                } else if (unlink(path) < 0 && errno != ENOENT) {
-                        r = -errno;
-                        sd_bus_error_set_errnof(error, r, "Failed to remove %s: %m", path);
-                        goto fail;
-                }
-                r = change_add(c, path);
-                if (r < 0)
-                        goto fail;
-                log_struct(LOG_INFO, "CGPERSIST_SERVICE=%s", *s, "MESSAGE=%s %s (%s).",
-                           enable ? "Enabled" : "Disabled", *s, path, NULL);
-        }
-
-        if (c->n_changed == 0) {
-                /* Nothing to do: no reload, answer now. */
-                r = reply_changes(c);
-                config_change_free(c);
-                return r < 0 ? r : 1;
-        }
-
-        r = manager_reload_config(m);
-        if (r < 0) {
-                config_change_undo(c);
-                (void) manager_reload_config(m);
-                r = config_error(m, r, error);
-                config_change_free(c);
-                return r;
-        }
-
-        r = start_systemd_reload(m, c);
-        if (r < 0) {
-                log_warning_errno(r, "Failed to ask systemd for a daemon-reload: %m");
-                (void) manager_reconcile(m);
-                r = sd_bus_reply_method_errorf(
-                        c->call, SD_BUS_ERROR_FAILED,
-                        "The configuration was changed, but systemd could not be asked "
-                        "for a daemon-reload (%s): run 'systemctl daemon-reload'.",
-                        strerror(-r));
-                config_change_free(c);
-                return r < 0 ? r : 1;
-        }
-        return 1;
-
-fail:
-        config_change_undo(c);
-        config_change_free(c);
-        return r;
+        r = manager_enable(m, services, enable, runtime, enable_done, sd_bus_message_ref(msg), error);
+        if (r < 0)
+                sd_bus_message_unref(msg);
+        return r < 0 ? r : 1;
 }
 
 static int method_enable(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -1268,75 +939,54 @@ static int method_drain(sd_bus_message *msg, void *userdata, sd_bus_error *error
         return 1;
 }
 
+/* Retire is answered when the retirement is through, or failed. */
+static void retire_done(Manager *m, const char *slice, const char *service, uint64_t residual,
+                        bool recreated, int error, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = userdata, *reply = NULL;
+        int r;
+
+        if (error < 0)
+                r = sd_bus_reply_method_errnof(
+                        call, error, "Failed to retire %s, it is kept: %m (see the journal).", slice);
+        else {
+                r = sd_bus_message_new_method_return(call, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = kv_s(reply, "slice", slice);
+                if (r >= 0)
+                        r = kv_s(reply, "service", service);
+                if (r >= 0)
+                        r = kv_t(reply, "residual", residual);
+                if (r >= 0)
+                        r = kv_b(reply, "recreated_at_reconcile", recreated);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_send(NULL, reply, NULL);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to reply to Retire of %s, ignoring: %m", slice);
+}
+
 static int method_retire(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Bus *b = userdata;
-        Manager *m = b->manager;
-        _cleanup_free_ Tracked **live = NULL;
-        _cleanup_free_ char *slice = NULL;
-        const char *name;
+        Manager *m = ((Bus *) userdata)->manager;
         EntityState *e;
-        PendingRetire *x;
-        size_t n_live = 0;
-        bool configured;
         int force, r;
 
         r = check_root(m, msg, "Retire", error);
         if (r < 0)
                 return r;
-        r = read_entity_arg(m, msg, &name, &e, error);
+        r = read_entity_arg(m, msg, NULL, &e, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "b", &force);
         if (r < 0)
                 return r;
-        slice = strdup(e->slice);
-        if (!slice)
-                return -ENOMEM;
-
-        for (size_t i = 0; i < m->n_retiring; i++)
-                if (streq(m->retiring[i], slice))
-                        return sd_bus_error_setf(error, CGPERSIST_ERROR_BUSY, "%s is being retired already.",
-                                                 slice);
-
-        configured = manager_find_desired(m, slice) != NULL;
-        if (configured && !force)
-                return sd_bus_error_setf(
-                        error, CGPERSIST_ERROR_STILL_CONFIGURED,
-                        "%s is still configured for %s: disable it first (cgctl disable %s), or "
-                        "force it, and it will be started again at the next reconcile.",
-                        slice, e->service, e->service);
-
-        r = manager_live_instances(m, slice, &live, &n_live);
+        r = manager_retire_request(m, e, force, retire_done, sd_bus_message_ref(msg), error);
         if (r < 0)
-                return r;
-        if (n_live > 0)
-                return sd_bus_error_setf(error, CGPERSIST_ERROR_BUSY,
-                                         "%s still runs in %s%s: stop it first.", live[0]->unit, slice,
-                                         n_live > 1 ? " (with other instances)" : "");
-
-        r = manager_retire(m, slice, force && configured ? "retired by cgctl, forced" : "retired by cgctl");
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to retire %s: %m", slice);
-        bool started = false;
-        for (size_t i = 0; i < m->n_retiring; i++)
-                started = started || streq(m->retiring[i], slice);
-        if (!started)
-                return sd_bus_error_setf(
-                        error, CGPERSIST_ERROR_BUSY,
-                        "Processes still run below %s (see systemctl status %s): stop them first.", slice,
-                        slice);
-
-        /* Answered when the retire job is done. */
-        x = realloc(b->retires, (b->n_retires + 1) * sizeof *x);
-        if (!x)
-                return -ENOMEM;
-        b->retires = x;
-        b->retires[b->n_retires++] = (PendingRetire){
-                .slice = TAKE_PTR(slice),
-                .call = sd_bus_message_ref(msg),
-                .recreated = configured,
-        };
-        return 1;
+                sd_bus_message_unref(msg);
+        return r < 0 ? r : 1;
 }
 
 /* ---- properties --------------------------------------------------------- */
@@ -1488,6 +1138,7 @@ int manager_bus_setup(Manager *m) {
                 return r;
         }
         (void) sd_bus_slot_set_destroy_callback(m->bus_vtable, bus_state_free);
+        m->events = &manager_bus_events;
         (void) sd_bus_slot_set_description(m->bus_vtable, "org.cgpersist1.Manager");
 
         /* Without queueing: a second daemon must fail, not wait its turn. */
@@ -1510,78 +1161,27 @@ int manager_bus_add_api(Manager *m, sd_bus *bus) {
                                         manager_vtable, b);
 }
 
-/* ---- signals and deferred replies --------------------------------------- */
+/* ---- signals ------------------------------------------------------------ */
 
-void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *rec) {
+static void emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *rec) {
         int r;
 
-        if (!bus_state(m))
-                return;
         r = sd_bus_emit_signal(m->bus, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE, "InstanceStopped",
                                "ssst", slice, rec->unit, rec->invocation_id, rec->charge_at_stop);
         if (r < 0)
                 log_debug_errno(r, "Failed to send InstanceStopped, ignoring: %m");
 }
 
-static void pending_retire_remove(Bus *b, size_t i) {
-        free(b->retires[i].slice);
-        sd_bus_message_unref(b->retires[i].call);
-        b->retires[i] = b->retires[--b->n_retires];
-}
-
-void manager_bus_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual) {
-        Bus *b = bus_state(m);
+static void emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual) {
         int r;
 
-        if (!b)
-                return;
         r = sd_bus_emit_signal(m->bus, CGPERSIST_BUS_PATH, CGPERSIST_BUS_INTERFACE, "EntityRetired", "sst",
                                slice, service, residual);
         if (r < 0)
                 log_debug_errno(r, "Failed to send EntityRetired, ignoring: %m");
-
-        for (size_t i = 0; i < b->n_retires;) {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-                PendingRetire *p = &b->retires[i];
-
-                if (!streq(p->slice, slice)) {
-                        i++;
-                        continue;
-                }
-                r = sd_bus_message_new_method_return(p->call, &reply);
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-                if (r >= 0)
-                        r = kv_s(reply, "slice", slice);
-                if (r >= 0)
-                        r = kv_s(reply, "service", service);
-                if (r >= 0)
-                        r = kv_t(reply, "residual", residual);
-                if (r >= 0)
-                        r = kv_b(reply, "recreated_at_reconcile", p->recreated);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r >= 0)
-                        r = sd_bus_send(NULL, reply, NULL);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to reply to Retire of %s, ignoring: %m", slice);
-                pending_retire_remove(b, i);
-        }
 }
 
-void manager_bus_retire_failed(Manager *m, const char *slice, int error) {
-        Bus *b = bus_state(m);
-
-        if (!b)
-                return;
-        for (size_t i = 0; i < b->n_retires;) {
-                if (!streq(b->retires[i].slice, slice)) {
-                        i++;
-                        continue;
-                }
-                (void) sd_bus_reply_method_errnof(b->retires[i].call, error,
-                                                  "Failed to retire %s, it is kept: %m (see the journal).",
-                                                  slice);
-                pending_retire_remove(b, i);
-        }
-}
+static const ManagerEvents manager_bus_events = {
+        .instance_stopped = emit_instance_stopped,
+        .entity_retired = emit_entity_retired,
+};

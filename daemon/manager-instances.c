@@ -128,7 +128,7 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                                    ? "unknown"
                                    : format_bytes(charge, sizeof charge, r->charge_at_stop),
                            NULL);
-                manager_bus_emit_instance_stopped(m, t->slice, r);
+                manager_emit_instance_stopped(m, t->slice, r);
         }
         /* Its cgroup is gone, perhaps as a dying one below the entity. */
         if (e)

@@ -6,9 +6,11 @@
 
 #include <inttypes.h>
 
+#include "bus-api.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
+#include "manager-metrics.h"
 #include "reclaim-job.h"
 #include "size.h"
 #include "unitname.h"
@@ -58,6 +60,40 @@ static void retiring_remove(Manager *m, const char *slice) {
                 }
 }
 
+/* A caller of manager_retire_request() waiting for the retirement. */
+typedef struct RetireWaiter {
+        char *slice;
+        bool recreated;
+        manager_retire_done_fn done;
+        void *userdata;
+} RetireWaiter;
+
+/* Tells the waiters for slice, and forgets them. */
+static void waiters_done(Manager *m, const char *slice, const char *service, uint64_t residual, int error) {
+        for (size_t i = 0; i < m->n_retire_waiters;) {
+                RetireWaiter w = m->retire_waiters[i];
+
+                if (!streq(w.slice, slice)) {
+                        i++;
+                        continue;
+                }
+                m->retire_waiters[i] = m->retire_waiters[--m->n_retire_waiters];
+                w.done(m, slice, service, residual, w.recreated, error, w.userdata);
+                free(w.slice);
+        }
+}
+
+void manager_retire_waiters_free(Manager *m) {
+        while (m->n_retire_waiters > 0) {
+                RetireWaiter w = m->retire_waiters[--m->n_retire_waiters];
+
+                w.done(m, w.slice, NULL, UINT64_MAX, w.recreated, -ECANCELED, w.userdata);
+                free(w.slice);
+        }
+        free(m->retire_waiters);
+        m->retire_waiters = NULL;
+}
+
 static void retire_done(ReclaimJob *j, void *userdata) {
         RetireCall *c = userdata;
         Manager *m = c->manager;
@@ -75,7 +111,7 @@ static void retire_done(ReclaimJob *j, void *userdata) {
         if (r < 0) {
                 log_error_errno(r, "Failed to stop the slice of retired entity %s, keeping it: %m",
                                 j->slice);
-                manager_bus_retire_failed(m, j->slice, r);
+                waiters_done(m, j->slice, c->service, UINT64_MAX, r);
                 retire_call_free(c);
                 return;
         }
@@ -89,7 +125,8 @@ static void retire_done(ReclaimJob *j, void *userdata) {
                    over ? ", above retire_residual_max " : "",
                    over ? format_bytes(max, sizeof max, c->residual_max) : "", NULL);
 
-        manager_bus_emit_entity_retired(m, j->slice, c->service, residual);
+        manager_emit_entity_retired(m, j->slice, c->service, residual);
+        waiters_done(m, j->slice, c->service, residual, 0);
         (void) state_remove(m->state, j->slice);
         manager_save_state(m);
         retire_call_free(c);
@@ -166,4 +203,59 @@ int manager_retire(Manager *m, const char *slice, const char *why) {
                 return log_error_errno(r, "Failed to start retiring %s: %m", slice);
         }
         return 0;
+}
+
+int manager_retire_request(Manager *m, const EntityState *e, bool force, manager_retire_done_fn done,
+                           void *userdata, sd_bus_error *error) {
+        _cleanup_free_ Tracked **live = NULL;
+        _cleanup_free_ char *slice = NULL;
+        RetireWaiter *x;
+        size_t n_live = 0;
+        bool configured;
+        int r;
+
+        if (!m || !e || !done)
+                return -EINVAL;
+        slice = strdup(e->slice);
+        if (!slice)
+                return -ENOMEM;
+        if (slice_retiring(m, slice))
+                return sd_bus_error_setf(error, CGPERSIST_ERROR_BUSY, "%s is being retired already.", slice);
+
+        configured = manager_find_desired(m, slice) != NULL;
+        if (configured && !force)
+                return sd_bus_error_setf(
+                        error, CGPERSIST_ERROR_STILL_CONFIGURED,
+                        "%s is still configured for %s: disable it first (cgctl disable %s), or "
+                        "force it, and it will be started again at the next reconcile.",
+                        slice, e->service, e->service);
+
+        r = manager_live_instances(m, slice, &live, &n_live);
+        if (r < 0)
+                return r;
+        if (n_live > 0)
+                return sd_bus_error_setf(error, CGPERSIST_ERROR_BUSY,
+                                         "%s still runs in %s%s: stop it first.", live[0]->unit, slice,
+                                         n_live > 1 ? " (with other instances)" : "");
+
+        r = manager_retire(m, slice, force && configured ? "retired by cgctl, forced" : "retired by cgctl");
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to retire %s: %m", slice);
+        if (!slice_retiring(m, slice))
+                return sd_bus_error_setf(
+                        error, CGPERSIST_ERROR_BUSY,
+                        "Processes still run below %s (see systemctl status %s): stop them first.", slice,
+                        slice);
+
+        x = realloc(m->retire_waiters, (m->n_retire_waiters + 1) * sizeof *x);
+        if (!x)
+                return -ENOMEM;
+        m->retire_waiters = x;
+        x[m->n_retire_waiters++] = (RetireWaiter){
+                .slice = TAKE_PTR(slice),
+                .recreated = configured,
+                .done = done,
+                .userdata = userdata,
+        };
+        return 1;
 }

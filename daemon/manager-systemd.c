@@ -300,6 +300,29 @@ int systemd_start_unit_async(Manager *m, const char *unit) {
         return call_async(m, what, unit, call);
 }
 
+/* A daemon-reload may take long on a slow machine. */
+#define SYSTEMD_RELOAD_TIMEOUT_USEC (UINT64_C(300) * 1000000)
+
+int systemd_reload_async(Manager *m, sd_bus_message_handler_t callback, void *userdata,
+                         sd_bus_destroy_t destroy) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        sd_bus_slot *slot = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH, SD_MANAGER, "Reload");
+        if (r < 0)
+                return r;
+        r = sd_bus_call_async(m->bus, &slot, call, callback, userdata, SYSTEMD_RELOAD_TIMEOUT_USEC);
+        if (r < 0)
+                return r;
+        /* The slot frees userdata when it goes: after the reply, or with
+         * the bus. */
+        (void) sd_bus_slot_set_destroy_callback(slot, destroy);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        return 0;
+}
+
 static int unit_job(Manager *m, const char *method, const char *unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;

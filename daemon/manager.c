@@ -7,7 +7,6 @@
 #include <systemd/sd-daemon.h>
 
 #include "build-config.h"
-#include "lastgood.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
@@ -29,7 +28,7 @@ static void tracked_done(Tracked *t) {
         free(t->cgroup);
 }
 
-static void desired_clear(Manager *m) {
+void manager_desired_clear(Manager *m) {
         for (size_t i = 0; i < m->n_desired; i++) {
                 free(m->desired[i].slice);
                 free(m->desired[i].service);
@@ -37,6 +36,16 @@ static void desired_clear(Manager *m) {
         free(m->desired);
         m->desired = NULL;
         m->n_desired = m->n_desired_allocated = 0;
+}
+
+void manager_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r) {
+        if (m->events && m->events->instance_stopped)
+                m->events->instance_stopped(m, slice, r);
+}
+
+void manager_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual) {
+        if (m->events && m->events->entity_retired)
+                m->events->entity_retired(m, slice, service, residual);
 }
 
 Manager *manager_free(Manager *m) {
@@ -61,6 +70,7 @@ Manager *manager_free(Manager *m) {
         manager_redrain_free(m);
         sd_event_source_unref(m->save_defer);
         sd_event_source_disable_unref(m->save_retry);
+        manager_retire_waiters_free(m); /* their calls may still be answered */
         manager_private_free(m); /* its connections use bus_vtable's state */
         sd_bus_slot_unref(m->bus_vtable);
         sd_bus_slot_unref(m->bus_fallback);
@@ -70,8 +80,9 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_tracked; i++)
                 tracked_done(&m->tracked[i]);
         free(m->tracked);
-        desired_clear(m);
+        manager_desired_clear(m);
         config_free(m->config);
+        config_diags_clear(&m->refused_diags);
         free(m->config_text);
         state_free(m->state);
         cgfiles_free(m->cgfiles);
@@ -145,107 +156,6 @@ const Desired *manager_find_desired(Manager *m, const char *slice) {
         size_t i = desired_search(m, slice, &found);
 
         return found ? &m->desired[i] : NULL;
-}
-
-static void log_diags(const ConfigDiags *d, bool rejected) {
-        for (size_t i = 0; i < d->n; i++) {
-                const ConfigDiag *g = &d->items[i];
-                if (g->level == DIAG_ERROR)
-                        log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_CONFIG_REJECTED,
-                                   "CGPERSIST_CONFIG_FILE=%s", g->file, "CGPERSIST_CONFIG_LINE=%u", g->line,
-                                   "MESSAGE=%s:%u: %s%s", g->file, g->line, g->message,
-                                   rejected ? " (configuration rejected, the previous one stays in force)"
-                                            : "",
-                                   NULL);
-                else
-                        log_warning("%s:%u: %s", g->file, g->line, g->message);
-        }
-}
-
-static void save_last_good(Manager *m, const char *text) {
-        const char *dirs[] = { m->run_dir, m->state_dir, NULL };
-        int r;
-
-        r = lastgood_save(text, dirs);
-        if (r < 0)
-                log_warning_errno(r, "Failed to keep a copy of the good configuration, ignoring: %m");
-}
-
-/* Start-up with a configuration that does not parse: the one in force before
- * (the snapshot) is still the operator's last word. */
-static int load_last_good(Manager *m) {
-        _cleanup_free_ char *path = NULL;
-        const char *dirs[] = { m->run_dir, m->state_dir, NULL };
-        Config *c = NULL;
-        int r;
-
-        r = lastgood_load(dirs, &c, &path);
-        if (r < 0)
-                return r;
-        config_free(m->config);
-        m->config = c;
-        m->config_good = true;
-        free(m->config_text); /* the files' text is not this */
-        m->config_text = NULL;
-        log_warning("Using the last good configuration from %s until the files are fixed.", path);
-        return 0;
-}
-
-int manager_reload_config(Manager *m) {
-        _cleanup_free_ char *text = NULL;
-        ConfigDiags diags = {};
-        Config *c = NULL;
-        int r;
-
-        r = config_load(m->root, &c, &diags);
-        log_diags(&diags, r == -EINVAL);
-        config_diags_clear(&diags);
-        m->config_refused = r < 0;
-        /* cgpersist_config_good follows at once. */
-        manager_update_metrics(m);
-        if (r < 0) {
-                if (r != -EINVAL)
-                        log_error_errno(
-                                r, "Failed to read the configuration below %s, keeping the previous one: %m",
-                                m->root);
-                if (!m->config)
-                        (void) load_last_good(m);
-                /* The next good one is news, even if it is the old one. */
-                free(m->config_text);
-                m->config_text = NULL;
-                return r;
-        }
-
-        /* The same files with the same text: nothing to say (a daemon-reload
-         * of PID 1 reads it each time), nothing to write. */
-        r = lastgood_render(c, &text);
-        if (r < 0)
-                log_warning_errno(r, "Failed to keep a copy of the good configuration, ignoring: %m");
-        else if (m->config && m->config_good && m->config_text && streq(m->config_text, text)) {
-                log_debug("Configuration unchanged.");
-                config_free(c);
-                return 0;
-        } else
-                save_last_good(m, text);
-        free(m->config_text);
-        m->config_text = TAKE_PTR(text);
-
-        if (c->daemon.log_level) {
-                int l = log_level_from_string(c->daemon.log_level);
-                if (l >= 0)
-                        log_set_max_level(l);
-        }
-
-        /* Desired entities hold pointers into the old config: drop them
-         * before it goes; the next reconcile recomputes them. */
-        desired_clear(m);
-        config_free(m->config);
-        m->config = c;
-        m->config_good = true;
-        log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_CONFIG_LOADED,
-                   "MESSAGE=Configuration loaded: %zu service section(s) from %zu file(s).", c->n_services,
-                   c->n_files, NULL);
-        return 0;
 }
 
 /* Grows an array geometrically: a reconcile adds a thousand entries one by
@@ -403,7 +313,7 @@ static int collect_desired(Manager *m, const Survey *sv) {
         bool globs;
         int r;
 
-        desired_clear(m);
+        manager_desired_clear(m);
         for (size_t i = 0; i < m->n_tracked; i++)
                 m->tracked[i].seen = false;
 
@@ -840,15 +750,6 @@ int manager_start(Manager *m) {
         /* Start-up touched every unit once; give the peak back. */
         (void) malloc_trim(0);
 
-        /* Serve cgctl only once the entities are in place, so the first
-         * answer is a true one. */
-        r = manager_bus_setup(m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish org.cgpersist1 on the system bus: %m");
-        /* Optional: without it cgctl goes by the system bus, only slower. */
-        r = manager_private_setup(m);
-        if (r < 0)
-                log_warning_errno(r, "Not serving cgctl on the private socket, the system bus only: %m");
         manager_update_metrics(m);
         return 0;
 }

@@ -66,6 +66,7 @@ typedef struct Manager {
         Config *config; /* last good configuration, may be NULL */
         bool config_good; /* config can be trusted to retire entities */
         bool config_refused; /* the last read of the configuration was refused */
+        ConfigDiags refused_diags; /* what was wrong with it, until a good read */
         char *config_text; /* the files of config as read (lastgood_render()), to tell a change */
         State *state;
         CgroupFs *cgfs;
@@ -94,6 +95,9 @@ typedef struct Manager {
         size_t n_starting;
         char **retiring; /* slices with a retire job under way */
         size_t n_retiring;
+        struct RetireWaiter *retire_waiters; /* manager-retire.c: callers told when it is done */
+        size_t n_retire_waiters;
+        const struct ManagerEvents *events; /* set by manager_bus_setup(), may be NULL */
         bool state_dirty;
         /* manager-state.c: saves that failed since the last good one */
         sd_event_source *save_retry;
@@ -118,7 +122,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_start(Manager *m);
 
 /* Loads the configuration; on error the last good one stays (returns <0). */
+/* manager-config.c: reads the configuration; on a refusal (negative errno)
+ * the previous one stays and m->refused_diags says why. */
 int manager_reload_config(Manager *m);
+/* The refusal as one message naming every file:line, error the reload's. */
+int manager_config_errors(const Manager *m, int error, char **ret);
+/* The desired entities are worked out again at the next reconcile. */
+void manager_desired_clear(Manager *m);
 /* Brings entities in line with configuration and systemd, soon (deferred). */
 void manager_queue_reconcile(Manager *m);
 int manager_reconcile(Manager *m);
@@ -147,6 +157,10 @@ void systemd_async_drop(Manager *m);
 int systemd_bus_setup(Manager *m);
 int systemd_subscribe(Manager *m);
 int systemd_stop_unit(Manager *m, const char *unit);
+/* A daemon-reload of PID 1 (which runs cgpersist-generator): callback when
+ * it answered; on success the call owns userdata and frees it with destroy. */
+int systemd_reload_async(Manager *m, sd_bus_message_handler_t callback, void *userdata,
+                         sd_bus_destroy_t destroy);
 int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy *p);
 int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, char **ret_invocation_id,
                          char **ret_cgroup, char **ret_result);
@@ -180,16 +194,32 @@ void manager_private_free(Manager *m);
 /* The UID of the peer of a private connection (taken at accept), -ENOENT if
  * bus is not one. */
 int manager_private_peer_uid(Manager *m, sd_bus *bus, uid_t *ret);
-void manager_bus_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r);
-void manager_bus_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual);
-/* A retire job failed: answers the Retire calls waiting for it. */
-void manager_bus_retire_failed(Manager *m, const char *slice, int error);
 
 /* manager-metrics.c: /run/cgpersist/metrics.prom for node_exporter. */
 void manager_update_metrics(Manager *m);
 
+/* What the D-Bus layer hears of. The daemon's other files tell it through
+ * manager_emit_*(), never by calling into the bus. */
+typedef struct ManagerEvents {
+        void (*instance_stopped)(Manager *m, const char *slice, const InstanceRecord *r);
+        void (*entity_retired)(Manager *m, const char *slice, const char *service, uint64_t residual);
+} ManagerEvents;
+void manager_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r);
+void manager_emit_entity_retired(Manager *m, const char *slice, const char *service, uint64_t residual);
+
 /* manager-retire.c */
 int manager_retire(Manager *m, const char *slice, const char *why);
+/* A retirement asked for (cgctl retire): refused with error set (being
+ * retired already, still configured without force, instances running,
+ * processes below), or 1 and done(slice, service, residual, recreated,
+ * error, userdata) once it is through (error 0) or failed; recreated: it is
+ * still configured and the next reconcile starts it again. At exit, done()
+ * is called with -ECANCELED. */
+typedef void (*manager_retire_done_fn)(Manager *m, const char *slice, const char *service, uint64_t residual,
+                                       bool recreated, int error, void *userdata);
+int manager_retire_request(Manager *m, const EntityState *e, bool force, manager_retire_done_fn done,
+                           void *userdata, sd_bus_error *error);
+void manager_retire_waiters_free(Manager *m);
 
 /* manager-drain.c: a drain on request. done(job, drained, userdata) follows
  * on the loop once the worker is through, after the drained total was
@@ -197,3 +227,13 @@ int manager_retire(Manager *m, const char *slice, const char *why);
 typedef struct ReclaimJob ReclaimJob;
 typedef void (*manager_drain_done_fn)(ReclaimJob *j, uint64_t drained, void *userdata);
 int manager_drain(Manager *m, const EntityState *e, manager_drain_done_fn done, void *userdata);
+
+/* manager-enable.c: Enable (enable) or Disable of services (valid service
+ * names, not cgpersist's own), persistent or for this boot (runtime). 1 when
+ * done(changed files, failure or NULL, userdata) follows (at once when
+ * nothing was to change, else once PID 1 reloaded); negative errno with
+ * error set when refused, every file then as it was. */
+typedef void (*manager_enable_done_fn)(Manager *m, char *const *changed, size_t n_changed,
+                                       const char *failure, void *userdata);
+int manager_enable(Manager *m, char *const *services, bool enable, bool runtime, manager_enable_done_fn done,
+                   void *userdata, sd_bus_error *error);

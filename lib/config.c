@@ -5,6 +5,7 @@
  * here is global. */
 #include <stdarg.h>
 
+#include "cgroupfs.h"
 #include "config-private.h"
 #include "leftovers.h"
 #include "proactive.h"
@@ -267,4 +268,42 @@ bool config_has_globs(const Config *c) {
                 if (unit_pattern_is_glob(c->services[i].pattern))
                         return true;
         return false;
+}
+
+int config_sections_for(const Config *c, const char *unit, char ***ret) {
+        _cleanup_free_ char *template = NULL;
+        char **l = NULL;
+        size_t n = 0;
+
+        if (!c || !unit || !ret)
+                return -EINVAL;
+        if (unit_name_template_of(unit, &template) < 0)
+                template = NULL;
+        for (size_t i = 0; i < c->n_services; i++) {
+                const ServiceSection *s = &c->services[i];
+                char **x;
+
+                if (!unit_pattern_match(s->pattern, unit) && !streq(s->pattern, unit) &&
+                    !(template && unit_pattern_match(s->pattern, template)))
+                        continue;
+                x = realloc(l, (n + 2) * sizeof *x);
+                if (!x)
+                        goto oom;
+                l = x;
+                if (asprintf(&l[n], "%s:%u", s->file, s->line) < 0) {
+                        l[n] = NULL;
+                        goto oom;
+                }
+                l[++n] = NULL;
+        }
+        if (!l) {
+                l = calloc(1, sizeof *l);
+                if (!l)
+                        return -ENOMEM;
+        }
+        *ret = l;
+        return (int) n;
+oom:
+        strv_free(l);
+        return -ENOMEM;
 }

@@ -165,3 +165,8 @@ int config_policy_for(const Config *c, const char *unit, ServicePolicy *ret);
  * unit on the system; true if some pattern is a glob, which needs a unit
  * list: see config_policy_for(). */
 bool config_has_globs(const Config *c);
+
+/* The sections that match unit (its name, or its template's), as
+ * "file:line" strings in file order, NULL-terminated, free with
+ * strv_free(). The number found, or negative errno. */
+int config_sections_for(const Config *c, const char *unit, char ***ret);

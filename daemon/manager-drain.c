@@ -70,11 +70,8 @@ int manager_drain(Manager *m, const EntityState *e, manager_drain_done_fn done, 
                 return -ENOMEM;
         *c = (DrainCall){ .manager = m, .done = done, .userdata = userdata };
         r = reclaim_job_new(m, e->slice, &opts, &j);
-        if (r >= 0) {
+        if (r >= 0)
                 r = reclaim_job_start(m, j, "drain", drain_done, c);
-                if (r < 0)
-                        reclaim_job_free(j);
-        }
         if (r < 0)
                 free(c);
         return r;

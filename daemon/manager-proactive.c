@@ -359,10 +359,8 @@ static int visit(Manager *m, const char *slice) {
         j->hold_back_if_swap = true;
         j->swappiness_arg = p->swappiness_arg;
         r = reclaim_job_start(m, j, "proactive-reclaim", step_done, m);
-        if (r < 0) {
-                reclaim_job_free(j);
+        if (r < 0)
                 return log_warning_errno(r, "Failed to start a proactive reclaim step on %s: %m", slice);
-        }
         p->busy = true;
         return 1;
 }

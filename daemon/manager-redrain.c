@@ -269,11 +269,8 @@ static int visit(Manager *m, Pending *p) {
                 return -ENOMEM;
         *call = (RedrainCall){ .manager = m, .owner = m->redrain, .dying_before = dying };
         r = reclaim_job_new(m, p->slice, &opts, &j);
-        if (r >= 0) {
+        if (r >= 0)
                 r = reclaim_job_start(m, j, "redrain", redrain_done, call);
-                if (r < 0)
-                        reclaim_job_free(j);
-        }
         if (r < 0) {
                 free(call);
                 return r;

@@ -198,7 +198,6 @@ int manager_retire(Manager *m, const char *slice, const char *why) {
         r = reclaim_job_start(m, j, "retire", retire_done, c);
         if (r < 0) {
                 retiring_remove(m, slice);
-                reclaim_job_free(j);
                 retire_call_free(c);
                 return log_error_errno(r, "Failed to start retiring %s: %m", slice);
         }

@@ -83,11 +83,18 @@ static void job_done(void *q, void *userdata) {
 
 int reclaim_job_start(Manager *m, ReclaimJob *j, const char *description, reclaim_job_done_fn done,
                       void *userdata) {
-        if (!m || !j || !done)
+        int r;
+
+        if (!m || !j || !done) {
+                reclaim_job_free(j);
                 return -EINVAL;
+        }
         j->done = done;
         j->userdata = userdata;
-        return worker_run(m->event, description, job_work, job_done, j, NULL);
+        r = worker_run(m->event, description, job_work, job_done, j, NULL);
+        if (r < 0)
+                reclaim_job_free(j);
+        return r;
 }
 
 void reclaim_job_drain_options(const Manager *m, const char *service, ReclaimOptions *ret,

@@ -48,8 +48,9 @@ struct ReclaimJob {
 int reclaim_job_new(const Manager *m, const char *slice, const ReclaimOptions *opts, ReclaimJob **ret);
 ReclaimJob *reclaim_job_free(ReclaimJob *j);
 
-/* Hands j to a worker; done(j, userdata) follows on the loop. On failure j
- * is still the caller's. */
+/* Hands j to a worker; done(j, userdata) follows on the loop. Takes j over
+ * in any case: on failure (negative errno) it is freed, done() not called,
+ * and userdata still the caller's. */
 int reclaim_job_start(Manager *m, ReclaimJob *j, const char *description, reclaim_job_done_fn done,
                       void *userdata);
 

@@ -396,6 +396,14 @@ assert_match "$out" "99-cgtest-bad.conf:3" "reload error names line 3"
 assert_eq "$(cgctl --json status | jq -r .daemon.config_good)" true "previous configuration still in force"
 cgctl --json list | jq -e --arg s "$slice" 'any(.entities[]; .slice == $s and .configured)' >/dev/null ||
 	fail "$slice lost after a rejected reload"
+# An enable that the configuration refuses names the refused files' lines
+# and leaves no snippet behind.
+rc=0
+out=$(cgctl enable cgtrefused.service 2>&1) || rc=$?
+log "cgctl enable under a bad configuration: rc=$rc $out"
+assert_eq "$rc" 1 "enable under a bad configuration"
+assert_match "$out" "99-cgtest-bad.conf:2" "enable error names line 2"
+assert_no_file "$confd/50-cgctl-cgtrefused.service.conf"
 rm "$confd/99-cgtest-bad.conf"
 assert_eq "$(cgctl --json reload)" '{"schema":2}' "reload --json"
 

@@ -61,7 +61,7 @@ wait_for -t 2400 -i 1 enough || log "only $(nrestarts) restarts after 2400 s"
 systemctl stop $crash
 t1=$EPOCHREALTIME
 nr=$(nrestarts)
-entity() { cgctl --json status $crash | jq -c "[.entities[]? // . | select(.slice == \"$slice\")][0]"; }
+entity() { cgctl --json status $crash | jq -c --arg s "$slice" '[.entities[]? // . | select(.slice == $s)][0]'; }
 settled() { [ "$(entity | jq .instances)" = 0 ] && [ "$(entity | jq .restarts)" -ge $((nr + 1)) ]; }
 wait_for -t 60 settled || log "entity not settled: $(entity)"
 counted=$(entity | jq .restarts)

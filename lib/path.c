@@ -160,3 +160,18 @@ bool filename_is_safe(const char *s) {
                 return false;
         return string_is_safe_utf8(s);
 }
+
+char *string_escape_control(const char *s) {
+        size_t n = strlen(s);
+        char *out = malloc(n * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+                if (*c < 0x20 || *c == 0x7f || *c == '\\')
+                        o += sprintf(o, "\\x%02x", *c);
+                else
+                        *o++ = (char) *c;
+        *o = 0;
+        return out;
+}

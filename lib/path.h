@@ -18,3 +18,8 @@ bool filename_is_safe(const char *s);
 /* Valid UTF-8 (no overlong forms, surrogates or code points past
  * U+10FFFF) without control characters (C0, DEL, C1). false for NULL. */
 bool string_is_safe_utf8(const char *s);
+
+/* A copy of s for a log line: control characters, DEL and backslashes as
+ * \xNN, so that a name cannot forge a line or a terminal sequence. NULL on
+ * OOM. */
+char *string_escape_control(const char *s);

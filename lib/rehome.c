@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "path.h"
 #include "rehome.h"
 
 uint64_t rehome_pages_to_move(const PageCharges *c, const RehomeIds *ids) {
@@ -32,6 +33,16 @@ uint64_t rehome_pages_elsewhere(const PageCharges *c, uint64_t keeper_id) {
         return c->resident > mine ? c->resident - mine : 0;
 }
 
+bool rehome_same_state(const struct stat *a, const struct stat *b) {
+        if (!a || !b)
+                return false;
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_nlink == b->st_nlink &&
+                a->st_mode == b->st_mode && a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
+                a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+                a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+                a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
 static const char *const failure_names[_REHOME_FAILURE_MAX] = {
         [REHOME_OPEN] = "open",
         [REHOME_HARDLINKED] = "hardlinked",
@@ -39,29 +50,14 @@ static const char *const failure_names[_REHOME_FAILURE_MAX] = {
         [REHOME_COPY_FAILED] = "copy-failed",
         [REHOME_VERIFY_FAILED] = "verify-failed",
         [REHOME_SCAN_FAILED] = "scan-failed",
+        [REHOME_CHANGED] = "changed",
+        [REHOME_TIMEOUT] = "timeout",
 };
 
 const char *rehome_failure_to_string(RehomeFailure f) {
         if ((unsigned) f >= _REHOME_FAILURE_MAX)
                 return NULL;
         return failure_names[f];
-}
-
-/* Names from /proc (comm, cgroup) and paths are whatever their owners chose:
- * a newline would forge a second journal line on a terminal. */
-static char *escape(const char *s) {
-        size_t n = strlen(s);
-        char *out = malloc(n * 4 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
-                if (*c < 0x20 || *c == 0x7f || *c == '\\')
-                        o += sprintf(o, "\\x%02x", *c);
-                else
-                        *o++ = (char) *c;
-        *o = 0;
-        return out;
 }
 
 int rehome_skip_message(const RehomeSkip *s, char **ret) {
@@ -71,7 +67,7 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
         if (!s || !s->path || !ret || !rehome_failure_to_string(s->failure))
                 return -EINVAL;
 
-        path = escape(s->path);
+        path = string_escape_control(s->path);
         if (!path)
                 return -ENOMEM;
 
@@ -81,9 +77,9 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
                         why = strdup("open or mapped by another process");
                         break;
                 }
-                if (s->holder_unit && !(unit = escape(s->holder_unit)))
+                if (s->holder_unit && !(unit = string_escape_control(s->holder_unit)))
                         return -ENOMEM;
-                if (s->holder_comm && !(comm = escape(s->holder_comm)))
+                if (s->holder_comm && !(comm = string_escape_control(s->holder_comm)))
                         return -ENOMEM;
                 r = asprintf(&why, "open by PID %ld%s%s%s%s%s", s->holder_pid, comm || unit ? " (" : "",
                              strempty(comm), comm && unit ? ", " : "", strempty(unit),
@@ -96,6 +92,12 @@ int rehome_skip_message(const RehomeSkip *s, char **ret) {
                 break;
         case REHOME_LEASE_BROKEN:
                 why = strdup("opened by another process while it was copied");
+                break;
+        case REHOME_CHANGED:
+                why = strdup("its mode, owner, size or times changed while it was copied");
+                break;
+        case REHOME_TIMEOUT:
+                why = strdup("the pass reached its time limit while copying it");
                 break;
         case REHOME_COPY_FAILED:
                 r = asprintf(&why, "copy failed: %s", strerror(s->error));

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "pagecharge.h"
 
@@ -34,6 +35,12 @@ uint64_t rehome_pages_to_move(const PageCharges *c, const RehomeIds *ids);
  * passes). 0 means the copy is verified. */
 uint64_t rehome_pages_elsewhere(const PageCharges *c, uint64_t keeper_id);
 
+/* Whether a file is as it was, by what fstat() tells: the same inode, link
+ * count, mode, owner, size, modification and change times. The change time
+ * moves with every chmod, chown, utimes, setxattr and link, none of which
+ * breaks a lease. */
+bool rehome_same_state(const struct stat *before, const struct stat *now);
+
 typedef enum RehomeFailure {
         REHOME_OPEN, /* some process has it open or mapped */
         REHOME_HARDLINKED, /* another name points at the same inode */
@@ -41,6 +48,8 @@ typedef enum RehomeFailure {
         REHOME_COPY_FAILED, /* errno */
         REHOME_VERIFY_FAILED, /* pages elsewhere of pages resident */
         REHOME_SCAN_FAILED, /* the charges of the file could not be read: errno */
+        REHOME_CHANGED, /* its mode, owner, size or times changed while it was copied */
+        REHOME_TIMEOUT, /* the pass reached its time limit during this file */
         _REHOME_FAILURE_MAX,
 } RehomeFailure;
 

@@ -34,11 +34,14 @@
 #include "build-config.h"
 #include "cgpath.h"
 #include "config.h"
+#include "extents.h"
 #include "fileio.h"
 #include "keeperproto.h"
 #include "lastgood.h"
 #include "log.h"
 #include "macro.h"
+#include "mountinfo.h"
+#include "mountpoint.h"
 #include "pagecharge.h"
 #include "path.h"
 #include "rehome.h"
@@ -55,11 +58,16 @@ static const char *arg_proc = "/proc";
 static const char *arg_config_root = "/";
 static const char *arg_socket_dir = CGPERSIST_RUNDIR "/keeper";
 static const char *arg_entity = NULL;
+/* Each pass ends by then, whatever is left is tried at the next one: below
+ * the stop hook's default --rehome-timeout (30 s), so that the hook gets an
+ * answer, and well below systemd's start timeout for the pass at start. */
+static uint64_t arg_pass_timeout_usec = 20 * USEC_PER_SEC;
 
 typedef struct Mount {
         TmpfsSpec spec;
         bool active; /* mounted (by us or before) and ours to walk */
         dev_t dev;
+        uint64_t mnt_id; /* 0: not known (no STATX_MNT_ID) */
 } Mount;
 
 typedef struct Keeper {
@@ -70,7 +78,11 @@ typedef struct Keeper {
         const char *dying_cgroup; /* of the current pass, NULL at start */
         char *buf;
         sigset_t stop_mask;
+        sigset_t lease_mask; /* the lease break signal (F_SETSIG), and SIGIO */
+        int lease_signal;
         bool stopping;
+        uint64_t deadline; /* of the current pass, CLOCK_MONOTONIC */
+        bool timed_out; /* the current pass reached its deadline */
         KeeperReply sum;
 } Keeper;
 
@@ -93,69 +105,37 @@ static bool stop_requested(Keeper *k) {
         return k->stopping;
 }
 
+/* The pass must end: a stop was requested or its deadline passed. */
+static bool pass_over(Keeper *k) {
+        if (stop_requested(k))
+                return true;
+        if (!k->timed_out && deadline_check(k->deadline) < 0)
+                k->timed_out = true;
+        return k->timed_out;
+}
+
+/* Forgets lease break signals of files we are done with. */
+static void lease_signals_flush(Keeper *k) {
+        struct timespec zero = {};
+
+        for (unsigned i = 0; i < 1024 && sigtimedwait(&k->lease_mask, NULL, &zero) > 0; i++)
+                ;
+}
+
+/* Whether someone began to break our lease on fd: the signal of F_SETSIG
+ * says so at once (SIGIO if the queue of real-time signals overflowed),
+ * F_GETLEASE confirms (a lease being broken reads as the type it is being
+ * broken to). Leases are held on one file at a time, so any signal is ours;
+ * a stale one only costs an F_GETLEASE. */
+static bool lease_broken(Keeper *k, int fd) {
+        struct timespec zero = {};
+
+        if (sigtimedwait(&k->lease_mask, NULL, &zero) <= 0)
+                return false;
+        return fcntl(fd, F_GETLEASE) != F_WRLCK;
+}
+
 /* ---- mounts ---------------------------------------------------------- */
-
-/* mountinfo escapes blanks, tabs, newlines and backslashes as \ooo. */
-static void unescape_octal(char *s) {
-        char *o = s;
-
-        for (char *c = s; *c; c++) {
-                if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' &&
-                    c[3] >= '0' && c[3] <= '7') {
-                        *o++ = (char) ((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
-                        c += 3;
-                } else
-                        *o++ = *c;
-        }
-        *o = 0;
-}
-
-/* The file system type mounted on path (the topmost mount there): 1 and
- * *ret_fstype, 0 if nothing is mounted on it. */
-static int mounted_at(const char *path, char **ret_fstype) {
-        _cleanup_free_ char *text = NULL, *p = NULL, *found = NULL;
-        char *l, *nl;
-        int r;
-
-        p = path_join(arg_proc, "self/mountinfo");
-        if (!p)
-                return -ENOMEM;
-        r = read_full_file(p, 16 * 1024 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        for (l = text; l && *l; l = nl ? nl + 1 : NULL) {
-                char *f[10] = {}, *save = NULL, *sep;
-                size_t n = 0;
-
-                nl = strchr(l, '\n');
-                if (nl)
-                        *nl = 0;
-                /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER */
-                sep = strstr(l, " - ");
-                if (!sep)
-                        continue;
-                *sep = 0;
-                for (char *w = strtok_r(l, " ", &save); w && n < 5; w = strtok_r(NULL, " ", &save))
-                        f[n++] = w;
-                if (n < 5)
-                        continue;
-                unescape_octal(f[4]);
-                if (!streq(f[4], path))
-                        continue;
-                save = NULL;
-                f[5] = strtok_r(sep + 3, " ", &save);
-                if (!f[5])
-                        continue;
-                free(found);
-                found = strdup(f[5]); /* later lines are mounted on top */
-                if (!found)
-                        return -ENOMEM;
-        }
-        if (!found)
-                return 0;
-        *ret_fstype = TAKE_PTR(found);
-        return 1;
-}
 
 static int resolve_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid) {
         _cleanup_free_ char *user = NULL;
@@ -219,50 +199,143 @@ static void log_mount(const Mount *m, const char *what) {
                           m->spec.path, "CGPERSIST_BYTES=%" PRIu64, m->spec.size, NULL);
 }
 
+static void log_refused(const Mount *m, const MountpointRefusal *why) {
+        _cleanup_free_ char *msg = NULL;
+
+        if (mountpoint_refusal_message(m->spec.path, why, &msg) < 0) {
+                log_oom();
+                return;
+        }
+        (void) log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_TMPFS_REFUSED,
+                          "MESSAGE=Not mounting tmpfs %s, not re-homing there.", msg, "CGPERSIST_ENTITY=%s",
+                          arg_entity, "CGPERSIST_PATH=%s", m->spec.path, "CGPERSIST_REASON=%s",
+                          mountpoint_problem_to_string(why->problem), "CGPERSIST_COMPONENT=%s",
+                          strempty(why->component), "CGPERSIST_ERRNO=%d", why->error, NULL);
+}
+
+/* Opens the mount point of m, safely (see mountpoint.h): an O_PATH
+ * descriptor of what is there now, the topmost mount if any. */
+static int open_mount_point(const Mount *m, bool create, int *ret_fd, MountpointRefusal *why) {
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (root < 0)
+                return negative_errno();
+        return mountpoint_open(root, m->spec.path, create, ret_fd, why);
+}
+
+/* How many mounts are stacked where mnt_id is (1: it alone); 0 if unknown. */
+static unsigned stack_depth(uint64_t mnt_id) {
+        _cleanup_free_ char *p = path_join(arg_proc, "self/mountinfo"), *text = NULL;
+
+        if (!p || read_full_file(p, 16 * 1024 * 1024, &text, NULL) < 0)
+                return 0;
+        return mountinfo_stack_depth(text, mnt_id);
+}
+
 /* Mounts m unless something is mounted there already: a keeper restarted
  * must find its data where it left it, so an existing tmpfs is adopted as it
  * is (never mounted over, which would hide the data), and anything else on
- * the mount point is left alone and not walked. */
+ * the mount point is left alone and not walked. What is mounted there is a
+ * question of mount IDs, not of path names (see mountpoint.c).
+ *
+ * A path that is not safe for root to mount on (a symbolic link in it, a
+ * directory above it that a user other than root can write) is refused and
+ * logged, and the entry is left out: not mounted, not walked, until the
+ * path is fixed and the keeper restarted. The keeper goes on with the other
+ * entries and the service starts, without that tmpfs: what it writes there
+ * lands on the file system below, with its own rights. */
 static int mount_one(Mount *m) {
-        _cleanup_free_ char *fstype = NULL, *opts = NULL;
+        _cleanup_(mountpoint_refusal_done) MountpointRefusal why = { .problem = _MOUNTPOINT_PROBLEM_MAX };
+        _cleanup_close_ int fd = -EBADF;
+        uint64_t mnt_id = 0;
         struct stat st;
+        unsigned depth;
         uid_t uid;
         gid_t gid;
         int r;
 
-        r = mounted_at(m->spec.path, &fstype);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the mount table: %m");
-        if (r > 0 && !streq(fstype, "tmpfs")) {
-                log_error("%s is a mount point of type %s, not tmpfs: not mounting over it, not re-homing "
-                          "there.",
-                          m->spec.path, fstype);
-                return -EEXIST;
+        r = open_mount_point(m, true, &fd, &why);
+        if (r < 0) {
+                if (!mountpoint_problem_to_string(why.problem))
+                        return log_error_errno(r, "Failed to open the mount point %s: %m", m->spec.path);
+                log_refused(m, &why);
+                return r;
         }
 
-        if (r == 0) {
+        r = mountpoint_is_mounted(fd, &mnt_id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to tell whether something is mounted on %s: %m",
+                                       m->spec.path);
+        if (r > 0) {
+                r = fd_is_tmpfs(fd);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to find the file system of %s: %m", m->spec.path);
+                if (r == 0) {
+                        log_error(
+                                "%s is the mount point of another file system than tmpfs: not mounting over "
+                                "it, not re-homing there.",
+                                m->spec.path);
+                        return -EEXIST;
+                }
+                depth = stack_depth(mnt_id);
+                if (depth > 1)
+                        log_warning("%u tmpfs are stacked on %s: adopting the topmost; the data of the ones "
+                                    "below is hidden (unmount the topmost after saving what it holds).",
+                                    depth, m->spec.path);
+                log_mount(m, "Adopted the existing");
+        } else {
                 r = resolve_owner(m->spec.owner, &uid, &gid);
                 if (r < 0)
                         return log_error_errno(r, "Failed to resolve owner=%s of %s: %m", m->spec.owner,
                                                m->spec.path);
-                r = mkdir_p(m->spec.path, 0755);
+                r = tmpfs_mount_onto(fd, m->spec.size, m->spec.mode, uid, gid);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to create mount point %s: %m", m->spec.path);
-                if (asprintf(&opts, "size=%" PRIu64 ",mode=%04o,uid=%u,gid=%u", m->spec.size, m->spec.mode,
-                             (unsigned) uid, (unsigned) gid) < 0)
-                        return log_oom();
-                if (mount("tmpfs", m->spec.path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-                        return log_error_errno(errno, "Failed to mount tmpfs on %s (%s): %m", m->spec.path,
-                                               opts);
+                        return log_error_errno(r, "Failed to mount tmpfs on %s: %m", m->spec.path);
                 log_mount(m, "Mounted");
-        } else
-                log_mount(m, "Adopted the existing");
+                /* fd is the directory below the new mount: look again. */
+                close(TAKE_FD(fd));
+                r = open_mount_point(m, false, &fd, &why);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open %s after mounting it: %m", m->spec.path);
+                r = mountpoint_is_mounted(fd, &mnt_id);
+                if (r <= 0)
+                        return log_error_errno(r < 0 ? r : -ENOENT, "Failed to find the new mount on %s: %m",
+                                               m->spec.path);
+        }
 
-        if (stat(m->spec.path, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return log_error_errno(errno, "Failed to stat %s: %m", m->spec.path);
         m->dev = st.st_dev;
+        m->mnt_id = mnt_id;
         m->active = true;
         return 0;
+}
+
+/* The root directory of m for a pass, if it is still the mount we adopted
+ * or made: -ESTALE when it was unmounted or replaced since. */
+static int open_mount_root(const Mount *m) {
+        _cleanup_(mountpoint_refusal_done) MountpointRefusal why = {};
+        _cleanup_close_ int pfd = -EBADF;
+        uint64_t mnt_id = 0;
+        struct stat st;
+        int r, fd;
+
+        r = open_mount_point(m, false, &pfd, &why);
+        if (r < 0)
+                return r;
+        r = mountpoint_is_mounted(pfd, &mnt_id);
+        if (r < 0)
+                return r;
+        if (r == 0 || (mnt_id != 0 && m->mnt_id != 0 && mnt_id != m->mnt_id))
+                return -ESTALE;
+        fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0 || st.st_dev != m->dev) {
+                close(fd);
+                return -ESTALE;
+        }
+        return fd;
 }
 
 /* ---- who holds a file ------------------------------------------------- */
@@ -392,43 +465,46 @@ static int copy_xattrs(int from, int to) {
 }
 
 /* Copies the data of from into to, hole for hole: reading a hole of a
- * tmpfs allocates nothing, writing zeros would. Returns bytes copied. */
-static int64_t copy_data(Keeper *k, int from, int to, off_t size) {
+ * tmpfs allocates nothing, writing zeros would. Returns bytes copied, or
+ * -EBUSY when the lease on from was broken, -ECANCELED when the keeper is
+ * stopping, -ETIME at the deadline of the pass: each checked after every
+ * chunk, so that an opener waits for a chunk, not for the whole copy. */
+static int64_t copy_data(Keeper *k, int from, int to) {
+        DataExtents it;
+        uint64_t offset, length;
         int64_t copied = 0;
-        off_t pos = 0;
+        int r;
 
-        if (ftruncate(to, size) < 0)
+        r = data_extents_init(&it, from, k->deadline);
+        if (r < 0)
+                return r;
+        if (ftruncate(to, (off_t) it.end) < 0)
                 return negative_errno();
-        while (pos < size) {
-                off_t data = lseek(from, pos, SEEK_DATA), hole;
+        while ((r = data_extents_next(&it, &offset, &length)) > 0)
+                for (uint64_t o = offset; o < offset + length;) {
+                        size_t want = (size_t) MIN(offset + length - o, COPY_CHUNK);
+                        ssize_t n, w;
 
-                if (data < 0) {
-                        if (errno == ENXIO)
-                                break; /* only a hole is left */
-                        return negative_errno();
-                }
-                hole = lseek(from, data, SEEK_HOLE);
-                if (hole < 0)
-                        return negative_errno();
-                for (off_t o = data; o < hole;) {
-                        size_t want = (size_t) MIN((uint64_t) (hole - o), COPY_CHUNK);
-                        ssize_t n = pread(from, k->buf, want, o), w;
-
+                        if (lease_broken(k, from))
+                                return -EBUSY;
+                        if (pass_over(k))
+                                return k->stopping ? -ECANCELED : -ETIME;
+                        n = pread(from, k->buf, want, (off_t) o);
                         if (n < 0)
                                 return negative_errno();
                         if (n == 0)
                                 return -EIO; /* shrank under us: the lease forbids that */
-                        w = pwrite(to, k->buf, (size_t) n, o);
+                        w = pwrite(to, k->buf, (size_t) n, (off_t) o);
                         if (w < 0)
                                 return negative_errno();
                         if (w != n)
                                 return -EIO;
-                        o += n;
+                        o += (uint64_t) n;
                         copied += n;
                 }
-                pos = hole;
-        }
-        return copied;
+        if (r == -ETIME)
+                k->timed_out = true;
+        return r < 0 ? r : copied;
 }
 
 static void random_name(char *buf, size_t len) {
@@ -442,14 +518,55 @@ static void random_name(char *buf, size_t len) {
         snprintf(buf, len, TMP_PREFIX "%016" PRIx64, r);
 }
 
+/* The verify scan of a copy ends when the keeper stops, the pass runs out
+ * of time or the lease on the original is broken. */
+typedef struct ScanGuard {
+        Keeper *k;
+        int fd; /* the original, leased */
+        bool lease_broken;
+} ScanGuard;
+
+static bool scan_cancelled(void *userdata) {
+        ScanGuard *g = userdata;
+
+        if (lease_broken(g->k, g->fd))
+                g->lease_broken = true;
+        return g->lease_broken || stop_requested(g->k);
+}
+
+/* A scan or copy that ended early: reported unless the keeper is stopping
+ * (the file is tried again by the next keeper). */
+static void report_cut_short(Keeper *k, const char *path, int r, RehomeFailure otherwise) {
+        if (r == -ECANCELED && k->stopping) {
+                log_debug("Stopping: %s left as it is.", path);
+                return;
+        }
+        if (r == -ETIME)
+                k->timed_out = true;
+        report_skip(k,
+                    &(RehomeSkip){ .path = path,
+                                   .failure = r == -EBUSY ? REHOME_LEASE_BROKEN
+                                           : r == -ETIME  ? REHOME_TIMEOUT
+                                                          : otherwise,
+                                   .error = r == -EBUSY || r == -ETIME ? 0 : -r });
+}
+
 /* Copy, verify, swap in. Every failure before the swap leaves the original
- * as it was: the copy is an O_TMPFILE that vanishes with its descriptor. */
+ * as it was: the copy is an O_TMPFILE that vanishes with its descriptor.
+ * st: the original as fstat() saw it under the lease. A lease is broken by
+ * open() and truncate() only: a chmod, chown, utimes, setxattr or link by
+ * path is not, so the original is compared with st before the swap and
+ * after it, and any change keeps the original. */
 static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, int fd,
                         const struct stat *st) {
         _cleanup_close_ int tmp = -EBADF;
         char proc_fd[64], tmpname[64];
         PageCharges pc = {};
-        struct stat after = {};
+        ScanGuard guard = { .k = k, .fd = fd };
+        PageChargeBounds bounds = { .deadline_usec = k->deadline,
+                                    .cancelled = scan_cancelled,
+                                    .userdata = &guard };
+        struct stat after = {}, now = {};
         int64_t copied;
         uint64_t elsewhere;
         int r;
@@ -459,10 +576,14 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
                 report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_COPY_FAILED, .error = errno });
                 return;
         }
-        copied = copy_data(k, fd, tmp, st->st_size);
-        r = copied < 0 ? (int) copied : 0;
+        copied = copy_data(k, fd, tmp);
+        if (copied < 0) {
+                report_cut_short(k, path, (int) copied, REHOME_COPY_FAILED);
+                return;
+        }
+        r = 0;
         /* Owner first: a chown clears the set-id bits that the chmod sets. */
-        if (r >= 0 && fchown(tmp, st->st_uid, st->st_gid) < 0)
+        if (fchown(tmp, st->st_uid, st->st_gid) < 0)
                 r = negative_errno();
         if (r >= 0 && fchmod(tmp, st->st_mode & 07777) < 0)
                 r = negative_errno();
@@ -475,9 +596,9 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
                 return;
         }
 
-        r = pagecharge_fd(tmp, arg_proc, &pc);
+        r = pagecharge_fd_bounded(tmp, arg_proc, &bounds, &pc);
         if (r < 0) {
-                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_SCAN_FAILED, .error = -r });
+                report_cut_short(k, path, guard.lease_broken ? -EBUSY : r, REHOME_SCAN_FAILED);
                 return;
         }
         elsewhere = rehome_pages_elsewhere(&pc, k->ids.keeper);
@@ -492,8 +613,12 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
         }
         pagecharges_done(&pc);
 
-        if (fcntl(fd, F_GETLEASE) != F_WRLCK) {
+        if (lease_broken(k, fd) || fcntl(fd, F_GETLEASE) != F_WRLCK) {
                 report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_LEASE_BROKEN });
+                return;
+        }
+        if (fstat(fd, &now) < 0 || !rehome_same_state(st, &now)) {
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_CHANGED });
                 return;
         }
 
@@ -513,10 +638,14 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
         }
         /* The temp name now holds what was at the path. It must be the file
          * we copied, still unopened by anyone (an open() racing with the
-         * swap breaks the lease): otherwise swap back, keep everything. */
+         * swap breaks the lease) and unchanged (a chmod racing with the swap
+         * by path reached the original): otherwise swap back, keep
+         * everything. */
         if (fstatat(dfd, tmpname, &after, AT_SYMLINK_NOFOLLOW) < 0 || after.st_ino != st->st_ino ||
-            after.st_dev != st->st_dev || fcntl(fd, F_GETLEASE) != F_WRLCK) {
-                bool same = after.st_ino == st->st_ino;
+            after.st_dev != st->st_dev || fcntl(fd, F_GETLEASE) != F_WRLCK || fstat(fd, &now) < 0 ||
+            !rehome_same_state(st, &now)) {
+                bool same = after.st_ino == st->st_ino && after.st_dev == st->st_dev;
+                bool leased = same && fcntl(fd, F_GETLEASE) == F_WRLCK;
 
                 if (renameat2(dfd, tmpname, dfd, name, RENAME_EXCHANGE) < 0)
                         log_error_errno(errno, "Failed to swap %s back from %s, both are kept: %m", path,
@@ -525,7 +654,9 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
                         (void) unlinkat(dfd, tmpname, 0);
                 report_skip(k,
                             &(RehomeSkip){ .path = path,
-                                           .failure = same ? REHOME_LEASE_BROKEN : REHOME_COPY_FAILED,
+                                           .failure = !same  ? REHOME_COPY_FAILED
+                                                   : !leased ? REHOME_LEASE_BROKEN
+                                                             : REHOME_CHANGED,
                                            .error = same ? 0 : ESTALE });
                 return;
         }
@@ -540,7 +671,8 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
 static void visit_file(Keeper *k, int dfd, const char *name, const char *path, dev_t dev) {
         _cleanup_close_ int fd = -EBADF;
         PageCharges pc = {};
-        struct stat st;
+        PageChargeBounds bounds = { .deadline_usec = k->deadline };
+        struct stat st, leased;
         uint64_t tomove;
         int r;
 
@@ -561,9 +693,11 @@ static void visit_file(Keeper *k, int dfd, const char *name, const char *path, d
                 return;
         k->sum.files++;
 
-        r = pagecharge_fd(fd, arg_proc, &pc);
+        /* Only the data extents are scanned (a sparse file of 2^63-1 bytes
+         * has a few pages), within the deadline of the pass. */
+        r = pagecharge_fd_bounded(fd, arg_proc, &bounds, &pc);
         if (r < 0) {
-                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_SCAN_FAILED, .error = -r });
+                report_cut_short(k, path, r, REHOME_SCAN_FAILED);
                 return;
         }
         tomove = rehome_pages_to_move(&pc, &k->ids);
@@ -576,6 +710,14 @@ static void visit_file(Keeper *k, int dfd, const char *name, const char *path, d
                 return;
         }
 
+        /* The break of the lease is signalled with k->lease_signal and the
+         * fd (F_SETSIG), which we look for while copying; signals of
+         * earlier files are forgotten first. */
+        lease_signals_flush(k);
+        if (fcntl(fd, F_SETSIG, k->lease_signal) < 0) {
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_COPY_FAILED, .error = errno });
+                return;
+        }
         if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
                 Holder h = {};
 
@@ -595,7 +737,15 @@ static void visit_file(Keeper *k, int dfd, const char *name, const char *path, d
                 free(h.unit);
                 return;
         }
-        rehome_file(k, dfd, name, path, fd, &st);
+        /* What the copy must keep, as it is now that nobody else has the
+         * file open. */
+        if (fstat(fd, &leased) < 0)
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_COPY_FAILED, .error = errno });
+        else if (leased.st_nlink > 1)
+                report_skip(k, &(RehomeSkip){ .path = path, .failure = REHOME_HARDLINKED });
+        else
+                rehome_file(k, dfd, name, path, fd, &leased);
+        /* Releasing the lease lets a blocked opener go on at once. */
         (void) fcntl(fd, F_SETLEASE, F_UNLCK);
 }
 
@@ -617,7 +767,7 @@ static void walk(Keeper *k, int dfd, const char *dir_path, dev_t dev, bool clean
                 return;
         }
 
-        while (!stop_requested(k) && (de = readdir(d))) {
+        while (!pass_over(k) && (de = readdir(d))) {
                 _cleanup_free_ char *path = NULL;
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
@@ -658,6 +808,8 @@ static KeeperReply rehome_all(Keeper *k, const char *dying) {
         int r;
 
         k->sum = (KeeperReply){};
+        k->deadline = t0 + arg_pass_timeout_usec;
+        k->timed_out = false;
         k->ids.dying = 0;
         k->dying_cgroup = dying;
         if (dying) {
@@ -671,11 +823,12 @@ static KeeperReply rehome_all(Keeper *k, const char *dying) {
         for (size_t i = 0; i < k->n_mounts; i++) {
                 _cleanup_close_ int dfd = -EBADF;
 
-                if (!k->mounts[i].active)
+                if (!k->mounts[i].active || pass_over(k))
                         continue;
-                dfd = open(k->mounts[i].spec.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                dfd = open_mount_root(&k->mounts[i]);
                 if (dfd < 0) {
-                        log_warning_errno(errno, "Failed to open %s, ignoring: %m", k->mounts[i].spec.path);
+                        log_warning_errno(dfd, "Failed to open the tmpfs %s, not re-homing there: %m",
+                                          k->mounts[i].spec.path);
                         continue;
                 }
                 walk(k, dfd, k->mounts[i].spec.path, k->mounts[i].dev, !dying, 0);
@@ -684,14 +837,18 @@ static KeeperReply rehome_all(Keeper *k, const char *dying) {
 
         (void) log_struct(
                 k->sum.failed > 0 ? LOG_WARNING : LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_TMPFS_REHOMED,
-                "MESSAGE=Re-homed %" PRIu64 " of %" PRIu64 " files (%s) of %s %s%s in %" PRIu64 " ms%s.",
+                "MESSAGE=Re-homed %" PRIu64 " of %" PRIu64 " files (%s) of %s %s%s in %" PRIu64 " ms%s%s.",
                 k->sum.moved, k->sum.files, format_bytes(bytes, sizeof bytes, k->sum.bytes), arg_entity,
                 dying ? "after the stop of " : "at keeper start", dying ? strrchr(dying, '/') + 1 : "",
                 k->sum.usec / 1000, k->sum.failed > 0 ? ", some not re-homed (see the messages before)" : "",
+                k->timed_out          ? "; the pass reached its time limit, the rest waits for the next one"
+                        : k->stopping ? "; the pass ended early, the keeper is stopping"
+                                      : "",
                 "CGPERSIST_ENTITY=%s", arg_entity, "CGPERSIST_CGROUP=%s", dying ?: "",
                 "CGPERSIST_FILES=%" PRIu64, k->sum.files, "CGPERSIST_MOVED=%" PRIu64, k->sum.moved,
                 "CGPERSIST_FAILED=%" PRIu64, k->sum.failed, "CGPERSIST_BYTES=%" PRIu64, k->sum.bytes,
-                "CGPERSIST_USEC=%" PRIu64, k->sum.usec, NULL);
+                "CGPERSIST_USEC=%" PRIu64, k->sum.usec, "CGPERSIST_COMPLETE=%d",
+                !k->timed_out && !k->stopping, NULL);
         /* The message above is written once the dying instance's id was
          * resolved; a log line mentioning it in the middle of a pass would
          * not help anyone. */
@@ -906,6 +1063,8 @@ static void help(void) {
                "     --config-root=PATH  Read the configuration below PATH (default /)\n"
                "     --cgroup-root=PATH  cgroup2 mount (default /sys/fs/cgroup)\n"
                "     --socket-dir=PATH   Where to listen (default " CGPERSIST_RUNDIR "/keeper)\n"
+               "     --pass-timeout=DURATION\n"
+               "                         End each re-homing pass after DURATION (default 20s)\n"
                "\nSee cgpersist-keeper(8).\n",
                program_invocation_short_name);
 }
@@ -916,6 +1075,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CONFIG_ROOT,
                 ARG_CGROUP_ROOT,
                 ARG_SOCKET_DIR,
+                ARG_PASS_TIMEOUT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -923,6 +1083,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "config-root", required_argument, NULL, ARG_CONFIG_ROOT },
                 { "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
                 { "socket-dir", required_argument, NULL, ARG_SOCKET_DIR },
+                { "pass-timeout", required_argument, NULL, ARG_PASS_TIMEOUT },
                 {},
         };
         int c;
@@ -952,6 +1113,15 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_cgroup_root = optarg;
                         else
                                 arg_socket_dir = optarg;
+                        break;
+                case ARG_PASS_TIMEOUT:
+                        if (parse_duration_usec(optarg, &arg_pass_timeout_usec) < 0 ||
+                            arg_pass_timeout_usec == 0) {
+                                log_error("Invalid --pass-timeout=%s: expected a duration above 0, such as "
+                                          "20s.",
+                                          optarg);
+                                return -EINVAL;
+                        }
                         break;
                 case '?':
                         return -EINVAL;
@@ -996,13 +1166,19 @@ int main(int argc, char *argv[]) {
         if (r != 0)
                 return r < 0 ? 2 : 0;
 
-        /* Stop requests are taken between files, never in the middle of a
-         * swap. A lease break signals SIGIO, which we look for ourselves. */
+        /* Stop requests are looked for between chunks of a copy and
+         * windows of a scan, never in the middle of a swap. A lease break
+         * is signalled with lease_signal (F_SETSIG; SIGIO when the queue
+         * overflows), also blocked and looked for while copying. */
         sigemptyset(&k.stop_mask);
         sigaddset(&k.stop_mask, SIGTERM);
         sigaddset(&k.stop_mask, SIGINT);
         sigprocmask(SIG_BLOCK, &k.stop_mask, NULL);
-        signal(SIGIO, SIG_IGN);
+        k.lease_signal = SIGRTMIN;
+        sigemptyset(&k.lease_mask);
+        sigaddset(&k.lease_mask, k.lease_signal);
+        sigaddset(&k.lease_mask, SIGIO);
+        sigprocmask(SIG_BLOCK, &k.lease_mask, NULL);
         signal(SIGPIPE, SIG_IGN);
         sfd = signalfd(-1, &k.stop_mask, SFD_CLOEXEC | SFD_NONBLOCK);
         if (sfd < 0)

@@ -112,3 +112,9 @@ TEST(utf8_control) {
         CHECK(!string_is_safe_utf8("\xc2\x9b")); /* U+009B CSI */
         CHECK(!string_is_safe_utf8(NULL));
 }
+
+TEST(escape_control) {
+        _cleanup_free_ char *a = string_escape_control("/srv/a\nb\\c\x7f\x1b[2Jé");
+
+        CHECK_STR(a, "/srv/a\\x0ab\\x5cc\\x7f\\x1b[2Jé");
+}

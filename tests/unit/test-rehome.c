@@ -72,6 +72,39 @@ TEST(pages_elsewhere) {
         CHECK_U64(rehome_pages_elsewhere(&c, KEEPER), 0);
 }
 
+TEST(same_state) {
+        struct stat a = {
+                .st_dev = 1, .st_ino = 2, .st_nlink = 1, .st_mode = S_IFREG | 0644, .st_size = 10
+        };
+        struct stat b;
+
+        a.st_mtim.tv_sec = 100;
+        a.st_ctim.tv_sec = 200;
+        b = a;
+        CHECK(rehome_same_state(&a, &b));
+        b.st_mode = S_IFREG | 0640; /* a chmod during the copy */
+        CHECK(!rehome_same_state(&a, &b));
+        b = a;
+        b.st_uid = 1000;
+        CHECK(!rehome_same_state(&a, &b));
+        b = a;
+        b.st_ctim.tv_nsec = 1; /* setxattr, utimes: only the change time tells */
+        CHECK(!rehome_same_state(&a, &b));
+        b = a;
+        b.st_mtim.tv_nsec = 1;
+        CHECK(!rehome_same_state(&a, &b));
+        b = a;
+        b.st_size = 11;
+        CHECK(!rehome_same_state(&a, &b));
+        b = a;
+        b.st_nlink = 2;
+        CHECK(!rehome_same_state(&a, &b));
+        b = a;
+        b.st_ino = 3;
+        CHECK(!rehome_same_state(&a, &b));
+        CHECK(!rehome_same_state(NULL, &b));
+}
+
 TEST(failure_names) {
         CHECK_STR(rehome_failure_to_string(REHOME_OPEN), "open");
         CHECK_STR(rehome_failure_to_string(REHOME_HARDLINKED), "hardlinked");
@@ -79,6 +112,8 @@ TEST(failure_names) {
         CHECK_STR(rehome_failure_to_string(REHOME_COPY_FAILED), "copy-failed");
         CHECK_STR(rehome_failure_to_string(REHOME_VERIFY_FAILED), "verify-failed");
         CHECK_STR(rehome_failure_to_string(REHOME_SCAN_FAILED), "scan-failed");
+        CHECK_STR(rehome_failure_to_string(REHOME_CHANGED), "changed");
+        CHECK_STR(rehome_failure_to_string(REHOME_TIMEOUT), "timeout");
         CHECK(rehome_failure_to_string(_REHOME_FAILURE_MAX) == NULL);
         CHECK(rehome_failure_to_string((RehomeFailure) -1) == NULL);
 }
@@ -128,6 +163,14 @@ TEST(skip_messages) {
         CHECK_INT(rehome_skip_message(&(RehomeSkip){ .path = "/srv/x", .failure = REHOME_LEASE_BROKEN }, &g),
                   0);
         CHECK(strstr(g, "while it was copied"));
+        free(g);
+        g = NULL;
+        CHECK_INT(rehome_skip_message(&(RehomeSkip){ .path = "/srv/x", .failure = REHOME_CHANGED }, &g), 0);
+        CHECK_STR(g, "/srv/x not re-homed: its mode, owner, size or times changed while it was copied.");
+        free(g);
+        g = NULL;
+        CHECK_INT(rehome_skip_message(&(RehomeSkip){ .path = "/srv/x", .failure = REHOME_TIMEOUT }, &g), 0);
+        CHECK(strstr(g, "time limit"));
 
         CHECK_INT(rehome_skip_message(&(RehomeSkip){ .path = NULL, .failure = REHOME_OPEN }, &untouched),
                   -EINVAL);

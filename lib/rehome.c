@@ -33,13 +33,17 @@ uint64_t rehome_pages_elsewhere(const PageCharges *c, uint64_t keeper_id) {
         return c->resident > mine ? c->resident - mine : 0;
 }
 
-bool rehome_same_state(const struct stat *a, const struct stat *b) {
+bool rehome_same_state_renamed(const struct stat *a, const struct stat *b) {
         if (!a || !b)
                 return false;
         return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_nlink == b->st_nlink &&
                 a->st_mode == b->st_mode && a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
                 a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-                a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+                a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+bool rehome_same_state(const struct stat *a, const struct stat *b) {
+        return rehome_same_state_renamed(a, b) && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
                 a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 

@@ -40,6 +40,11 @@ uint64_t rehome_pages_elsewhere(const PageCharges *c, uint64_t keeper_id);
  * moves with every chmod, chown, utimes, setxattr and link, none of which
  * breaks a lease. */
 bool rehome_same_state(const struct stat *before, const struct stat *now);
+/* The same but for the change time, for a file that was just renamed: a
+ * rename (RENAME_EXCHANGE too) sets the change time of the inodes it moves,
+ * so after the swap only a chmod, chown, write, truncate or utimes can still
+ * be told. */
+bool rehome_same_state_renamed(const struct stat *before, const struct stat *now);
 
 typedef enum RehomeFailure {
         REHOME_OPEN, /* some process has it open or mapped */

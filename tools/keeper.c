@@ -643,7 +643,7 @@ static void rehome_file(Keeper *k, int dfd, const char *name, const char *path, 
          * everything. */
         if (fstatat(dfd, tmpname, &after, AT_SYMLINK_NOFOLLOW) < 0 || after.st_ino != st->st_ino ||
             after.st_dev != st->st_dev || fcntl(fd, F_GETLEASE) != F_WRLCK || fstat(fd, &now) < 0 ||
-            !rehome_same_state(st, &now)) {
+            !rehome_same_state_renamed(st, &now)) {
                 bool same = after.st_ino == st->st_ino && after.st_dev == st->st_dev;
                 bool leased = same && fcntl(fd, F_GETLEASE) == F_WRLCK;
 

@@ -103,6 +103,18 @@ TEST(same_state) {
         b.st_ino = 3;
         CHECK(!rehome_same_state(&a, &b));
         CHECK(!rehome_same_state(NULL, &b));
+
+        /* After the swap: the rename moved the change time, nothing else. */
+        b = a;
+        b.st_ctim.tv_sec = 300;
+        CHECK(!rehome_same_state(&a, &b));
+        CHECK(rehome_same_state_renamed(&a, &b));
+        b.st_mode = S_IFREG | 0600; /* a chmod racing with the swap */
+        CHECK(!rehome_same_state_renamed(&a, &b));
+        b = a;
+        b.st_mtim.tv_sec = 101;
+        CHECK(!rehome_same_state_renamed(&a, &b));
+        CHECK(!rehome_same_state_renamed(&a, NULL));
 }
 
 TEST(failure_names) {

@@ -165,6 +165,23 @@ unowned() {
 	echo $((total - sum))
 }
 # dying_under SLICE: nr_dying_descendants of system.slice/SLICE
+# journal_mark: a point in the journal's time (realtime microseconds), for
+# journal_after. (Cursors would do, but journalctl --after-cursor with a
+# field match finds nothing on systemd 252.)
+journal_mark() { echo "${EPOCHREALTIME/./}"; }
+# journal_after MARK [MATCH...]: the entries at or after MARK matching the
+# journalctl MATCHes, in export format.
+journal_after() {
+	local mark=$1
+	shift
+	journalctl -o export --since "@$((mark / 1000000 - 1))" "$@" |
+		awk -v mark="$mark" 'BEGIN { RS = ""; ORS = "\n\n" }
+			match($0, /(^|\n)__REALTIME_TIMESTAMP=[0-9]+/) {
+				t = substr($0, RSTART, RLENGTH); sub(/.*=/, "", t)
+				if (t + 0 >= mark + 0) print
+			}'
+}
+
 dying_under() { sed -n 's/^nr_dying_descendants //p' "/sys/fs/cgroup/system.slice/$1/cgroup.stat"; }
 _dying_at_most() { [ "$(dying_under "$1")" -le "$2" ]; }
 # wait_dying_at_most SLICE N: wait up to 20 s for at most N dying cgroups

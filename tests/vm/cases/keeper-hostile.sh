@@ -55,13 +55,13 @@ keeper_ready() { keeper_active && [ "$(systemctl show -P SubState $keeper)" = ru
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
 # Microseconds of the last pass of the keeper since cursor $1 (waits for
 # the journal to have it).
-pass_logged() { journalctl -o export --after-cursor="$1" MESSAGE_ID=$REHOMED CGPERSIST_ENTITY=$slice | grep -q ^CGPERSIST_USEC=; }
+pass_logged() { journal_after "$1" MESSAGE_ID=$REHOMED CGPERSIST_ENTITY=$slice | grep -q ^CGPERSIST_USEC=; }
 last_pass_usec() {
 	wait_for -t 10 pass_logged "$1" || return 0
-	journalctl -o export --after-cursor="$1" MESSAGE_ID=$REHOMED CGPERSIST_ENTITY=$slice |
+	journal_after "$1" MESSAGE_ID=$REHOMED CGPERSIST_ENTITY=$slice |
 		sed -n 's/^CGPERSIST_USEC=//p' | tail -n 1
 }
-cursor() { journalctl -n 1 -o export | sed -n 's/^__CURSOR=//p'; }
+cursor() { journal_mark; }
 # Waits for the keeper to hold a lease on inode $1.
 lease_held() { grep -q "LEASE.*:$1 " /proc/locks; }
 
@@ -110,7 +110,7 @@ target_after=$(stat -c '%u:%g %a %i' $target; ls -la --time-style=+ $target)
 [ "$target_before" = "$target_after" ] || attack "symlink swap: $target changed: $target_after"
 # refusal PATH FIELD: the field of the keeper's refusal of PATH
 refusal() {
-	journalctl -o export --after-cursor="$c0" MESSAGE_ID=$REFUSED CGPERSIST_PATH="$1" |
+	journal_after "$c0" MESSAGE_ID=$REFUSED CGPERSIST_PATH="$1" |
 		sed -n "s/^$2=//p" | tail -n 1
 }
 log "refusal: $(refusal $udir/cache MESSAGE)"
@@ -155,7 +155,7 @@ else
 	systemctl restart $svc
 	# The stop hook got the keeper's answer for this stop.
 	answered() {
-		journalctl -o export --after-cursor="$c1" MESSAGE_ID=$REHOMED CGPERSIST_ENTITY=$slice |
+		journal_after "$c1" MESSAGE_ID=$REHOMED CGPERSIST_ENTITY=$slice |
 			grep -q "^CGPERSIST_CGROUP=/system.slice/$slice/$svc\$"
 	}
 	wait_for -t 20 answered || attack "sparse file: the keeper did not answer the stop hook"
@@ -202,7 +202,7 @@ exec 3<&-
 wait_for -t 60 keeper_ready || fail "the keeper did not get ready"
 waited=$((t1 - t0))
 pass_usec=$(last_pass_usec "$c3")
-reason=$(journalctl -o export --after-cursor="$c3" MESSAGE_ID=$NOT_REHOMED CGPERSIST_PATH=$mnt/big |
+reason=$(journal_after "$c3" MESSAGE_ID=$NOT_REHOMED CGPERSIST_PATH=$mnt/big |
 	sed -n 's/^CGPERSIST_REASON=//p' | tail -n 1)
 log "opener during the copy: held ${waited} us; an uncontested copy pass took ${copy_usec} us; reason ${reason:-none}"
 assert_eq "$reason" lease-broken "reason for the file opened during its copy"

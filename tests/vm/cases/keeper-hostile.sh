@@ -93,9 +93,10 @@ mkdir -p /etc/cgpersist/conf.d
 	printf 'tmpfs = %s size=1M mode=0755\n' $link/data
 	printf 'tmpfs = %s size=512M mode=0755\n' $mnt
 } >$conf
+# The keeper starts with the entity: its refusals come from here on.
+c0=$(cursor)
 systemctl daemon-reload
 wait_for -t 30 systemctl -q is-active $slice || fail "entity $slice not started by the daemon"
-c0=$(cursor)
 systemctl start $svc
 assert_eq "$(systemctl is-active $svc)" active "the service starts"
 wait_for -t 20 keeper_ready || fail "the keeper did not get ready"

@@ -166,19 +166,25 @@ unowned() {
 }
 # dying_under SLICE: nr_dying_descendants of system.slice/SLICE
 # journal_mark: a point in the journal's time (realtime microseconds), for
-# journal_after. (Cursors would do, but journalctl --after-cursor with a
-# field match finds nothing on systemd 252.)
+# journal_after.
 journal_mark() { echo "${EPOCHREALTIME/./}"; }
-# journal_after MARK [MATCH...]: the entries at or after MARK matching the
-# journalctl MATCHes, in export format.
+# journal_after MARK [FIELD=VALUE...]: the entries at or after MARK that have
+# every FIELD=VALUE, in export format. The fields are matched here, not by
+# journalctl: on systemd 252 a seek (--after-cursor, --since) combined with
+# a field match finds nothing.
 journal_after() {
 	local mark=$1
 	shift
-	journalctl -o export --since "@$((mark / 1000000 - 1))" "$@" |
-		awk -v mark="$mark" 'BEGIN { RS = ""; ORS = "\n\n" }
-			match($0, /(^|\n)__REALTIME_TIMESTAMP=[0-9]+/) {
+	journalctl -o export --since "@$((mark / 1000000 - 1))" |
+		MATCHES="$(printf '%s\n' "$@")" awk -v mark="$mark" '
+			BEGIN { RS = ""; ORS = "\n\n"; n = split(ENVIRON["MATCHES"], want, "\n") }
+			{
+				if (!match($0, /(^|\n)__REALTIME_TIMESTAMP=[0-9]+/)) next
 				t = substr($0, RSTART, RLENGTH); sub(/.*=/, "", t)
-				if (t + 0 >= mark + 0) print
+				if (t + 0 < mark + 0) next
+				for (i = 1; i <= n; i++)
+					if (want[i] != "" && index("\n" $0 "\n", "\n" want[i] "\n") == 0) next
+				print
 			}'
 }
 

@@ -169,23 +169,21 @@ unowned() {
 # journal_after.
 journal_mark() { echo "${EPOCHREALTIME/./}"; }
 # journal_after MARK [FIELD=VALUE...]: the entries at or after MARK that have
-# every FIELD=VALUE, in export format. The fields are matched here, not by
-# journalctl: on systemd 252 a seek (--after-cursor, --since) combined with
-# a field match finds nothing.
+# every FIELD=VALUE, as FIELD=VALUE lines, entries separated by an empty
+# line (as -o export, without binary fields). The fields are matched here,
+# not by journalctl: on systemd 252 a seek (--after-cursor, --since) combined
+# with a field match finds nothing.
 journal_after() {
 	local mark=$1
 	shift
-	journalctl -o export --since "@$((mark / 1000000 - 1))" |
-		MATCHES="$(printf '%s\n' "$@")" awk -v mark="$mark" '
-			BEGIN { RS = ""; ORS = "\n\n"; n = split(ENVIRON["MATCHES"], want, "\n") }
-			{
-				if (!match($0, /(^|\n)__REALTIME_TIMESTAMP=[0-9]+/)) next
-				t = substr($0, RSTART, RLENGTH); sub(/.*=/, "", t)
-				if (t + 0 < mark + 0) next
-				for (i = 1; i <= n; i++)
-					if (want[i] != "" && index("\n" $0 "\n", "\n" want[i] "\n") == 0) next
-				print
-			}'
+	journalctl -o json --since "@$((mark / 1000000 - 1))" |
+		jq -r --arg mark "$mark" '
+			select((.__REALTIME_TIMESTAMP | tonumber) >= ($mark | tonumber))
+			| . as $e
+			| select(all($ARGS.positional[];
+				(sub("=.*"; "") as $k | sub("^[^=]*="; "") as $v | ($e[$k] | tostring) == $v)))
+			| (to_entries[] | "\(.key)=\(.value | if type == "string" then . else tostring end)"), ""
+		' --args "$@"
 }
 
 dying_under() { sed -n 's/^nr_dying_descendants //p' "/sys/fs/cgroup/system.slice/$1/cgroup.stat"; }

@@ -135,7 +135,9 @@ static void instance_stopped(Manager *m, Tracked *t, const char *result) {
                 manager_dying_expire(m, e);
         if (t->slice)
                 manager_redrain_instance_stopped(m, t->slice);
-        t->invocation_id = (free(t->invocation_id), NULL);
+        /* Kept to tell a late report of it (see manager_unit_state()). */
+        free(t->stopped_invocation_id);
+        t->stopped_invocation_id = TAKE_PTR(t->invocation_id);
         t->cgroup = (free(t->cgroup), NULL);
         t->pending = false;
 }
@@ -148,6 +150,11 @@ void manager_unit_state(Manager *m, Tracked *t, const char *active, const char *
         if (state_is_running(active) && inv) {
                 if (t->invocation_id && streq(t->invocation_id, inv))
                         return; /* the same instance: nothing to record */
+                /* The instance that just stopped, reported once more as
+                 * "activating" while Restart= waits to start the next one
+                 * (which gets an invocation ID of its own): not a start. */
+                if (t->stopped_invocation_id && streq(t->stopped_invocation_id, inv))
+                        return;
                 if (t->invocation_id)
                         instance_stopped(m, t, NULL);
                 _cleanup_free_ char *cgroup = NULL;

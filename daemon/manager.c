@@ -25,6 +25,7 @@ static void tracked_done(Tracked *t) {
         free(t->unit);
         free(t->slice);
         free(t->invocation_id);
+        free(t->stopped_invocation_id);
         free(t->cgroup);
 }
 

@@ -19,6 +19,7 @@ typedef struct Tracked {
         char *unit; /* "web.service" */
         char *slice; /* its entity */
         char *invocation_id; /* of the running instance, NULL when none */
+        char *stopped_invocation_id; /* of the last instance that stopped */
         char *cgroup; /* ControlGroup= of the running instance */
         bool pending; /* running outside its entity until restarted */
         bool seen; /* mark for reconcile sweeps */

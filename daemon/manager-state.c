@@ -174,7 +174,12 @@ int manager_load_state(Manager *m) {
         int r;
 
         r = state_load(m->state_dir, &m->state, &line);
-        if (r == -EBADMSG)
+        if (r == 1)
+                log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
+                           "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, "
+                           "its copy state.copy taken instead (generation %" PRIu64 ").",
+                           m->state_dir, line, m->state ? m->state->generation : 0, NULL);
+        else if (r == -EBADMSG)
                 log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
                            "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, "
                            "starting from what systemd shows.",
@@ -190,7 +195,12 @@ int manager_load_state(Manager *m) {
 
         /* What failed to be saved before the last stop of the daemon. */
         r = state_load(m->unsaved_dir, &kept, &line);
-        if (r == -EBADMSG)
+        if (r == 1)
+                log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
+                           "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, "
+                           "its copy state.copy taken instead.",
+                           m->unsaved_dir, line, NULL);
+        else if (r == -EBADMSG)
                 log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
                            "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*.",
                            m->unsaved_dir, line, NULL);

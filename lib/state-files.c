@@ -11,6 +11,8 @@
 #include "timeutil.h"
 
 #define STATE_FILE "state"
+/* The same text, written after it: what is left when the first is damaged. */
+#define STATE_COPY STATE_FILE ".copy"
 #define STATE_FILE_MAX (64U * 1024U * 1024U)
 
 /* ---- files ------------------------------------------------------------ */
@@ -78,18 +80,30 @@ int state_load(const char *dir, State **ret, unsigned *ret_line) {
                 r = state_parse(text, &s, &line);
 
         if (r == -EBADMSG) {
-                State *empty;
+                _cleanup_free_ char *copy = NULL, *copy_text = NULL;
+                State *empty, *saved = NULL;
 
-                /* Keep the evidence, start afresh. If even the rename fails
-                 * the next save replaces the file; the caller logs either way. */
+                /* Keep the evidence. If even the rename fails the next save
+                 * replaces the file; the caller logs either way. */
                 (void) set_aside_corrupt(dir, path);
+                if (ret_line)
+                        *ret_line = line;
 
+                /* The copy written after it, if it is whole. */
+                copy = path_join(dir, STATE_COPY);
+                if (!copy)
+                        return -ENOMEM;
+                if (read_full_file(copy, STATE_FILE_MAX, &copy_text, NULL) >= 0 &&
+                    state_parse(copy_text, &saved, NULL) >= 0) {
+                        *ret = saved;
+                        return 1;
+                }
+
+                /* Start afresh. */
                 empty = state_new();
                 if (!empty)
                         return -ENOMEM;
                 *ret = empty;
-                if (ret_line)
-                        *ret_line = line;
                 return -EBADMSG;
         }
         if (r < 0) {
@@ -103,7 +117,7 @@ int state_load(const char *dir, State **ret, unsigned *ret_line) {
 }
 
 int state_save(const State *s, const char *dir) {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_free_ char *path = NULL, *copy = NULL, *text = NULL;
         int r;
 
         if (!s || isempty(dir))
@@ -118,10 +132,17 @@ int state_save(const State *s, const char *dir) {
                 return r;
 
         path = path_join(dir, STATE_FILE);
-        if (!path)
+        copy = path_join(dir, STATE_COPY);
+        if (!path || !copy)
                 return -ENOMEM;
 
-        return write_file_atomic(path, text, strlen(text), 0644);
+        r = write_file_atomic(path, text, strlen(text), 0644);
+        if (r < 0)
+                return r;
+        /* A second whole copy: a state file damaged later (cut short, a bad
+         * line) loses nothing. Failing to write it fails the save too, so
+         * the copy is never older than the file unnoticed. */
+        return write_file_atomic(copy, text, strlen(text), 0644);
 }
 
 int state_discard(const char *dir) {
@@ -130,6 +151,12 @@ int state_discard(const char *dir) {
         if (isempty(dir))
                 return -EINVAL;
         path = path_join(dir, STATE_FILE);
+        if (!path)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        free(path);
+        path = path_join(dir, STATE_COPY);
         if (!path)
                 return -ENOMEM;
         if (unlink(path) < 0 && errno != ENOENT)

@@ -85,12 +85,14 @@ int state_parse(const char *text, State **ret, unsigned *ret_line);
 
 /* Loads dir/state. A missing file (or directory) gives an empty state. A
  * corrupt one (or one over 64 MiB: *ret_line 0) is renamed to
- * state.corrupt-<usec> (never replacing an earlier one) and -EBADMSG is
- * returned together with an empty state in *ret, so the caller can log and
- * go on. -EPROTONOSUPPORT: written
- * by a newer cgpersist; the file is left alone and *ret is not set. */
+ * state.corrupt-<usec> (never replacing an earlier one); then the whole
+ * copy state_save() keeps (dir/state.copy) is loaded instead and 1 returned,
+ * or, without a good copy, -EBADMSG together with an empty state in *ret,
+ * so the caller can log and go on. -EPROTONOSUPPORT: written by a newer
+ * cgpersist; the file is left alone and *ret is not set. */
 int state_load(const char *dir, State **ret, unsigned *ret_line);
-/* Writes dir/state atomically (mode 0644), creating dir (0755) if needed. */
+/* Writes dir/state atomically (mode 0644), creating dir (0755) if needed,
+ * then the same text to dir/state.copy; fails if either write fails. */
 int state_save(const State *s, const char *dir);
-/* Removes dir/state; 0 if there was none. */
+/* Removes dir/state and its copy; 0 if there was none. */
 int state_discard(const char *dir);

@@ -464,11 +464,13 @@ TEST(save_load) {
         check_same(s, l);
         state_free(l);
 
-        /* Saving over it a few times leaves exactly one file. */
+        /* Saving over it a few times leaves exactly the file and its
+         * copy, no temporary files. */
         CHECK_INT(state_save(s, dir), 0);
         CHECK_INT(state_save(l = state_new(), dir), 0);
         state_free(l);
-        CHECK_INT(count_entries(dir, ""), 1);
+        CHECK_INT(count_entries(dir, ""), 2);
+        CHECK_INT(count_entries(dir, "state.copy"), 1);
         CHECK_INT(state_load(dir, &l, NULL), 0);
         CHECK_INT(l->n_entities, 0);
         state_free(l);
@@ -504,6 +506,45 @@ TEST(discard) {
         CHECK_INT(state_discard(""), -EINVAL);
         free(run);
         free(var);
+        state_free(s);
+}
+
+/* A state file damaged after it was saved (cut short, a bad line): its copy
+ * holds every record, and is taken instead. */
+TEST(load_corrupt_takes_the_copy) {
+        char *t = test_tmpdir(), *f, *text = NULL;
+        State *s = make_state(), *l = NULL;
+        unsigned line = 0;
+        size_t len;
+
+        CHECK_INT(state_save(s, t), 0);
+        f = path_join(t, "state");
+        CHECK_INT(read_full_file(f, 1 << 20, &text, &len), 0);
+        /* Cut in its second half. */
+        test_write(t, "state", strndupa(text, len * 2 / 3));
+        CHECK_INT(state_load(t, &l, &line), 1);
+        check_same(s, l);
+        state_free(l);
+        CHECK_INT(count_entries(t, "state.corrupt-"), 1);
+
+        /* A bad line, and no copy: afresh, as before. */
+        CHECK_INT(state_save(s, t), 0);
+        CHECK_INT(state_discard(t), 0);
+        CHECK_INT(count_entries(t, "state"), 1); /* the corrupt one only */
+        test_write(t, "state", "cgpersist-state 2\nentity slice=%zz\n");
+        CHECK_INT(state_load(t, &l, &line), -EBADMSG);
+        CHECK_INT(l->n_entities, 0);
+        state_free(l);
+
+        /* A damaged copy is no help either. */
+        CHECK_INT(state_save(s, t), 0);
+        test_write(t, "state", "junk");
+        test_write(t, "state.copy", "junk");
+        CHECK_INT(state_load(t, &l, NULL), -EBADMSG);
+        state_free(l);
+
+        free(text);
+        free(f);
         state_free(s);
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A corrupt state file is set aside (state.corrupt-*), the journal says so
-# with its MESSAGE_ID, and the daemon starts from what systemd shows: the
-# configured service's entity is still there and recorded again.
+# with its MESSAGE_ID, and the daemon takes the whole copy it saved beside it
+# (state.copy): no record is lost, and the configured service's entity is
+# still there.
 # timeout: 120
 . "$CGTEST_LIB"
 
@@ -25,7 +26,10 @@ systemctl daemon-reload
 wait_for -t 20 in_state || fail "entity not in the state"
 systemctl start $svc
 
+systemctl restart $svc
+wait_for -t 20 bash -c "[ \$(grep -c '^instance unit=$svc ' $state) -ge 2 ]" || fail "instances not in the state"
 systemctl stop cgpersistd.service
+records_before=$(grep -c "^instance " $state)
 head -c 300 $state > $state.tmp
 printf 'entity slice=%%zz garbage\n' >> $state.tmp
 mv $state.tmp $state
@@ -38,4 +42,8 @@ assert_match "$msg" "corrupt" "state-corrupt event"
 systemctl -q is-active $slice || fail "entity lost with the corrupt state"
 wait_for -t 10 in_state || fail "entity not recorded again from what systemd shows"
 assert_match "$(grep "^instance unit=$svc " $state)" "unit=$svc" "the running instance recorded again"
+assert_match "$msg" "state.copy taken instead" "the copy taken"
+records_after=$(grep -c "^instance " $state)
+log "instance records: $records_before before the damage, $records_after after"
+assert_ge "$records_after" "$records_before" "instance records kept through a corrupt state file"
 log "$(head -n3 $state)"

@@ -174,12 +174,14 @@ int manager_load_state(Manager *m) {
         int r;
 
         r = state_load(m->state_dir, &m->state, &line);
-        if (r == 1)
+        if (r == 1) {
                 log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
                            "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, "
                            "its copy state.copy taken instead (generation %" PRIu64 ").",
                            m->state_dir, line, m->state ? m->state->generation : 0, NULL);
-        else if (r == -EBADMSG)
+                /* Written whole again as soon as the loop runs. */
+                manager_queue_save(m);
+        } else if (r == -EBADMSG)
                 log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_STATE_CORRUPT,
                            "MESSAGE=State file %s/state is corrupt (line %u); set aside as state.corrupt-*, "
                            "starting from what systemd shows.",

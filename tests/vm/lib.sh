@@ -198,6 +198,20 @@ wait_dying_at_most() {
 	wait_for -t 10 _dying_at_most "$1" "$2" || true
 }
 
+# assert_dying_unpinned SLICE N: at most N dying cgroups under SLICE, or, if
+# more, none of those beyond held by a page of theirs (cgctl zombies): a
+# dying cgroup that no page holds is kept by the kernel a while longer (the
+# writeback state of an inode it dirtied, per-CPU caches) and is not what
+# cgpersist reclaims.
+assert_dying_unpinned() {
+	local d r
+	d=$(dying_under "$1")
+	((d <= $2)) && return 0
+	r=$(cgctl --json zombies | jq -c --arg cg "system.slice/$1" '.cgroups_holding[] | select(.cgroup == $cg)')
+	log "$d dying cgroups under $1 (want at most $2, or no page holding them): $r"
+	assert_eq "$(jq .pinned_by_pages <<<"$r")" false "dying cgroups under $1 beyond $2 held by pages"
+}
+
 # flush_charge_caches: charge a little memory on every CPU from the case's
 # own cgroup. The kernel keeps a per-CPU cache of charge for the memory
 # cgroup that last charged there (memcg_stock), and the reference it holds

@@ -22,6 +22,7 @@ typedef struct Pending {
         char *slice;
         uint64_t due_usec; /* CLOCK_MONOTONIC */
         unsigned tries;
+        unsigned passes; /* reclaims made since the stop */
 } Pending;
 
 struct Redrain {
@@ -37,7 +38,14 @@ typedef struct RedrainCall {
         Manager *manager;
         Redrain *owner;
         uint64_t dying_before;
+        unsigned passes; /* this one included */
 } RedrainCall;
+
+/* A reclaim on the entity takes from its live instances too, in proportion:
+ * what the dead left may not all be gone after one. Another look follows
+ * soon, up to this many reclaims after a stop. */
+#define REDRAIN_PASSES 4
+#define REDRAIN_AGAIN_USEC (UINT64_C(1) * 1000000)
 
 static void redrain_free(Redrain *d) {
         if (!d)
@@ -145,6 +153,7 @@ void manager_redrain_instance_stopped(Manager *m, const char *slice) {
                         /* Another stop: start over from this one. */
                         d->v[i].due_usec = now_usec(CLOCK_MONOTONIC) + redrain_delay();
                         d->v[i].tries = 0;
+                        d->v[i].passes = 0;
                         rearm(m);
                         return;
                 }
@@ -169,6 +178,32 @@ static uint64_t read_dying(Manager *m, const char *cgpath) {
         if (cgroupfs_read_cgroup_stat(m->cgfs, cgpath, &st) < 0)
                 return 0;
         return st.nr_dying_descendants;
+}
+
+/* Looks at slice again in REDRAIN_AGAIN_USEC, after its passes-th reclaim. */
+static void look_again(Manager *m, const char *slice, unsigned passes) {
+        Redrain *d = m->redrain;
+        uint64_t due = now_usec(CLOCK_MONOTONIC) + REDRAIN_AGAIN_USEC;
+        Pending *v;
+        char *s;
+
+        for (size_t i = 0; i < d->n; i++)
+                if (streq(d->v[i].slice, slice)) {
+                        d->v[i].due_usec = MIN(d->v[i].due_usec, due);
+                        d->v[i].passes = passes;
+                        return;
+                }
+        if (d->n >= m->n_desired || !manager_find_desired(m, slice))
+                return;
+        s = strdup(slice);
+        v = s ? realloc(d->v, (d->n + 1) * sizeof *v) : NULL;
+        if (!v) {
+                free(s);
+                log_oom();
+                return;
+        }
+        d->v = v;
+        v[d->n++] = (Pending){ .slice = s, .due_usec = due, .passes = passes };
 }
 
 static void redrain_done(ReclaimJob *j, void *userdata) {
@@ -197,6 +232,8 @@ static void redrain_done(ReclaimJob *j, void *userdata) {
                            " -> %" PRIu64 ".",
                            j->slice, format_bytes(b2, sizeof b2, j->opts.step_bytes),
                            format_bytes(b1, sizeof b1, freed), c->dying_before, after, NULL);
+                if (freed > 0 && after > 0 && c->passes < REDRAIN_PASSES)
+                        look_again(m, j->slice, c->passes);
         }
         rearm(m);
 }
@@ -267,7 +304,9 @@ static int visit(Manager *m, Pending *p) {
         call = calloc(1, sizeof *call);
         if (!call)
                 return -ENOMEM;
-        *call = (RedrainCall){ .manager = m, .owner = m->redrain, .dying_before = dying };
+        *call = (RedrainCall){
+                .manager = m, .owner = m->redrain, .dying_before = dying, .passes = p->passes + 1
+        };
         r = reclaim_job_new(m, p->slice, &opts, &j);
         if (r >= 0)
                 r = reclaim_job_start(m, j, "redrain", redrain_done, call);

@@ -124,11 +124,28 @@ static void drop(Redrain *d, size_t i) {
         d->v[i] = d->v[--d->n];
 }
 
-void manager_redrain_instance_stopped(Manager *m, const char *slice) {
-        const Desired *des = manager_find_desired(m, slice);
+/* A new entry, one per configured entity at most. */
+static void pending_add(Manager *m, const char *slice, uint64_t due, unsigned passes) {
         Redrain *d = m->redrain;
         Pending *v;
         char *s;
+
+        if (d->n >= m->n_desired)
+                return;
+        s = strdup(slice);
+        v = s ? realloc(d->v, (d->n + 1) * sizeof *v) : NULL;
+        if (!v) {
+                free(s);
+                log_oom();
+                return;
+        }
+        d->v = v;
+        v[d->n++] = (Pending){ .slice = s, .due_usec = due, .passes = passes };
+}
+
+void manager_redrain_instance_stopped(Manager *m, const char *slice) {
+        const Desired *des = manager_find_desired(m, slice);
+        Redrain *d = m->redrain;
 
         if (!des || des->policy.drain == DRAIN_NONE)
                 return;
@@ -157,18 +174,7 @@ void manager_redrain_instance_stopped(Manager *m, const char *slice) {
                         rearm(m);
                         return;
                 }
-        /* One entry per configured entity at most. */
-        if (d->n >= m->n_desired)
-                return;
-        s = strdup(slice);
-        v = s ? realloc(d->v, (d->n + 1) * sizeof *v) : NULL;
-        if (!v) {
-                free(s);
-                log_oom();
-                return;
-        }
-        d->v = v;
-        v[d->n++] = (Pending){ .slice = s, .due_usec = now_usec(CLOCK_MONOTONIC) + redrain_delay() };
+        pending_add(m, slice, now_usec(CLOCK_MONOTONIC) + redrain_delay(), 0);
         rearm(m);
 }
 
@@ -184,8 +190,6 @@ static uint64_t read_dying(Manager *m, const char *cgpath) {
 static void look_again(Manager *m, const char *slice, unsigned passes) {
         Redrain *d = m->redrain;
         uint64_t due = now_usec(CLOCK_MONOTONIC) + REDRAIN_AGAIN_USEC;
-        Pending *v;
-        char *s;
 
         for (size_t i = 0; i < d->n; i++)
                 if (streq(d->v[i].slice, slice)) {
@@ -193,17 +197,8 @@ static void look_again(Manager *m, const char *slice, unsigned passes) {
                         d->v[i].passes = passes;
                         return;
                 }
-        if (d->n >= m->n_desired || !manager_find_desired(m, slice))
-                return;
-        s = strdup(slice);
-        v = s ? realloc(d->v, (d->n + 1) * sizeof *v) : NULL;
-        if (!v) {
-                free(s);
-                log_oom();
-                return;
-        }
-        d->v = v;
-        v[d->n++] = (Pending){ .slice = s, .due_usec = due, .passes = passes };
+        if (manager_find_desired(m, slice))
+                pending_add(m, slice, due, passes);
 }
 
 static void redrain_done(ReclaimJob *j, void *userdata) {

@@ -162,7 +162,9 @@ static int unit_name_escape(const char *s, size_t n, char **ret) {
         return 0;
 }
 
-int unit_name_entity_slice(const char *service, char **ret) {
+static bool slice_name_is_valid_any(const char *name);
+
+int unit_name_entity_slice_in(const char *parent, const char *service, char **ret) {
         _cleanup_free_ char *escaped = NULL;
         const char *at;
         size_t prefix_len;
@@ -170,6 +172,10 @@ int unit_name_entity_slice(const char *service, char **ret) {
         int r;
 
         if (!ret || !unit_name_is_valid_service(service))
+                return -EINVAL;
+        if (!parent)
+                parent = ENTITY_PARENT SLICE_SUFFIX;
+        if (!slice_can_hold_entities(parent))
                 return -EINVAL;
 
         /* The prefix is what comes before "@" for a template family, or the
@@ -181,7 +187,8 @@ int unit_name_entity_slice(const char *service, char **ret) {
         if (r < 0)
                 return r;
 
-        if (asprintf(&s, ENTITY_PARENT "-%s" SLICE_SUFFIX, escaped) < 0)
+        if (asprintf(&s, "%.*s-%s" SLICE_SUFFIX, (int) (strlen(parent) - strlen(SLICE_SUFFIX)), parent,
+                     escaped) < 0)
                 return -ENOMEM;
         /* Escaping can quadruple a prefix: a valid service name may have no
          * valid slice name. systemd would fail to load such a slice too. */
@@ -192,6 +199,10 @@ int unit_name_entity_slice(const char *service, char **ret) {
 
         *ret = s;
         return 0;
+}
+
+int unit_name_entity_slice(const char *service, char **ret) {
+        return unit_name_entity_slice_in(NULL, service, ret);
 }
 
 /* Any slice name systemd accepts, with dash nesting that makes sense: no
@@ -213,13 +224,33 @@ static bool slice_name_is_valid_any(const char *name) {
         return true;
 }
 
+/* Trees that other managers own: logind's user-UID.slice, machined's
+ * machine.slice. */
+static bool slice_in_foreign_tree(const char *name) {
+        static const char *const trees[] = { "user", "machine" };
+
+        for (size_t i = 0; i < ELEMENTSOF(trees); i++) {
+                size_t n = strlen(trees[i]);
+
+                if (strneq(name, trees[i], n) && (name[n] == '-' || streq(name + n, SLICE_SUFFIX)))
+                        return true;
+        }
+        return false;
+}
+
+bool slice_can_hold_entities(const char *name) {
+        return slice_name_is_valid_any(name) && !streq(name, "-" SLICE_SUFFIX) &&
+                !slice_in_foreign_tree(name);
+}
+
 bool slice_name_is_valid(const char *name) {
-        /* An entity is a slice of its own below system.slice; system.slice
-         * itself would make every service share one entity with the rest of
-         * the system. */
-        if (!slice_name_is_valid_any(name))
+        /* An entity is a slice of its own below another slice (the root
+         * slice's children are what the administrator's slices hang on:
+         * system.slice itself would make every service share one entity
+         * with the rest of the system). */
+        if (!slice_name_is_valid_any(name) || streq(name, "-" SLICE_SUFFIX) || slice_in_foreign_tree(name))
                 return false;
-        return strneq(name, ENTITY_PARENT "-", strlen(ENTITY_PARENT) + 1);
+        return strchr(name, '-') != NULL;
 }
 
 int unit_name_keeper(const char *slice, char **ret) {

@@ -25,8 +25,21 @@ int unit_name_template_of(const char *name, char **ret);
  * "system-my\x2dapp.slice" (dashes in the prefix are escaped, as systemd
  * does, because a dash in a slice name means nesting). */
 int unit_name_entity_slice(const char *service, char **ret);
+/* The same below parent, the slice the service's own unit files put it in
+ * (NULL: system.slice): "custom.slice" and "web.service" ->
+ * "custom-web.slice", a child of custom.slice, whose limits keep applying.
+ * -EINVAL also for a parent that cannot hold entities (see
+ * slice_can_hold_entities()). */
+int unit_name_entity_slice_in(const char *parent, const char *service, char **ret);
 
-/* Valid slice name below system.slice, for configured entity overrides. */
+/* A slice an entity may be made below: any valid slice but the root slice
+ * ("-.slice") and the trees other managers own (user.slice and logind's
+ * user-UID.slice, machine.slice). */
+bool slice_can_hold_entities(const char *name);
+
+/* A valid entity name: a slice below another slice ("system-web.slice",
+ * "custom-web.slice"), not in a tree another manager owns; for configured
+ * entity= overrides and names callers send. */
 bool slice_name_is_valid(const char *name);
 
 /* Keeper instance for an entity: "system-web.slice" ->

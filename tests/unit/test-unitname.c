@@ -122,6 +122,36 @@ TEST(entity_slice_escaping) {
         entity_is("a.b:c_d.service", "system-a.b:c_d.slice");
 }
 
+static void entity_in_is(const char *parent, const char *service, const char *want) {
+        _cleanup_free_ char *s = NULL;
+        int r = unit_name_entity_slice_in(parent, service, &s);
+
+        if (r < 0)
+                CHECK_FAIL("unit_name_entity_slice_in(\"%s\", \"%s\") = %d", parent, service, r);
+        CHECK_STR(s, want);
+        CHECK(slice_name_is_valid(s));
+}
+
+TEST(entity_slice_in_parent) {
+        char *untouched = (char *) "x";
+
+        entity_in_is(NULL, "web.service", "system-web.slice");
+        entity_in_is("system.slice", "web.service", "system-web.slice");
+        entity_in_is("custom.slice", "web.service", "custom-web.slice");
+        entity_in_is("custom.slice", "my-app@a.service", "custom-my\\x2dapp.slice");
+        entity_in_is("a-b.slice", "web.service", "a-b-web.slice");
+        /* The root slice and the trees of logind and machined hold none. */
+        CHECK_INT(unit_name_entity_slice_in("-.slice", "web.service", &untouched), -EINVAL);
+        CHECK_INT(unit_name_entity_slice_in("user.slice", "web.service", &untouched), -EINVAL);
+        CHECK_INT(unit_name_entity_slice_in("user-1000.slice", "web.service", &untouched), -EINVAL);
+        CHECK_INT(unit_name_entity_slice_in("machine.slice", "web.service", &untouched), -EINVAL);
+        CHECK_INT(unit_name_entity_slice_in("cgt-%N.slice", "web.service", &untouched), -EINVAL);
+        CHECK_INT(unit_name_entity_slice_in("web.service", "web.service", &untouched), -EINVAL);
+        CHECK_STR(untouched, "x");
+        CHECK(slice_can_hold_entities("users.slice"));
+        CHECK(!slice_can_hold_entities("a--b.slice"));
+}
+
 TEST(entity_slice_errors) {
         _cleanup_free_ char *dashes = long_name(UNIT_NAME_MAX, ".service");
         char *untouched = (char *) "x";
@@ -144,6 +174,10 @@ TEST(slice_names) {
         CHECK(slice_name_is_valid("system-web-cache.slice"));
         CHECK(!slice_name_is_valid("system.slice"));
         CHECK(!slice_name_is_valid("user-1000.slice"));
+        CHECK(!slice_name_is_valid("machine-x.slice"));
+        CHECK(slice_name_is_valid("custom-web.slice"));
+        CHECK(slice_name_is_valid("a-b-c.slice"));
+        CHECK(!slice_name_is_valid("custom.slice"));
         CHECK(!slice_name_is_valid("-.slice"));
         CHECK(!slice_name_is_valid("system-.slice"));
         CHECK(!slice_name_is_valid("system--web.slice"));

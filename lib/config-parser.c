@@ -271,8 +271,8 @@ static void parse_policy_key(ParseState *s, const char *key, const char *value) 
                         if (!slice_name_is_valid(value)) {
                                 _cleanup_free_ char *shown = escape_for_message(value, strlen(value));
                                 state_error(s,
-                                            "entity=: \"%s\" is not a valid slice name below system.slice "
-                                            "(e.g. system-web.slice)",
+                                            "entity=: \"%s\" is not a valid slice name below another slice "
+                                            "(e.g. system-web.slice), nor in user.slice or machine.slice",
                                             strna(shown));
                                 return;
                         }

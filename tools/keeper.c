@@ -205,7 +205,7 @@ static int parse_argv(int argc, char *argv[]) {
         }
         arg_entity = argv[optind];
         if (!slice_name_is_valid(arg_entity)) {
-                log_error("Invalid entity \"%s\": expected a slice below system.slice, such as "
+                log_error("Invalid entity \"%s\": expected a slice below another slice, such as "
                           "system-web.slice.",
                           arg_entity);
                 return -EINVAL;

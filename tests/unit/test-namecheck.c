@@ -34,9 +34,12 @@ TEST(namecheck_kinds) {
         CHECK_BAD("system-web.slice", NAME_SERVICE, "not a service unit name (NAME.service");
         CHECK_BAD("web.service", NAME_SLICE, "entity slice");
         CHECK_BAD("web.socket", NAME_SERVICE | NAME_SLICE, "entity slice");
-        /* Not below system.slice: not an entity. */
+        /* Not below another slice, or in a tree another manager owns: not an
+         * entity. */
         CHECK_BAD("user.slice", NAME_SLICE, "entity slice");
         CHECK_BAD("system.slice", NAME_SLICE, "entity slice");
+        CHECK_BAD("user-1000.slice", NAME_SLICE, "entity slice");
+        CHECK_OK("custom-web.slice", NAME_SLICE);
 }
 
 TEST(namecheck_hostile) {

@@ -10,7 +10,7 @@
  * the service's instances into their entity slice and runs the stop hook.
  * Pure functions: no file system, no state. */
 
-#define DROPIN_FILE_NAME "50-cgpersist.conf"
+#define DROPIN_FILE_NAME "zz-cgpersist.conf"
 #define DRAIN_HOOK_NAME "cgpersist-drain"
 
 /* True for names that must never get a drop-in: not a valid service name

@@ -2,7 +2,7 @@
 /* cgpersist-generator: a systemd.generator(7). systemd runs it early at boot
  * and at every daemon-reload, before units are loaded, with no D-Bus and
  * possibly no journal. For every configured service it writes
- * <normal-dir>/<unit>.d/50-cgpersist.conf, which moves the service's
+ * <normal-dir>/<unit>.d/zz-cgpersist.conf, which moves the service's
  * instances into their entity slice and adds the stop hook.
  *
  * It must never fail the boot: whatever goes wrong is logged (to /dev/kmsg,

@@ -237,7 +237,7 @@ static bool out_exists(const char *out, const char *rel) {
 static void check_dropin(const char *out, const char *unit, const char *slice, const char *mode_args) {
         _cleanup_free_ char *rel = NULL, *text = NULL, *want_slice = NULL, *want_hook = NULL;
 
-        CHECK(asprintf(&rel, "normal/%s.d/50-cgpersist.conf", unit) > 0);
+        CHECK(asprintf(&rel, "normal/%s.d/zz-cgpersist.conf", unit) > 0);
         text = read_out(out, rel);
         if (!text)
                 CHECK_FAIL("no drop-in for %s", unit);
@@ -313,7 +313,7 @@ TEST(generator_end_to_end) {
         /* an instance taken out of its template's family masks the
          * template's drop-in with one of the same name and no settings */
         {
-                _cleanup_free_ char *mask = read_out(out, "normal/worker@off.service.d/50-cgpersist.conf");
+                _cleanup_free_ char *mask = read_out(out, "normal/worker@off.service.d/zz-cgpersist.conf");
 
                 CHECK(mask);
                 CHECK(strstr(mask, "not managed"));

@@ -37,7 +37,7 @@ TEST(scan_priority_and_masks) {
         link_at(root, "etc/systemd/system/alias.service", "local.service");
         link_at(root, "etc/systemd/system/dangling.service", "nowhere.service");
         /* drop-in directories are no units */
-        test_write(root, "run/systemd/generator/web.service.d/50-cgpersist.conf", "[Service]\n");
+        test_write(root, "run/systemd/generator/web.service.d/zz-cgpersist.conf", "[Service]\n");
         test_write(root, "run/systemd/generator.late/late.service", "[Service]\n");
 
         CHECK_INT(unit_files_scan(root, &u), 0);

@@ -50,7 +50,7 @@ assert_eq "$(systemctl show -P MemoryMax $slice)" $((512 << 20)) "MemoryMax unch
 # daemon-reload: the generator refuses the files too, and places per the last good one.
 systemctl daemon-reload
 sleep 2
-assert_file /run/systemd/generator/$svc.d/50-cgpersist.conf "drop-in kept by the generator"
+assert_file /run/systemd/generator/$svc.d/zz-cgpersist.conf "drop-in kept by the generator"
 assert_eq "$(systemctl show -P Slice $svc)" $slice "Slice= kept"
 systemctl -q is-active $slice || fail "entity retired after daemon-reload with a rejected configuration"
 

@@ -47,7 +47,7 @@ printf '[service %s]\n' $svc > $conf
 
 u0=$(unowned)
 systemctl daemon-reload
-dropin=/run/systemd/generator/$svc.d/50-cgpersist.conf
+dropin=/run/systemd/generator/$svc.d/zz-cgpersist.conf
 assert_file $dropin "generator drop-in"
 assert_match "$(cat $dropin)" "ExecStopPost=-\+[^ ]*cgpersist-drain .*--mode=file" "stop hook in the drop-in"
 assert_eq "$(systemctl show -P Slice $svc)" $slice "Slice= of $svc"

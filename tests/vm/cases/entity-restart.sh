@@ -38,7 +38,7 @@ printf '[service %s]\nmemory_high = 1G\n' $svc > /etc/cgpersist/conf.d/50-cgtest
 
 u0=$(unowned)
 systemctl daemon-reload
-assert_file /run/systemd/generator/$svc.d/50-cgpersist.conf "generator drop-in"
+assert_file /run/systemd/generator/$svc.d/zz-cgpersist.conf "generator drop-in"
 assert_match "$(systemctl show -P Slice $svc)" "^$slice\$" "Slice= of $svc"
 wait_for -t 20 systemctl -q is-active $slice || fail "entity $slice not started by the daemon"
 log "entity $slice active before the first instance"

@@ -47,7 +47,7 @@ mkdir -p /etc/cgpersist/conf.d ${tune%/*}
 printf '[service %s]\ntmpfs = %s size=32M mode=0755\n' $svc $mnt > $conf
 systemctl start cgpersistd.service
 systemctl daemon-reload
-dropin=/run/systemd/generator/$svc.d/50-cgpersist.conf
+dropin=/run/systemd/generator/$svc.d/zz-cgpersist.conf
 hook=$(sed -n 's/^ExecStopPost=//p' $dropin)
 assert_match "$hook" "--rehome" "stop hook re-homes"
 # The operator's bound on the wait for the keeper, short for this case.

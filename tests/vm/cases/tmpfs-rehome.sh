@@ -73,7 +73,7 @@ printf '[service %s]\ntmpfs = %s size=64M mode=0755\n' $svc $mnt > $conf
 
 u0=$(unowned)
 systemctl daemon-reload
-dropin=/run/systemd/generator/$svc.d/50-cgpersist.conf
+dropin=/run/systemd/generator/$svc.d/zz-cgpersist.conf
 assert_file $dropin "generator drop-in"
 assert_match "$(cat $dropin)" "Wants=$keeper" "Wants= the keeper in the drop-in"
 assert_match "$(cat $dropin)" "After=$keeper" "After= the keeper in the drop-in"

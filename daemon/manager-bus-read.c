@@ -506,7 +506,8 @@ int bus_method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *err
                         return r;
         }
 
-        r = m->config ? config_sections_for(m->config, e->service, &by) : 0;
+        /* Every section that gave a unit of this entity its place. */
+        r = m->config ? coverage_entity_sections(m->config, &m->coverage, e->slice, e->service, &by) : 0;
         if (r < 0)
                 return r;
         r = open_kv(reply, "configured_by", "as");

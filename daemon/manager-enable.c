@@ -156,7 +156,7 @@ static int check_not_configured_elsewhere(Manager *m, const char *service, bool 
                                          "%s was enabled %s (%s): disable it %s.", service,
                                          runtime ? "persistently" : "at runtime only", other,
                                          runtime ? "without --runtime" : "with --runtime");
-        r = m->config ? config_sections_for(m->config, service, &by) : 0;
+        r = m->config ? coverage_sections(m->config, service, &by) : 0;
         if (r <= 0) {
                 strv_free(by);
                 return r;

@@ -435,6 +435,20 @@ int systemd_get_instance(Manager *m, const char *unit, char **ret_active_state, 
 /* PID 1 sends ActiveState and InvocationID in the signal itself (both emit
  * change): read them from it instead of asking back, so a storm of signals
  * (a daemon-reload touches every unit) costs no round trips. */
+/* A unit of a configured template or glob not seen yet: a reconcile takes
+ * it. A unit a glob passed over never is; one a glob would take, only once
+ * it runs (active is NULL when the signal does not say). */
+static bool untracked_may_be_covered(Manager *m, const char *unit, const char *active) {
+        _cleanup_(coverage_unit_done) CoverageUnit u = {};
+        const CoverageUnit *known = coverage_find(&m->coverage, unit);
+
+        if (!m->config || (known && known->reason != COVERAGE_COVERED))
+                return false;
+        if (coverage_of(m->config, NULL, unit, &u) <= 0)
+                return false;
+        return !u.by_glob || (active && !streq(active, "inactive") && !streq(active, "failed"));
+}
+
 static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Manager *m = userdata;
         _cleanup_free_ char *unit = NULL;
@@ -452,14 +466,6 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
                 return 0;
 
         t = manager_find_tracked(m, unit);
-        if (!t) {
-                if (m->config && config_policy_for(m->config, unit, &(ServicePolicy){}) > 0)
-                        /* A unit of a configured template or glob we have not
-                         * seen yet. */
-                        manager_queue_reconcile(m);
-                return 0;
-        }
-
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
         if (r < 0)
                 return 0;
@@ -484,6 +490,11 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
                         return 0;
         }
 
+        if (!t) {
+                if (untracked_may_be_covered(m, unit, have_active ? active : NULL))
+                        manager_queue_reconcile(m);
+                return 0;
+        }
         if (!have_active)
                 return 0; /* nothing about the instance changed */
         if (!have_inv) {

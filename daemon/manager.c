@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "build-config.h"
+#include "coverage.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
@@ -37,6 +38,7 @@ void manager_desired_clear(Manager *m) {
         free(m->desired);
         m->desired = NULL;
         m->n_desired = m->n_desired_allocated = 0;
+        coverage_done(&m->coverage); /* points into the same configuration */
 }
 
 void manager_emit_instance_stopped(Manager *m, const char *slice, const InstanceRecord *r) {
@@ -227,42 +229,23 @@ static int tracked_add(Manager *m, const char *unit, const char *slice) {
         return 1;
 }
 
-/* One concrete unit or template name that exists on the system: if the
- * configuration covers it, it contributes its entity. Templates contribute the
- * family's entity; their loaded instances are tracked one by one. */
-static int consider_unit(Manager *m, const char *unit, bool track) {
-        _cleanup_free_ char *derived = NULL;
-        ServicePolicy p;
-        const char *slice;
+/* One covered unit or template that exists on the system: it contributes
+ * its entity. Templates contribute the family's entity; their loaded
+ * instances are tracked one by one. */
+static int consider_unit(Manager *m, const CoverageUnit *u, bool track) {
+        _cleanup_free_ char *service = NULL;
         int r;
 
-        if (!unit_name_is_valid_service(unit))
-                return 0;
-        if (strneq(unit, "cgpersist", 9))
-                return 0; /* never place our own units */
-        r = config_policy_for(m->config, unit, &p);
-        if (r <= 0)
-                return r;
-
-        if (p.entity)
-                slice = p.entity;
-        else {
-                r = unit_name_entity_slice(unit, &derived);
-                if (r < 0)
-                        return r;
-                slice = derived;
-        }
         /* The entity belongs to the configured family: for an instance,
          * its template. */
-        _cleanup_free_ char *service = NULL;
-        r = unit_name_template_of(unit, &service);
+        r = unit_name_template_of(u->unit, &service);
         if (r < 0)
                 return r;
-        r = desired_add(m, slice, service, &p);
+        r = desired_add(m, u->entity, service, &u->policy);
         if (r < 0)
                 return r;
-        if (track && !unit_name_is_template(unit))
-                return tracked_add(m, unit, slice);
+        if (track && !unit_name_is_template(u->unit))
+                return tracked_add(m, u->unit, u->entity);
         return 0;
 }
 
@@ -310,8 +293,24 @@ static bool unit_exists(const Survey *sv, const char *unit) {
         return unit_files_exist(&sv->files, unit);
 }
 
+static bool active_is_running(const char *active) {
+        return !streq(active, "inactive") && !streq(active, "failed");
+}
+
+/* A unit only a glob takes gets an entity when it runs or is enabled, or
+ * has one already (kept across its stops, as for a named one): not every
+ * installed unit file, most of which never run. */
+static bool glob_unit_in_use(Manager *m, const Survey *sv, const CoverageUnit *u) {
+        const LoadedUnit *l = loaded_units_find(&sv->loaded, u->unit);
+
+        if (l && active_is_running(l->active))
+                return true;
+        return unit_files_is_wanted(&sv->files, u->unit) || state_find(m->state, u->entity);
+}
+
 static int collect_desired(Manager *m, const Survey *sv) {
-        bool globs;
+        _cleanup_free_ char **loaded = NULL;
+        size_t n_loaded = 0;
         int r;
 
         manager_desired_clear(m);
@@ -320,45 +319,36 @@ static int collect_desired(Manager *m, const Survey *sv) {
 
         if (!m->config)
                 return 0;
-        globs = config_has_globs(m->config);
 
-        /* Services named in the configuration, and templates: whether they
-         * exist, from PID 1 if loaded, from the unit files if not. */
-        for (size_t i = 0; i < m->config->n_services; i++) {
-                const char *pat = m->config->services[i].pattern;
+        /* What the configuration covers (lib/coverage, as the generator
+         * decides it): its names, the units PID 1 has loaded (instances of
+         * templates, units a glob matches) and the unit files a glob
+         * matches. */
+        if (sv->loaded.n > 0) {
+                loaded = calloc(sv->loaded.n, sizeof *loaded);
+                if (!loaded)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < sv->loaded.n; i++)
+                if (unit_name_is_valid_service(sv->loaded.units[i].name))
+                        loaded[n_loaded++] = (char *) sv->loaded.units[i].name;
+        r = coverage_collect(m->config, &sv->files, loaded, n_loaded, &m->coverage);
+        if (r < 0)
+                return r;
 
-                if (unit_pattern_is_glob(pat) || !unit_exists(sv, pat))
+        for (size_t i = 0; i < m->coverage.n; i++) {
+                const CoverageUnit *u = &m->coverage.units[i];
+
+                /* Whether it exists: from PID 1 if loaded, from the unit
+                 * files if not. */
+                if (u->reason != COVERAGE_COVERED || !unit_exists(sv, u->unit))
                         continue;
-                r = consider_unit(m, pat, !unit_name_is_template(pat));
+                if (u->by_glob && !glob_unit_in_use(m, sv, u))
+                        continue;
+                r = consider_unit(m, u, !unit_name_is_template(u->unit));
                 if (r < 0)
                         return r;
         }
-
-        /* Loaded units: instances of configured templates, units a glob
-         * matches (consider_unit() passes over what is not configured). */
-        for (size_t i = 0; i < sv->loaded.n; i++) {
-                const char *u = sv->loaded.units[i].name;
-
-                if (!unit_name_is_valid_service(u) || (!globs && !unit_name_is_instance(u)))
-                        continue;
-                if (!unit_exists(sv, u))
-                        continue;
-                r = consider_unit(m, u, true);
-                if (r < 0)
-                        return r;
-        }
-
-        /* Unit files a glob matches, loaded or not. */
-        if (globs)
-                for (size_t i = 0; i < sv->files.n; i++) {
-                        const UnitFile *f = &sv->files.items[i];
-
-                        if (f->masked || loaded_units_find(&sv->loaded, f->name))
-                                continue; /* masked, or decided above */
-                        r = consider_unit(m, f->name, !unit_name_is_template(f->name));
-                        if (r < 0)
-                                return r;
-                }
 
         /* Units no longer covered are forgotten (their entity may retire).
          * Compacted in place: the array stays sorted. */
@@ -539,10 +529,6 @@ static bool unit_has_open_instance(Manager *m, const Tracked *t) {
                 if (streq(e->history[i - 1].unit, t->unit))
                         return e->history[i - 1].stop_usec == 0;
         return false;
-}
-
-static bool active_is_running(const char *active) {
-        return !streq(active, "inactive") && !streq(active, "failed");
 }
 
 static void refresh_instances(Manager *m, const Survey *sv) {

@@ -11,6 +11,7 @@
 #include "cgroupfs.h"
 #include "macro.h"
 #include "config.h"
+#include "coverage.h"
 #include "state.h"
 
 /* A service unit the daemon watches: a configured unit, or a loaded instance
@@ -75,6 +76,7 @@ typedef struct Manager {
 
         Tracked *tracked; /* sorted by unit */
         size_t n_tracked, n_tracked_allocated;
+        Coverage coverage; /* of the last reconcile; cleared with desired */
         Desired *desired; /* sorted by slice */
         size_t n_desired, n_desired_allocated;
 

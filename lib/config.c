@@ -223,6 +223,16 @@ static void policy_overlay(ServicePolicy *p, const ServicePolicy *o, uint64_t ma
         p->set_mask |= mask;
 }
 
+bool config_section_applies(const ServiceSection *s, const char *unit) {
+        /* Called for every unit systemd tells the daemon about, against every
+         * section: patterns were validated when parsed, and most name one
+         * unit, so compare those directly and keep the full match (name
+         * checks, fnmatch, template split) for templates and globs. */
+        if (strpbrk(s->pattern, "@*?["))
+                return unit_pattern_match(s->pattern, unit);
+        return streq(s->pattern, unit);
+}
+
 int config_policy_for(const Config *c, const char *unit, ServicePolicy *ret) {
         ServicePolicy p;
         bool matched = false;
@@ -238,17 +248,10 @@ int config_policy_for(const Config *c, const char *unit, ServicePolicy *ret) {
         policy_init_defaults(&p);
         policy_overlay(&p, &c->defaults.policy, c->defaults.set_mask);
 
-        /* Called for every unit systemd tells the daemon about, against every
-         * section: patterns were validated when parsed, and most name one
-         * unit, so compare those directly and keep the full match (name
-         * checks, fnmatch, template split) for templates and globs. */
         for (size_t i = 0; i < c->n_services; i++) {
                 const ServiceSection *s = &c->services[i];
 
-                if (strpbrk(s->pattern, "@*?[")) {
-                        if (!unit_pattern_match(s->pattern, unit))
-                                continue;
-                } else if (!streq(s->pattern, unit))
+                if (!config_section_applies(s, unit))
                         continue;
                 policy_overlay(&p, &s->policy, s->set_mask);
                 matched = true;
@@ -268,42 +271,4 @@ bool config_has_globs(const Config *c) {
                 if (unit_pattern_is_glob(c->services[i].pattern))
                         return true;
         return false;
-}
-
-int config_sections_for(const Config *c, const char *unit, char ***ret) {
-        _cleanup_free_ char *template = NULL;
-        char **l = NULL;
-        size_t n = 0;
-
-        if (!c || !unit || !ret)
-                return -EINVAL;
-        if (unit_name_template_of(unit, &template) < 0)
-                template = NULL;
-        for (size_t i = 0; i < c->n_services; i++) {
-                const ServiceSection *s = &c->services[i];
-                char **x;
-
-                if (!unit_pattern_match(s->pattern, unit) && !streq(s->pattern, unit) &&
-                    !(template && unit_pattern_match(s->pattern, template)))
-                        continue;
-                x = realloc(l, (n + 2) * sizeof *x);
-                if (!x)
-                        goto oom;
-                l = x;
-                if (asprintf(&l[n], "%s:%u", s->file, s->line) < 0) {
-                        l[n] = NULL;
-                        goto oom;
-                }
-                l[++n] = NULL;
-        }
-        if (!l) {
-                l = calloc(1, sizeof *l);
-                if (!l)
-                        return -ENOMEM;
-        }
-        *ret = l;
-        return (int) n;
-oom:
-        strv_free(l);
-        return -ENOMEM;
 }

@@ -166,7 +166,7 @@ int config_policy_for(const Config *c, const char *unit, ServicePolicy *ret);
  * list: see config_policy_for(). */
 bool config_has_globs(const Config *c);
 
-/* The sections that match unit (its name, or its template's), as
- * "file:line" strings in file order, NULL-terminated, free with
- * strv_free(). The number found, or negative errno. */
-int config_sections_for(const Config *c, const char *unit, char ***ret);
+/* Whether section s applies to unit (a valid service name): the unit is its
+ * name, an instance of its template, or matches its glob. The one rule of
+ * config_policy_for() and of coverage.h's answers. */
+bool config_section_applies(const ServiceSection *s, const char *unit);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 
+#include "coverage.h"
 #include "dropin.h"
 #include "macro.h"
 #include "size.h"
@@ -46,16 +47,10 @@ int dropin_render(const char *unit, const ServicePolicy *policy, const char *lib
         if (!mode)
                 return -EINVAL;
 
-        if (policy->entity) {
-                if (!slice_name_is_valid(policy->entity))
-                        return -EINVAL;
-                slice = policy->entity;
-        } else {
-                r = unit_name_entity_slice(unit, &derived);
-                if (r < 0)
-                        return r;
-                slice = derived;
-        }
+        r = coverage_entity_of(policy, unit, &derived);
+        if (r < 0)
+                return r;
+        slice = derived;
 
         /* A service with persistent tmpfs data needs its entity's keeper:
          * Wants= so that it is started (its failure must not keep the

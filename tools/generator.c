@@ -15,13 +15,14 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "coverage.h"
 #include "dropin.h"
 #include "lastgood.h"
 #include "fileio.h"
 #include "macro.h"
 #include "path.h"
 #include "unitname.h"
-#include "unitscan.h"
+#include "unitfiles.h"
 
 #define PROGRAM "cgpersist-generator"
 
@@ -68,10 +69,6 @@ static void log_diags(const ConfigDiags *d) {
         }
 }
 
-static void warn_unit_dir(const char *dir, int error, void *userdata) {
-        log_msg(LOG_WARNING, "Failed to read %s, ignoring: %s", dir, strerror(-error));
-}
-
 static int write_dropin(const char *normal_dir, const char *unit, const ServicePolicy *p) {
         _cleanup_free_ char *text = NULL, *dir_name = NULL, *dir = NULL, *path = NULL;
         int r;
@@ -97,18 +94,19 @@ static int write_dropin(const char *normal_dir, const char *unit, const ServiceP
         return write_file_atomic(path, text, strlen(text), 0644);
 }
 
-static bool template_is_managed(const Config *c, const char *unit) {
+static bool template_is_managed(const Config *c, const UnitFiles *files, const char *unit) {
         _cleanup_free_ char *template = NULL;
-        ServicePolicy p;
+        _cleanup_(coverage_unit_done) CoverageUnit t = {};
 
         if (!unit_name_is_instance(unit) || unit_name_template_of(unit, &template) < 0)
                 return false;
-        return config_policy_for(c, template, &p) > 0;
+        return coverage_of(c, files, template, &t) > 0;
 }
 
 static int run(const char *normal_dir, const char *root) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(unit_names_done) UnitNames names = {};
+        _cleanup_(unit_files_done) UnitFiles files = {};
+        _cleanup_(coverage_done) Coverage cov = {};
         ConfigDiags diags = {};
         unsigned placed = 0;
         int r;
@@ -135,34 +133,52 @@ static int run(const char *normal_dir, const char *root) {
                         strerror(-r), used);
         }
 
-        r = config_unit_names(c, root, warn_unit_dir, NULL, &names);
+        /* Only a glob needs to know which units exist. An unreadable unit
+         * directory: the units of the others are still placed. */
+        if (config_has_globs(c)) {
+                r = unit_files_scan(root, &files);
+                if (r == -ENOMEM) {
+                        log_msg(LOG_ERR, "Failed to read the unit directories: %s", strerror(-r));
+                        return 0;
+                }
+                if (r < 0)
+                        log_msg(LOG_WARNING, "Failed to read a unit directory below %s, ignoring: %s", root,
+                                strerror(-r));
+        }
+        r = coverage_collect(c, config_has_globs(c) ? &files : NULL, NULL, 0, &cov);
         if (r < 0) {
                 log_msg(LOG_ERR, "Failed to collect configured services: %s", strerror(-r));
                 return 0;
         }
 
-        for (size_t i = 0; i < names.n; i++) {
-                const char *unit = names.names[i];
-                ServicePolicy p;
+        for (size_t i = 0; i < cov.n; i++) {
+                const CoverageUnit *u = &cov.units[i];
 
-                if (dropin_unit_must_skip(unit)) {
-                        /* Only reached for names the configuration spells out;
-                         * globs silently pass over cgpersist's own units. */
-                        log_msg(LOG_WARNING, "%s is one of cgpersist's own units, not placing it.", unit);
-                        continue;
-                }
-
-                r = config_policy_for(c, unit, &p);
-                if (r <= 0) {
+                switch (u->reason) {
+                case COVERAGE_COVERED:
+                        r = write_dropin(normal_dir, u->unit, &u->policy);
+                        break;
+                case COVERAGE_NOT_CONFIGURED:
                         /* enable = no. For an instance, the template's
                          * drop-in would still apply: mask it. */
-                        if (!template_is_managed(c, unit))
+                        if (!template_is_managed(c, config_has_globs(c) ? &files : NULL, u->unit))
                                 continue;
-                        r = write_dropin(normal_dir, unit, NULL);
-                } else
-                        r = write_dropin(normal_dir, unit, &p);
+                        r = write_dropin(normal_dir, u->unit, NULL);
+                        break;
+                case COVERAGE_OWN:
+                        /* Only for names the configuration spells out;
+                         * globs silently pass over cgpersist's own units. */
+                        log_msg(LOG_WARNING, "%s is one of cgpersist's own units, not placing it.", u->unit);
+                        continue;
+                default:
+                        /* What a glob passed over is said by cgctl status. */
+                        log_msg(LOG_DEBUG, "%s: not placed by a glob: %s.", u->unit,
+                                coverage_reason_to_string(u->reason));
+                        continue;
+                }
                 if (r < 0) {
-                        log_msg(LOG_ERR, "Failed to write drop-in for %s, ignoring: %s", unit, strerror(-r));
+                        log_msg(LOG_ERR, "Failed to write drop-in for %s, ignoring: %s", u->unit,
+                                strerror(-r));
                         continue;
                 }
                 placed++;

@@ -31,7 +31,8 @@
 #include "size.h"
 #include "timeutil.h"
 #include "unitname.h"
-#include "unitscan.h"
+#include "coverage.h"
+#include "unitfiles.h"
 
 static const char *arg_cgroup_root = "/sys/fs/cgroup";
 static const char *arg_proc = "/proc";
@@ -47,7 +48,8 @@ static uint64_t arg_pass_timeout_usec = 20 * USEC_PER_SEC;
 
 static int load_mounts(Keeper *k) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(unit_names_done) UnitNames names = {};
+        _cleanup_(unit_files_done) UnitFiles files = {};
+        _cleanup_(coverage_done) Coverage cov = {};
         _cleanup_free_ TmpfsSpec *specs = NULL;
         ConfigDiags diags = {};
         size_t n = 0, conflicts = 0;
@@ -68,10 +70,19 @@ static int load_mounts(Keeper *k) {
                 log_warning("Configuration refused, using the last good one in %s.", used);
         }
 
-        r = config_unit_names(c, arg_config_root, NULL, NULL, &names);
+        /* The units the generator placed, read the same way. */
+        if (config_has_globs(c)) {
+                r = unit_files_scan(arg_config_root, &files);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read a unit directory below %s, ignoring: %m",
+                                          arg_config_root);
+        }
+        r = coverage_collect(c, config_has_globs(c) ? &files : NULL, NULL, 0, &cov);
         if (r < 0)
                 return log_oom();
-        r = config_entity_tmpfs(c, &names, arg_entity, &specs, &n, &conflicts);
+        r = coverage_entity_tmpfs(&cov, arg_entity, &specs, &n, &conflicts);
         if (r < 0)
                 return log_oom();
         if (conflicts > 0)

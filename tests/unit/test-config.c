@@ -216,33 +216,6 @@ TEST(overlay_in_read_order) {
         config_diags_clear(&d);
 }
 
-/* The sections that cover a unit, as "file:line": what GetEntity's
- * configured_by and a refused Disable name. */
-TEST(sections_for) {
-        ConfigDiags d = {};
-        Config *c = parse_ok("[service web-*.service]\n"
-                             "memory_max = 2G\n"
-                             "[service web-api.service]\n"
-                             "[service foo@.service]\n",
-                             &d);
-        char **l = NULL;
-
-        CHECK_INT(config_sections_for(c, "web-api.service", &l), 2);
-        CHECK_STR(l[0], "test.conf:1");
-        CHECK_STR(l[1], "test.conf:3");
-        CHECK(!l[2]);
-        strv_free(l);
-        CHECK_INT(config_sections_for(c, "foo@x.service", &l), 1);
-        CHECK_STR(l[0], "test.conf:4");
-        strv_free(l);
-        CHECK_INT(config_sections_for(c, "db.service", &l), 0);
-        CHECK(l && !l[0]);
-        strv_free(l);
-        CHECK_INT(config_sections_for(NULL, "db.service", &l), -EINVAL);
-        config_free(c);
-        config_diags_clear(&d);
-}
-
 TEST(enable_no) {
         ConfigDiags d = {};
         Config *c = parse_ok("[service *.service]\n"

@@ -355,7 +355,7 @@ TEST(generator_hostile_names_from_unit_dirs) {
         char *root = test_tmpdir(), *out = test_tmpdir();
 
         test_write(root, "etc/cgpersist/cgpersist.conf", "[service *]\n");
-        test_write(root, "lib/systemd/system/ok.service", "");
+        test_write(root, "lib/systemd/system/ok.service", "[Service]\n"); /* empty: masked */
         test_write(root, "lib/systemd/system/bad\xff.service", "");
         test_write(root, "lib/systemd/system/sp ace.service", "");
         test_write(root, "lib/systemd/system/..service", "");

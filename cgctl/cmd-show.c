@@ -178,6 +178,16 @@ static void print_state_save(const Value *props) {
 }
 
 /* status without names: the daemon, then every entity. */
+/* Units a glob matched and left out, with the reason. */
+static void print_not_covered(const Value *v) {
+        if (!v || v->type != VALUE_ARRAY || v->n == 0)
+                return;
+        printf("Not covered by a glob (%zu unit%s):\n", v->n, v->n == 1 ? "" : "s");
+        for (size_t i = 0; i < v->n; i++)
+                printf("  %s: %s\n", strna(value_get_str(&v->items[i], "unit")),
+                       strna(value_get_str(&v->items[i], "reason")));
+}
+
 static int status_all(sd_bus *bus, const Args *a) {
         _cleanup_(two_calls_done) TwoCalls c = { .errors = { SD_BUS_ERROR_NULL, SD_BUS_ERROR_NULL } };
         _cleanup_(value_done) Value props = {};
@@ -242,6 +252,7 @@ static int status_all(sd_bus *bus, const Args *a) {
                                files->items[i].type == VALUE_STRING ? files->items[i].s : "?");
                 printf("\n");
         }
+        print_not_covered(value_get(&props, "NotCovered"));
         if (value_get_str(&props, "MetricsFile"))
                 printf("Metrics: %s\n", value_get_str(&props, "MetricsFile"));
         print_state_save(&props);

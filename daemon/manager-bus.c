@@ -386,6 +386,26 @@ static int property_config_files(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_close_container(reply);
 }
 
+/* The units a glob matched and passed over, and why: cgctl status lists
+ * them, so that an operator sees why a service has no entity. */
+static int property_not_covered(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ((Bus *) userdata)->manager;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        for (size_t i = 0; r >= 0 && i < m->coverage.n; i++) {
+                const CoverageUnit *u = &m->coverage.units[i];
+
+                if (u->by_glob && u->reason >= COVERAGE_TRANSIENT)
+                        r = sd_bus_message_append(reply, "a{sv}", 2, "unit", "s", u->unit, "reason", "s",
+                                                  coverage_reason_to_string(u->reason));
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 static int property_config_good(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = ((Bus *) userdata)->manager;
@@ -457,6 +477,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Entities", "u", property_entities, 0, 0),
         SD_BUS_PROPERTY("ConfigFiles", "as", property_config_files, 0, 0),
         SD_BUS_PROPERTY("ConfigGood", "b", property_config_good, 0, 0),
+        SD_BUS_PROPERTY("NotCovered", "aa{sv}", property_not_covered, 0, 0),
         SD_BUS_PROPERTY("MetricsFile", "s", property_metrics_file, 0, 0),
         SD_BUS_PROPERTY("WatchedCgroups", "u", property_watched_cgroups, 0, 0),
         SD_BUS_PROPERTY("StateSaveFailures", "t", property_state_save_failures, 0, 0),

@@ -131,13 +131,13 @@ static bool some_section_applies(const Config *c, const char *unit) {
         return false;
 }
 
-int coverage_of(const Config *c, const UnitFiles *files, const char *unit, CoverageUnit *ret) {
+/* has_globs: config_has_globs(c), worked out once for a whole collection. */
+static int unit_coverage(const Config *c, const UnitFiles *files, const char *unit, bool has_globs,
+                         CoverageUnit *ret) {
         CoverageUnit u = {};
         ServicePolicy p;
         int r;
 
-        if (!c || !unit || !ret)
-                return -EINVAL;
         u.unit = strdup(unit);
         if (!u.unit)
                 return -ENOMEM;
@@ -145,7 +145,7 @@ int coverage_of(const Config *c, const UnitFiles *files, const char *unit, Cover
 
         if (!unit_name_is_valid_service(unit))
                 goto not_covered;
-        u.by_glob = !named_by_section(c, unit);
+        u.by_glob = has_globs && !named_by_section(c, unit);
         if (unit_name_is_cgpersist_own(unit)) {
                 if (some_section_applies(c, unit))
                         u.reason = COVERAGE_OWN;
@@ -183,6 +183,12 @@ not_covered:
         return 0;
 }
 
+int coverage_of(const Config *c, const UnitFiles *files, const char *unit, CoverageUnit *ret) {
+        if (!c || !unit || !ret)
+                return -EINVAL;
+        return unit_coverage(c, files, unit, config_has_globs(c), ret);
+}
+
 typedef struct Candidate {
         const char *unit;
         bool named; /* a section's own pattern */
@@ -213,6 +219,7 @@ static int candidate_cmp(const void *a, const void *b) {
 /* One of each name (named if any copy is), each unit evaluated once: a
  * glob reads the unit's file and drop-ins. */
 static int evaluate(const Config *c, const UnitFiles *files, Candidates *l, Coverage *ret) {
+        bool has_globs = config_has_globs(c);
         CoverageUnit *units = NULL;
         size_t n = 0;
 
@@ -228,7 +235,7 @@ static int evaluate(const Config *c, const UnitFiles *files, Candidates *l, Cove
 
                 for (; i < l->n && streq(l->items[i].unit, unit); i++)
                         named = named || l->items[i].named;
-                r = coverage_of(c, files, unit, &units[n]);
+                r = unit_coverage(c, files, unit, has_globs, &units[n]);
                 if (r < 0) {
                         coverage_done(&(Coverage){ .units = units, .n = n });
                         return r;
@@ -249,10 +256,12 @@ static int evaluate(const Config *c, const UnitFiles *files, Candidates *l, Cove
 int coverage_collect(const Config *c, const UnitFiles *files, char *const *extra, size_t n_extra,
                      Coverage *ret) {
         Candidates l = {};
+        bool globs;
         int r = 0;
 
         if (!c || !ret)
                 return -EINVAL;
+        globs = config_has_globs(c);
 
         /* Names and templates from the configuration need no unit file: a
          * drop-in for a unit that does not exist is simply never used, and
@@ -260,9 +269,13 @@ int coverage_collect(const Config *c, const UnitFiles *files, char *const *extra
         for (size_t i = 0; i < c->n_services && r >= 0; i++)
                 if (!unit_pattern_is_glob(c->services[i].pattern))
                         r = candidate_add(&l, c->services[i].pattern, true);
+        /* Without a glob, a unit that is no instance is covered only by a
+         * section of its name, which is a candidate already: a thousand
+         * loaded units are not matched against a thousand sections. */
         for (size_t i = 0; i < n_extra && r >= 0; i++)
-                r = candidate_add(&l, extra[i], false);
-        if (files && config_has_globs(c)) {
+                if (globs || unit_name_is_instance(extra[i]))
+                        r = candidate_add(&l, extra[i], false);
+        if (files && globs) {
                 for (size_t i = 0; i < files->n && r >= 0; i++)
                         if (!files->items[i].masked)
                                 r = candidate_add(&l, files->items[i].name, false);

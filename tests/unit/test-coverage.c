@@ -18,17 +18,6 @@
 #include "unitfiles.h"
 #include "unitname.h"
 
-static void link_at(const char *root, const char *rel, const char *target) {
-        _cleanup_free_ char *p = path_join(root, rel);
-        char *slash = p ? strrchr(p, '/') : NULL;
-
-        CHECK(slash);
-        *slash = 0;
-        CHECK_INT(mkdir_p(p, 0755), 0);
-        *slash = '/';
-        CHECK_INT(symlink(target, p), 0);
-}
-
 /* Every kind of place a unit comes from, and the units a glob must pass
  * over. */
 static char *fixture(void) {
@@ -41,7 +30,7 @@ static char *fixture(void) {
                    "[service named-early.service]\n");
         test_write(root, "usr/lib/systemd/system/web.service", "[Service]\nExecStart=/bin/true\n");
         test_write(root, "usr/lib/systemd/system/db.service", "[Service]\n");
-        link_at(root, "etc/systemd/system/db.service", "/dev/null"); /* masked */
+        test_symlink(root, "etc/systemd/system/db.service", "/dev/null"); /* masked */
         test_write(root, "run/systemd/transient/run-u7.service", "[Service]\nExecStart=/bin/sleep 1\n");
         test_write(root, "etc/systemd/system.attached/portable.service", "[Service]\n");
         test_write(root, "run/systemd/system.attached/portable2.service", "[Service]\n");
@@ -50,8 +39,8 @@ static char *fixture(void) {
         test_write(root, "run/systemd/generator.late/late-gen.service", "[Service]\n");
         test_write(root, "usr/local/lib/systemd/system/local.service", "[Service]\n");
         test_write(root, "usr/lib/systemd/system/foo@.service", "[Service]\n");
-        link_at(root, "etc/systemd/system/multi-user.target.wants/foo@a.service",
-                "/usr/lib/systemd/system/foo@.service");
+        test_symlink(root, "etc/systemd/system/multi-user.target.wants/foo@a.service",
+                     "/usr/lib/systemd/system/foo@.service");
         test_write(root, "usr/lib/systemd/system/bar@.service", "[Service]\n");
         test_write(root, "usr/lib/systemd/system/early.service",
                    "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/true\n");
@@ -81,32 +70,6 @@ static const char *const units[] = {
 static const char *const loaded[] = { "foo@b.service", "bar@x.service", "user@0.service" };
 
 /* ---- the generator's view: the Slice= of the drop-in systemd would use -- */
-
-static int run_generator(const char *root, const char *out) {
-        _cleanup_free_ char *normal = path_join(out, "normal"), *err = path_join(out, "stderr");
-        const char *gen = getenv("CGPERSIST_GENERATOR");
-        int status;
-        pid_t pid;
-
-        if (!gen || !*gen)
-                CHECK_FAIL("CGPERSIST_GENERATOR is not set (meson passes the built generator)");
-        CHECK(normal && err);
-        CHECK_INT(mkdir_p(normal, 0755), 0);
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid == 0) {
-                int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-                if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
-                        _exit(127);
-                setenv("CGPERSIST_ROOT", root, 1);
-                execl(gen, gen, normal, (char *) NULL);
-                _exit(127);
-        }
-        CHECK(waitpid(pid, &status, 0) == pid);
-        CHECK(WIFEXITED(status));
-        return WEXITSTATUS(status);
-}
 
 /* The Slice= line of one drop-in directory's file: 1 and the slice, 0 when
  * the file exists without one (an instance taken out of its template's
@@ -184,7 +147,7 @@ TEST(generator_and_daemon_agree) {
         char *out = test_tmpdir();
         unsigned disagree = 0, placed = 0;
 
-        CHECK_INT(run_generator(root, out), 0);
+        CHECK_INT(test_run_generator(root, out), 0);
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 _cleanup_free_ char *g = generator_entity(out, units[i]), *d = daemon_entity(root, units[i]);
 

@@ -180,40 +180,6 @@ static const char *generator_path(void) {
         return g;
 }
 
-/* Runs the generator with CGPERSIST_ROOT=root on three directories below
- * out; its stderr goes to out/stderr. Returns its exit status. */
-static int run_generator(const char *root, const char *out) {
-        char *normal, *early, *late, *err;
-        const char *gen = generator_path();
-        int status;
-        pid_t pid;
-
-        CHECK(asprintf(&normal, "%s/normal", out) > 0);
-        CHECK(asprintf(&early, "%s/early", out) > 0);
-        CHECK(asprintf(&late, "%s/late", out) > 0);
-        CHECK(asprintf(&err, "%s/stderr", out) > 0);
-        CHECK(mkdir(normal, 0755) == 0 || errno == EEXIST);
-
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid == 0) {
-                int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-                if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
-                        _exit(127);
-                setenv("CGPERSIST_ROOT", root, 1);
-                execl(gen, gen, normal, early, late, (char *) NULL);
-                _exit(127);
-        }
-        CHECK(waitpid(pid, &status, 0) == pid);
-        free(normal);
-        free(early);
-        free(late);
-        free(err);
-        CHECK(WIFEXITED(status));
-        return WEXITSTATUS(status);
-}
-
 static char *read_out(const char *out, const char *rel) {
         char *path, *text = NULL;
         int r;
@@ -299,7 +265,7 @@ TEST(generator_end_to_end) {
         test_write(root, "lib/systemd/system/cgpersistd.service", "[Service]\n");
         test_write(root, "lib/systemd/system/unrelated.service", "[Service]\n");
 
-        CHECK_INT(run_generator(root, out), 0);
+        CHECK_INT(test_run_generator(root, out), 0);
         err = read_out(out, "stderr");
         print_commented("generator stderr", err);
 
@@ -341,7 +307,7 @@ TEST(generator_refused_config_writes_nothing) {
         test_write(root, "etc/cgpersist/conf.d/20-typo.conf", "[defaults]\n\nmemory_max = 1 gigabyte\n");
 
         /* never fails the boot */
-        CHECK_INT(run_generator(root, out), 0);
+        CHECK_INT(test_run_generator(root, out), 0);
         CHECK(!out_exists(out, "normal/web.service.d"));
         err = read_out(out, "stderr");
         CHECK(err);
@@ -360,7 +326,7 @@ TEST(generator_hostile_names_from_unit_dirs) {
         test_write(root, "lib/systemd/system/sp ace.service", "");
         test_write(root, "lib/systemd/system/..service", "");
 
-        CHECK_INT(run_generator(root, out), 0);
+        CHECK_INT(test_run_generator(root, out), 0);
         check_dropin(out, "ok.service", "system-ok.slice", "--mode=file --budget=2s");
         CHECK(!out_exists(out, "normal/bad\xff.service.d"));
         CHECK(!out_exists(out, "normal/sp ace.service.d"));
@@ -374,7 +340,7 @@ TEST(generator_no_config) {
         struct dirent *de;
         int n = 0;
 
-        CHECK_INT(run_generator(root, out), 0);
+        CHECK_INT(test_run_generator(root, out), 0);
         CHECK(asprintf(&normal, "%s/normal", out) > 0);
         d = opendir(normal);
         CHECK(d);

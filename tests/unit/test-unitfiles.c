@@ -7,17 +7,6 @@
 #include "tests.h"
 #include "unitfiles.h"
 
-static void link_at(const char *root, const char *rel, const char *target) {
-        _cleanup_free_ char *p = path_join(root, rel);
-        char *slash = p ? strrchr(p, '/') : NULL;
-
-        CHECK(slash);
-        *slash = 0;
-        CHECK_INT(mkdir_p(p, 0755), 0);
-        *slash = '/';
-        CHECK_INT(symlink(target, p), 0);
-}
-
 TEST(scan_priority_and_masks) {
         char *root = test_tmpdir();
         UnitFiles u = {};
@@ -33,9 +22,9 @@ TEST(scan_priority_and_masks) {
         test_write(root, "etc/systemd/system/gone.service", "");
         test_write(root, "etc/systemd/system/empty-low.service", "[Service]\n");
         test_write(root, "etc/systemd/system/local.service", "[Service]\n");
-        link_at(root, "etc/systemd/system/db.service", "/dev/null");
-        link_at(root, "etc/systemd/system/alias.service", "local.service");
-        link_at(root, "etc/systemd/system/dangling.service", "nowhere.service");
+        test_symlink(root, "etc/systemd/system/db.service", "/dev/null");
+        test_symlink(root, "etc/systemd/system/alias.service", "local.service");
+        test_symlink(root, "etc/systemd/system/dangling.service", "nowhere.service");
         /* drop-in directories are no units */
         test_write(root, "run/systemd/generator/web.service.d/zz-cgpersist.conf", "[Service]\n");
         test_write(root, "run/systemd/generator.late/late.service", "[Service]\n");
@@ -69,8 +58,8 @@ TEST(masked_instance_and_template) {
 
         test_write(root, "lib/systemd/system/foo@.service", "[Service]\n");
         test_write(root, "lib/systemd/system/bar@.service", "[Service]\n");
-        link_at(root, "etc/systemd/system/foo@b.service", "/dev/null");
-        link_at(root, "run/systemd/system/bar@.service", "/dev/null");
+        test_symlink(root, "etc/systemd/system/foo@b.service", "/dev/null");
+        test_symlink(root, "run/systemd/system/bar@.service", "/dev/null");
 
         CHECK_INT(unit_files_scan(root, &u), 0);
         CHECK(unit_files_exist(&u, "foo@a.service"));

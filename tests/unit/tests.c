@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,7 +51,8 @@ char *test_tmpdir(void) {
         return t;
 }
 
-void test_write(const char *dir, const char *relpath, const char *text) {
+/* dir/relpath, its parent directories made. */
+static char *make_parents(const char *dir, const char *relpath) {
         char *p;
         if (asprintf(&p, "%s/%s", dir, relpath) < 0)
                 abort();
@@ -61,6 +64,55 @@ void test_write(const char *dir, const char *relpath, const char *text) {
                 }
                 *s = '/';
         }
+        return p;
+}
+
+void test_symlink(const char *dir, const char *relpath, const char *target) {
+        char *p = make_parents(dir, relpath);
+
+        if (symlink(target, p) < 0) {
+                perror(p);
+                abort();
+        }
+        free(p);
+}
+
+int test_run_generator(const char *root, const char *out) {
+        const char *gen = getenv("CGPERSIST_GENERATOR");
+        char *normal, *early, *late, *err;
+        int status;
+        pid_t pid;
+
+        if (!gen || !*gen)
+                CHECK_FAIL("CGPERSIST_GENERATOR is not set (meson passes the built generator)");
+        CHECK(asprintf(&normal, "%s/normal", out) > 0);
+        CHECK(asprintf(&early, "%s/early", out) > 0);
+        CHECK(asprintf(&late, "%s/late", out) > 0);
+        CHECK(asprintf(&err, "%s/stderr", out) > 0);
+        CHECK(mkdir(normal, 0755) == 0 || errno == EEXIST);
+
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+                if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+                        _exit(127);
+                setenv("CGPERSIST_ROOT", root, 1);
+                execl(gen, gen, normal, early, late, (char *) NULL);
+                _exit(127);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid);
+        free(normal);
+        free(early);
+        free(late);
+        free(err);
+        CHECK(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+void test_write(const char *dir, const char *relpath, const char *text) {
+        char *p = make_parents(dir, relpath);
         FILE *f = fopen(p, "we");
         if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
                 perror(p);

@@ -69,6 +69,13 @@ void test_register(const char *name, test_fn fn);
 char *test_tmpdir(void);
 /* Writes text to dir/relpath, creating parent directories. */
 void test_write(const char *dir, const char *relpath, const char *text);
+/* Makes dir/relpath a symbolic link to target, creating parent
+ * directories. */
+void test_symlink(const char *dir, const char *relpath, const char *target);
+/* Runs cgpersist-generator (CGPERSIST_GENERATOR, which meson sets) with
+ * CGPERSIST_ROOT=root on out/normal, out/early and out/late; its stderr goes
+ * to out/stderr. Returns its exit status. */
+int test_run_generator(const char *root, const char *out);
 /* Writes n u64s to dir/relpath (a fixture /proc/kpage* file); its parent
  * must exist. */
 void test_write_u64s(const char *dir, const char *relpath, const uint64_t *v, size_t n);

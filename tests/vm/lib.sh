@@ -152,6 +152,14 @@ unit_cgroup() {
 	echo "/sys/fs/cgroup$cg"
 }
 
+# jqr JSON FILTER: jq -r on a JSON document, failing the case if it does not
+# parse.
+jqr() {
+	local out
+	out=$(jq -r "$2" <<<"$1") || fail "jq '$2' failed on: $1"
+	printf '%s\n' "$out"
+}
+
 # Memory figures shared by the drain, tmpfs and reclaim cases.
 MiB=$((1 << 20))
 # mib BYTES: rounded to whole MiB

@@ -25,13 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# jq on a JSON document, failing the case if it does not parse.
-jqr() { # JSON FILTER
-	local out
-	out=$(jq -r "$2" <<<"$1") || fail "jq '$2' failed on: $1"
-	printf '%s\n' "$out"
-}
-
 systemctl start cgpersistd
 wait_for -t 30 systemctl -q is-active cgpersistd || fail "cgpersistd did not start"
 version=$(cgctl --version | sed 's/^cgctl //')

@@ -22,12 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-jqr() { # JSON FILTER
-	local out
-	out=$(jq -r "$2" <<<"$1") || fail "jq '$2' failed on: $1"
-	printf '%s\n' "$out"
-}
-
 systemctl start cgpersistd
 wait_for -t 30 systemctl -q is-active cgpersistd || fail "cgpersistd did not start"
 entities_before=$(cgctl --json status | jq '.entities | length')

@@ -308,6 +308,17 @@ static bool glob_unit_in_use(Manager *m, const Survey *sv, const CoverageUnit *u
         return unit_files_is_wanted(&sv->files, u->unit) || state_find(m->state, u->entity);
 }
 
+/* A unit of the coverage: if covered, existing and, for one only a glob
+ * takes, in use, it gets its entity. Whether it exists: from PID 1 if
+ * loaded, from the unit files if not. */
+static int consider_covered(Manager *m, const Survey *sv, const CoverageUnit *u) {
+        if (u->reason != COVERAGE_COVERED || !unit_exists(sv, u->unit))
+                return 0;
+        if (u->by_glob && !glob_unit_in_use(m, sv, u))
+                return 0;
+        return consider_unit(m, u, !unit_name_is_template(u->unit));
+}
+
 static int collect_desired(Manager *m, const Survey *sv) {
         _cleanup_free_ char **loaded = NULL;
         size_t n_loaded = 0;
@@ -336,16 +347,19 @@ static int collect_desired(Manager *m, const Survey *sv) {
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < m->coverage.n; i++) {
-                const CoverageUnit *u = &m->coverage.units[i];
+        /* The names of the configuration first, in its order: an entity
+         * several services share (entity=) belongs to the first one named. */
+        for (size_t i = 0; i < m->config->n_services; i++) {
+                const CoverageUnit *u = coverage_find(&m->coverage, m->config->services[i].pattern);
 
-                /* Whether it exists: from PID 1 if loaded, from the unit
-                 * files if not. */
-                if (u->reason != COVERAGE_COVERED || !unit_exists(sv, u->unit))
-                        continue;
-                if (u->by_glob && !glob_unit_in_use(m, sv, u))
-                        continue;
-                r = consider_unit(m, u, !unit_name_is_template(u->unit));
+                if (u && !unit_pattern_is_glob(u->unit)) {
+                        r = consider_covered(m, sv, u);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (size_t i = 0; i < m->coverage.n; i++) {
+                r = consider_covered(m, sv, &m->coverage.units[i]);
                 if (r < 0)
                         return r;
         }

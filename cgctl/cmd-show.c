@@ -178,14 +178,21 @@ static void print_state_save(const Value *props) {
 }
 
 /* status without names: the daemon, then every entity. */
-/* Units a glob matched and left out, with the reason. */
+/* Units a glob matched and left out, and units a section takes that stay
+ * where their own Slice= puts them, with the reason. */
 static void print_not_covered(const Value *v) {
         if (!v || v->type != VALUE_ARRAY || v->n == 0)
                 return;
-        printf("Not covered by a glob (%zu unit%s):\n", v->n, v->n == 1 ? "" : "s");
-        for (size_t i = 0; i < v->n; i++)
-                printf("  %s: %s\n", strna(value_get_str(&v->items[i], "unit")),
+        printf("Not covered (%zu unit%s):\n", v->n, v->n == 1 ? "" : "s");
+        for (size_t i = 0; i < v->n; i++) {
+                const char *slice = value_get_str(&v->items[i], "slice");
+
+                printf("  %s: %s", strna(value_get_str(&v->items[i], "unit")),
                        strna(value_get_str(&v->items[i], "reason")));
+                if (slice)
+                        printf(" (Slice=%s)", slice);
+                printf("\n");
+        }
 }
 
 static int status_all(sd_bus *bus, const Args *a) {

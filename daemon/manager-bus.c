@@ -397,7 +397,13 @@ static int property_not_covered(sd_bus *bus, const char *path, const char *inter
         for (size_t i = 0; r >= 0 && i < m->coverage.n; i++) {
                 const CoverageUnit *u = &m->coverage.units[i];
 
-                if (u->by_glob && u->reason >= COVERAGE_TRANSIENT)
+                if (!(u->by_glob && u->reason >= COVERAGE_TRANSIENT) && !coverage_reason_is_slice(u->reason))
+                        continue;
+                if (u->own_slice)
+                        r = sd_bus_message_append(reply, "a{sv}", 3, "unit", "s", u->unit, "reason", "s",
+                                                  coverage_reason_to_string(u->reason), "slice", "s",
+                                                  u->own_slice);
+                else
                         r = sd_bus_message_append(reply, "a{sv}", 2, "unit", "s", u->unit, "reason", "s",
                                                   coverage_reason_to_string(u->reason));
         }

@@ -16,6 +16,10 @@ static const char *const reason_table[_COVERAGE_REASON_MAX] = {
         [COVERAGE_INITRD] = "initrd unit",
         [COVERAGE_SHELL] = "rescue, emergency or debug shell",
         [COVERAGE_UNREADABLE] = "unit file or drop-in unreadable",
+        [COVERAGE_SLICE_SPECIFIERS] = "its own Slice= has specifiers, which only systemd resolves",
+        [COVERAGE_SLICE_FOREIGN] = "its own Slice= is the root slice or in user.slice or machine.slice",
+        [COVERAGE_ENTITY_OUTSIDE_SLICE] = "entity= is not below its own Slice=",
+        [COVERAGE_NAME_TOO_LONG] = "the name of its entity below its own Slice= would be too long",
 };
 
 const char *coverage_reason_to_string(CoverageReason r) {
@@ -29,6 +33,7 @@ void coverage_unit_done(CoverageUnit *u) {
                 return;
         free(u->unit);
         free(u->entity);
+        free(u->own_slice);
         *u = (CoverageUnit){};
 }
 
@@ -51,15 +56,32 @@ const CoverageUnit *coverage_find(const Coverage *c, const char *unit) {
         return bsearch(unit, c->units, c->n, sizeof *c->units, unit_cmp_key);
 }
 
-int coverage_entity_of(const ServicePolicy *p, const char *unit, char **ret) {
+bool coverage_reason_is_slice(CoverageReason r) {
+        return r == COVERAGE_SLICE_SPECIFIERS || r == COVERAGE_SLICE_FOREIGN ||
+                r == COVERAGE_ENTITY_OUTSIDE_SLICE || r == COVERAGE_NAME_TOO_LONG;
+}
+
+/* Whether slice is below parent ("a-b-c.slice" is below "a.slice" and
+ * "a-b.slice"): its name begins with the parent's stem and a dash. */
+static bool slice_is_below(const char *slice, const char *parent) {
+        size_t stem = strlen(parent) - strlen(".slice");
+
+        return strneq(slice, parent, stem) && slice[stem] == '-';
+}
+
+int coverage_entity_of(const ServicePolicy *p, const char *unit, const char *own_slice, char **ret) {
         char *s;
 
         if (!p || !ret)
                 return -EINVAL;
+        if (own_slice && !slice_can_hold_entities(own_slice))
+                return -EINVAL;
         if (!p->entity)
-                return unit_name_entity_slice(unit, ret);
+                return unit_name_entity_slice_in(own_slice, unit, ret);
         if (!slice_name_is_valid(p->entity))
                 return -EINVAL;
+        if (own_slice && !slice_is_below(p->entity, own_slice))
+                return -EXDEV;
         s = strdup(p->entity);
         if (!s)
                 return -ENOMEM;
@@ -93,12 +115,7 @@ static bool name_is_shell(const char *unit) {
 
 /* Why a glob must not take unit, or COVERAGE_COVERED, or -ENOMEM. The name
  * first: it needs no file. */
-static int glob_exclusion(const UnitFiles *files, const char *unit) {
-        _cleanup_(unit_keys_done) UnitKeys k = UNIT_KEYS_INIT;
-        const char *const *dirs;
-        size_t n_dirs;
-        int r;
-
+static int glob_exclusion(const UnitFiles *files, const char *unit, int keys_read, const UnitKeys *k) {
         if (strneq(unit, "initrd-", strlen("initrd-")))
                 return COVERAGE_INITRD;
         if (name_is_shell(unit))
@@ -111,15 +128,11 @@ static int glob_exclusion(const UnitFiles *files, const char *unit) {
          * more is known of it. */
         if (!unit_files_exist(files, unit))
                 return COVERAGE_COVERED;
-        dirs = unit_files_dirs(&n_dirs);
-        r = unit_keys_read(files->root, dirs, n_dirs, unit, DROPIN_FILE_NAME, &k);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
+        if (keys_read < 0)
                 return COVERAGE_UNREADABLE; /* what it asks is unknown: leave it */
-        if (!k.default_dependencies)
+        if (!k->default_dependencies)
                 return COVERAGE_EARLY_BOOT;
-        if (k.slice)
+        if (k->slice)
                 return COVERAGE_OWN_SLICE;
         return COVERAGE_COVERED;
 }
@@ -132,11 +145,45 @@ static bool some_section_applies(const Config *c, const char *unit) {
 }
 
 /* has_globs: config_has_globs(c), worked out once for a whole collection. */
+/* Reads the unit's own settings when its files are known: 0, 1 read, or
+ * negative errno (-ENOMEM only is fatal). */
+static int read_keys(const UnitFiles *files, const char *unit, UnitKeys *k) {
+        _cleanup_free_ char *family = NULL;
+        const char *const *dirs;
+        size_t n_dirs;
+        int r;
+
+        if (!files || !unit_files_exist(files, unit))
+                return 0;
+        /* An instance's entity is its family's: the template's settings,
+         * where the generator's drop-in for the template applies. */
+        r = unit_name_template_of(unit, &family);
+        if (r < 0)
+                return r;
+        dirs = unit_files_dirs(&n_dirs);
+        r = unit_keys_read(files->root, dirs, n_dirs, family, DROPIN_FILE_NAME, k);
+        return r < 0 ? r : 1;
+}
+
+/* The reason a unit whose own Slice= is own stays where it is, or
+ * COVERAGE_COVERED. */
+static CoverageReason slice_refusal(const char *own) {
+        if (!own)
+                return COVERAGE_COVERED;
+        if (strchr(own, '%'))
+                return COVERAGE_SLICE_SPECIFIERS;
+        if (!slice_can_hold_entities(own))
+                return COVERAGE_SLICE_FOREIGN;
+        return COVERAGE_COVERED;
+}
+
 static int unit_coverage(const Config *c, const UnitFiles *files, const char *unit, bool has_globs,
                          CoverageUnit *ret) {
+        _cleanup_(unit_keys_done) UnitKeys k = UNIT_KEYS_INIT;
         CoverageUnit u = {};
         ServicePolicy p;
-        int r;
+        const char *own;
+        int r, keys;
 
         u.unit = strdup(unit);
         if (!u.unit)
@@ -158,8 +205,13 @@ static int unit_coverage(const Config *c, const UnitFiles *files, const char *un
         }
         if (r == 0)
                 goto not_covered;
+        keys = read_keys(files, unit, &k);
+        if (keys == -ENOMEM) {
+                coverage_unit_done(&u);
+                return keys;
+        }
         if (u.by_glob) {
-                r = glob_exclusion(files, unit);
+                r = glob_exclusion(files, unit, keys, &k);
                 if (r < 0) {
                         coverage_unit_done(&u);
                         return r;
@@ -168,7 +220,24 @@ static int unit_coverage(const Config *c, const UnitFiles *files, const char *un
                 if (u.reason != COVERAGE_COVERED)
                         goto not_covered;
         }
-        r = coverage_entity_of(&p, unit, &u.entity);
+        /* Its own Slice= (system.slice is where it would be anyway): the
+         * entity goes below it, or the unit stays where it is. */
+        own = k.slice && !streq(k.slice, "system.slice") ? k.slice : NULL;
+        if (own) {
+                u.own_slice = strdup(own);
+                if (!u.own_slice) {
+                        coverage_unit_done(&u);
+                        return -ENOMEM;
+                }
+        }
+        u.reason = slice_refusal(own);
+        if (u.reason != COVERAGE_COVERED)
+                goto not_covered;
+        r = coverage_entity_of(&p, unit, own, &u.entity);
+        if (r == -EXDEV || r == -ENAMETOOLONG) {
+                u.reason = r == -EXDEV ? COVERAGE_ENTITY_OUTSIDE_SLICE : COVERAGE_NAME_TOO_LONG;
+                goto not_covered;
+        }
         if (r < 0) {
                 coverage_unit_done(&u);
                 return r;

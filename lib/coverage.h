@@ -31,6 +31,12 @@ typedef enum CoverageReason {
         COVERAGE_INITRD,
         COVERAGE_SHELL,
         COVERAGE_UNREADABLE,
+        /* Refusals of a unit a section takes, by name or glob, whose own
+         * Slice= cannot hold its entity: left where its unit puts it. */
+        COVERAGE_SLICE_SPECIFIERS,
+        COVERAGE_SLICE_FOREIGN,
+        COVERAGE_ENTITY_OUTSIDE_SLICE,
+        COVERAGE_NAME_TOO_LONG,
         _COVERAGE_REASON_MAX,
 } CoverageReason;
 
@@ -41,6 +47,7 @@ const char *coverage_reason_to_string(CoverageReason r);
 typedef struct CoverageUnit {
         char *unit;
         char *entity; /* the slice, when covered */
+        char *own_slice; /* Slice= of its own unit files, NULL for system.slice or unknown */
         CoverageReason reason;
         bool by_glob; /* only globs match it, no section names it */
         ServicePolicy policy; /* when covered; points into the Config */
@@ -56,12 +63,21 @@ void coverage_done(Coverage *c);
 const CoverageUnit *coverage_find(const Coverage *c, const char *unit);
 
 /* The entity slice of a covered unit: its entity= or the name derived from
- * the unit (unit_name_entity_slice()). 0 and a malloc'ed name, or negative
- * errno (-EINVAL for an invalid entity=). */
-int coverage_entity_of(const ServicePolicy *p, const char *unit, char **ret);
+ * the unit below own_slice, the Slice= of its own unit files (NULL:
+ * system.slice; unit_name_entity_slice_in()). 0 and a malloc'ed name, or
+ * negative errno: -EXDEV for an entity= that is not below own_slice,
+ * -ENAMETOOLONG for a derived name over UNIT_NAME_MAX, -EINVAL for an
+ * invalid entity= or an own_slice that cannot hold entities. */
+int coverage_entity_of(const ServicePolicy *p, const char *unit, const char *own_slice, char **ret);
+
+/* Why a unit that a section takes is left where its unit puts it, for its
+ * own Slice=: one of the COVERAGE_SLICE_* reasons, COVERAGE_ENTITY_OUTSIDE_SLICE,
+ * COVERAGE_NAME_TOO_LONG; false for the others. */
+bool coverage_reason_is_slice(CoverageReason r);
 
 /* One unit (a service, template or instance). files may be NULL (names
- * only: a glob then takes what it matches). Returns 1 when covered, 0 when
+ * only: a glob then takes what it matches, and the unit's own Slice= is not
+ * read: the entity is the one below system.slice). Returns 1 when covered, 0 when
  * not (ret->reason says why), negative errno. ret must be cleared with
  * coverage_unit_done(). */
 int coverage_of(const Config *c, const UnitFiles *files, const char *unit, CoverageUnit *ret);

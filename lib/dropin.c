@@ -30,7 +30,8 @@ static bool exec_path_is_plain(const char *p) {
         return true;
 }
 
-int dropin_render(const char *unit, const ServicePolicy *policy, const char *libexecdir, char **ret) {
+int dropin_render(const char *unit, const ServicePolicy *policy, const char *entity, const char *libexecdir,
+                  char **ret) {
         _cleanup_free_ char *derived = NULL, *keeper = NULL, *keeper_deps = NULL, *slice_arg = NULL;
         char budget[FORMAT_DURATION_MAX];
         const char *slice, *mode;
@@ -47,10 +48,16 @@ int dropin_render(const char *unit, const ServicePolicy *policy, const char *lib
         if (!mode)
                 return -EINVAL;
 
-        r = coverage_entity_of(policy, unit, &derived);
-        if (r < 0)
-                return r;
-        slice = derived;
+        if (entity) {
+                if (!slice_name_is_valid(entity))
+                        return -EINVAL;
+                slice = entity;
+        } else {
+                r = coverage_entity_of(policy, unit, NULL, &derived);
+                if (r < 0)
+                        return r;
+                slice = derived;
+        }
 
         /* A service with persistent tmpfs data needs its entity's keeper:
          * Wants= so that it is started (its failure must not keep the

@@ -19,11 +19,13 @@
 bool dropin_unit_must_skip(const char *unit);
 
 /* Renders the drop-in text for unit with the effective policy (from
- * config_policy_for()); libexecdir is where cgpersist-drain lives. Returns 0
+ * config_policy_for()) in entity, the slice coverage_of() gave it (NULL: the
+ * one below system.slice); libexecdir is where cgpersist-drain lives. Returns 0
  * and a malloc'ed string; -EINVAL for a skipped unit, an invalid entity or a
  * libexecdir that is not a plain absolute path; -ENAMETOOLONG if the derived
  * slice name would be too long; -ENOMEM. */
-int dropin_render(const char *unit, const ServicePolicy *policy, const char *libexecdir, char **ret);
+int dropin_render(const char *unit, const ServicePolicy *policy, const char *entity, const char *libexecdir,
+                  char **ret);
 
 /* Renders the drop-in for an instance that is not managed although its
  * template is (e.g. "enable = no" for foo@b.service only): systemd reads the

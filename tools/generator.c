@@ -69,13 +69,14 @@ static void log_diags(const ConfigDiags *d) {
         }
 }
 
-static int write_dropin(const char *normal_dir, const char *unit, const ServicePolicy *p) {
+static int write_dropin(const char *normal_dir, const char *unit, const ServicePolicy *p,
+                        const char *entity) {
         _cleanup_free_ char *text = NULL, *dir_name = NULL, *dir = NULL, *path = NULL;
         int r;
 
         /* No policy: an instance taken out of its managed template's family. */
         if (p)
-                r = dropin_render(unit, p, CGPERSIST_LIBEXECDIR, &text);
+                r = dropin_render(unit, p, entity, CGPERSIST_LIBEXECDIR, &text);
         else
                 r = dropin_render_unmanaged(unit, &text);
         if (r < 0)
@@ -133,19 +134,18 @@ static int run(const char *normal_dir, const char *root) {
                         strerror(-r), used);
         }
 
-        /* Only a glob needs to know which units exist. An unreadable unit
-         * directory: the units of the others are still placed. */
-        if (config_has_globs(c)) {
-                r = unit_files_scan(root, &files);
-                if (r == -ENOMEM) {
-                        log_msg(LOG_ERR, "Failed to read the unit directories: %s", strerror(-r));
-                        return 0;
-                }
-                if (r < 0)
-                        log_msg(LOG_WARNING, "Failed to read a unit directory below %s, ignoring: %s", root,
-                                strerror(-r));
+        /* A glob needs to know which units exist, and every covered unit's
+         * entity goes below the Slice= its own files set. An unreadable
+         * unit directory: the units of the others are still placed. */
+        r = unit_files_scan(root, &files);
+        if (r == -ENOMEM) {
+                log_msg(LOG_ERR, "Failed to read the unit directories: %s", strerror(-r));
+                return 0;
         }
-        r = coverage_collect(c, config_has_globs(c) ? &files : NULL, NULL, 0, &cov);
+        if (r < 0)
+                log_msg(LOG_WARNING, "Failed to read a unit directory below %s, ignoring: %s", root,
+                        strerror(-r));
+        r = coverage_collect(c, &files, NULL, 0, &cov);
         if (r < 0) {
                 log_msg(LOG_ERR, "Failed to collect configured services: %s", strerror(-r));
                 return 0;
@@ -156,14 +156,14 @@ static int run(const char *normal_dir, const char *root) {
 
                 switch (u->reason) {
                 case COVERAGE_COVERED:
-                        r = write_dropin(normal_dir, u->unit, &u->policy);
+                        r = write_dropin(normal_dir, u->unit, &u->policy, u->entity);
                         break;
                 case COVERAGE_NOT_CONFIGURED:
                         /* enable = no. For an instance, the template's
                          * drop-in would still apply: mask it. */
-                        if (!template_is_managed(c, config_has_globs(c) ? &files : NULL, u->unit))
+                        if (!template_is_managed(c, &files, u->unit))
                                 continue;
-                        r = write_dropin(normal_dir, u->unit, NULL);
+                        r = write_dropin(normal_dir, u->unit, NULL, NULL);
                         break;
                 case COVERAGE_OWN:
                         /* Only for names the configuration spells out;
@@ -171,6 +171,11 @@ static int run(const char *normal_dir, const char *root) {
                         log_msg(LOG_WARNING, "%s is one of cgpersist's own units, not placing it.", u->unit);
                         continue;
                 default:
+                        if (coverage_reason_is_slice(u->reason)) {
+                                log_msg(LOG_WARNING, "Not placing %s (Slice=%s): %s.", u->unit,
+                                        strna(u->own_slice), coverage_reason_to_string(u->reason));
+                                continue;
+                        }
                         /* What a glob passed over is said by cgctl status. */
                         log_msg(LOG_DEBUG, "%s: not placed by a glob: %s.", u->unit,
                                 coverage_reason_to_string(u->reason));

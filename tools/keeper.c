@@ -70,16 +70,15 @@ static int load_mounts(Keeper *k) {
                 log_warning("Configuration refused, using the last good one in %s.", used);
         }
 
-        /* The units the generator placed, read the same way. */
-        if (config_has_globs(c)) {
-                r = unit_files_scan(arg_config_root, &files);
-                if (r == -ENOMEM)
-                        return log_oom();
-                if (r < 0)
-                        log_warning_errno(r, "Failed to read a unit directory below %s, ignoring: %m",
-                                          arg_config_root);
-        }
-        r = coverage_collect(c, config_has_globs(c) ? &files : NULL, NULL, 0, &cov);
+        /* The units the generator placed, in the entities it gave them,
+         * read the same way. */
+        r = unit_files_scan(arg_config_root, &files);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                log_warning_errno(r, "Failed to read a unit directory below %s, ignoring: %m",
+                                  arg_config_root);
+        r = coverage_collect(c, &files, NULL, 0, &cov);
         if (r < 0)
                 return log_oom();
         r = coverage_entity_tmpfs(&cov, arg_entity, &specs, &n, &conflicts);

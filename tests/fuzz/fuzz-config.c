@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (p.entity && !slice_name_is_valid(p.entity))
                         abort();
                 /* Whatever was accepted renders. */
-                r = dropin_render(units[i], &p, "/usr/libexec/cgpersist", &dropin);
+                r = dropin_render(units[i], &p, NULL, "/usr/libexec/cgpersist", &dropin);
                 if (r < 0 && r != -ENOMEM)
                         abort();
         }

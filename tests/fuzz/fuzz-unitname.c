@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 } else if (r != -ENAMETOOLONG && r != -ENOMEM)
                         abort();
 
-                r = dropin_render(s, &p, "/usr/libexec/cgpersist", &dropin);
+                r = dropin_render(s, &p, NULL, "/usr/libexec/cgpersist", &dropin);
                 if (dropin_unit_must_skip(s) ? r != -EINVAL : (r < 0 && r != -ENAMETOOLONG && r != -ENOMEM))
                         abort();
         } else {

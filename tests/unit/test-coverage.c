@@ -27,7 +27,8 @@ static char *fixture(void) {
                    "[service *.service]\n"
                    "[service foo@.service]\n"
                    "memory_high = 1G\n"
-                   "[service named-early.service]\n");
+                   "[service named-early.service]\n"
+                   "[service sliced.service]\n");
         test_write(root, "usr/lib/systemd/system/web.service", "[Service]\nExecStart=/bin/true\n");
         test_write(root, "usr/lib/systemd/system/db.service", "[Service]\n");
         test_symlink(root, "etc/systemd/system/db.service", "/dev/null"); /* masked */
@@ -45,6 +46,11 @@ static char *fixture(void) {
         test_write(root, "usr/lib/systemd/system/early.service",
                    "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/true\n");
         test_write(root, "usr/lib/systemd/system/named-early.service", "[Unit]\nDefaultDependencies=no\n");
+        /* Its own Slice=, set by the administrator's drop-in: the entity
+         * goes below it, for the generator and the daemon alike. */
+        test_write(root, "usr/lib/systemd/system/sliced.service", "[Service]\n");
+        test_write(root, "etc/systemd/system/sliced.service.d/override.conf",
+                   "[Service]\nSlice=custom.slice\n");
         test_write(root, "usr/lib/systemd/system/late-off.service", "[Service]\n");
         test_write(root, "usr/lib/systemd/system/late-off.service.d/10-early.conf",
                    "[Unit]\nDefaultDependencies=false\n");
@@ -65,7 +71,7 @@ static const char *const units[] = {
         "local.service",      "foo@a.service",       "foo@b.service",          "bar@x.service",
         "early.service",      "named-early.service", "late-off.service",       "rescue.service",
         "emergency.service",  "debug-shell.service", "initrd-cleanup.service", "user@0.service",
-        "cgpersistd.service",
+        "cgpersistd.service", "sliced.service",
 };
 static const char *const loaded[] = { "foo@b.service", "bar@x.service", "user@0.service" };
 
@@ -158,7 +164,7 @@ TEST(generator_and_daemon_agree) {
         }
         CHECK_INT(disagree, 0);
         /* Not agreeing on nothing: every kind of directory places. */
-        CHECK_INT(placed, 11);
+        CHECK_INT(placed, 12);
 }
 
 /* What a glob passes over, and that a name still takes it. */
@@ -274,14 +280,85 @@ TEST(entity_of) {
         _cleanup_free_ char *a = NULL, *b = NULL;
         char *untouched = (char *) "x";
 
-        CHECK_INT(coverage_entity_of(&p, "foo@a.service", &a), 0);
+        CHECK_INT(coverage_entity_of(&p, "foo@a.service", NULL, &a), 0);
         CHECK_STR(a, "system-foo.slice");
         p.entity = (char *) "system-farm.slice";
-        CHECK_INT(coverage_entity_of(&p, "foo@a.service", &b), 0);
+        CHECK_INT(coverage_entity_of(&p, "foo@a.service", NULL, &b), 0);
         CHECK_STR(b, "system-farm.slice");
         p.entity = (char *) "../x.slice";
-        CHECK_INT(coverage_entity_of(&p, "foo@a.service", &untouched), -EINVAL);
+        CHECK_INT(coverage_entity_of(&p, "foo@a.service", NULL, &untouched), -EINVAL);
         CHECK_STR(untouched, "x");
+}
+
+TEST(entity_of_own_slice) {
+        ServicePolicy p = {};
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        char *untouched = (char *) "x";
+
+        CHECK_INT(coverage_entity_of(&p, "web.service", "custom.slice", &a), 0);
+        CHECK_STR(a, "custom-web.slice");
+        p.entity = (char *) "custom-farm.slice";
+        CHECK_INT(coverage_entity_of(&p, "web.service", "custom.slice", &b), 0);
+        CHECK_STR(b, "custom-farm.slice");
+        p.entity = (char *) "system-farm.slice";
+        CHECK_INT(coverage_entity_of(&p, "web.service", "custom.slice", &untouched), -EXDEV);
+        p.entity = NULL;
+        CHECK_INT(coverage_entity_of(&p, "web.service", "user-1000.slice", &untouched), -EINVAL);
+        CHECK_STR(untouched, "x");
+}
+
+static const CoverageUnit *find(const Coverage *l, const char *unit) {
+        const CoverageUnit *u = coverage_find(l, unit);
+
+        if (!u)
+                CHECK_FAIL("%s not collected", unit);
+        return u;
+}
+
+/* A section that names a unit whose own files set Slice=: the entity goes
+ * below that slice, or the unit is left where it is, with the reason. The
+ * generator's drop-in that says where it is now does not count. */
+TEST(own_slice) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(unit_files_done) UnitFiles files = {};
+        _cleanup_(coverage_done) Coverage l = {};
+        char *root = test_tmpdir();
+        const CoverageUnit *u;
+
+        test_write(root, "usr/lib/systemd/system/plain.service", "[Service]\n");
+        test_write(root, "usr/lib/systemd/system/own.service", "[Service]\nSlice=custom.slice\n");
+        test_write(root, "usr/lib/systemd/system/edited.service", "[Service]\n");
+        test_write(root, "etc/systemd/system/edited.service.d/override.conf",
+                   "[Service]\nSlice=a-b.slice\n");
+        test_write(root, "run/systemd/generator/edited.service.d/" DROPIN_FILE_NAME,
+                   "[Service]\nSlice=system-edited.slice\n");
+        test_write(root, "usr/lib/systemd/system/sys.service", "[Service]\nSlice=system.slice\n");
+        test_write(root, "usr/lib/systemd/system/spec.service", "[Service]\nSlice=x-%N.slice\n");
+        test_write(root, "usr/lib/systemd/system/user.service", "[Service]\nSlice=user-1000.slice\n");
+        test_write(root, "usr/lib/systemd/system/outside.service", "[Service]\nSlice=custom.slice\n");
+        test_write(root, "usr/lib/systemd/system/tpl@.service", "[Service]\nSlice=custom.slice\n");
+        c = parse("[service plain.service]\n[service own.service]\n[service edited.service]\n"
+                  "[service sys.service]\n[service spec.service]\n[service user.service]\n"
+                  "[service outside.service]\nentity = system-out.slice\n[service tpl@.service]\n");
+        CHECK_INT(unit_files_scan(root, &files), 0);
+        CHECK_INT(coverage_collect(c, &files, (char *[]){ (char *) "tpl@a.service" }, 1, &l), 0);
+
+        CHECK_STR(find(&l, "plain.service")->entity, "system-plain.slice");
+        CHECK_STR(find(&l, "own.service")->entity, "custom-own.slice");
+        CHECK_STR(find(&l, "own.service")->own_slice, "custom.slice");
+        CHECK_STR(find(&l, "edited.service")->entity, "a-b-edited.slice");
+        CHECK_STR(find(&l, "sys.service")->entity, "system-sys.slice");
+        CHECK(!find(&l, "sys.service")->own_slice);
+        CHECK_STR(find(&l, "tpl@.service")->entity, "custom-tpl.slice");
+        CHECK_STR(find(&l, "tpl@a.service")->entity, "custom-tpl.slice");
+        u = find(&l, "spec.service");
+        CHECK_INT(u->reason, COVERAGE_SLICE_SPECIFIERS);
+        CHECK(!u->entity);
+        CHECK_STR(u->own_slice, "x-%N.slice");
+        CHECK_INT(find(&l, "user.service")->reason, COVERAGE_SLICE_FOREIGN);
+        CHECK_INT(find(&l, "outside.service")->reason, COVERAGE_ENTITY_OUTSIDE_SLICE);
+        CHECK(coverage_reason_is_slice(COVERAGE_ENTITY_OUTSIDE_SLICE));
+        CHECK(!coverage_reason_is_slice(COVERAGE_OWN_SLICE));
 }
 
 TEST(entity_tmpfs) {

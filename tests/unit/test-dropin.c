@@ -53,7 +53,7 @@ TEST(render_default) {
         ServicePolicy p = default_policy();
         _cleanup_free_ char *t = NULL;
 
-        CHECK_INT(dropin_render("web.service", &p, "/usr/libexec/cgpersist", &t), 0);
+        CHECK_INT(dropin_render("web.service", &p, NULL, "/usr/libexec/cgpersist", &t), 0);
         print_commented("drop-in", t);
         CHECK(strstr(t, "cgpersist-generator"));
         CHECK(strstr(t, "\n[Unit]\n"));
@@ -75,7 +75,7 @@ TEST(render_variants) {
         /* template family slice, escaped dash */
         p.drain = DRAIN_NONE;
         p.drain_budget_usec = 500000;
-        CHECK_INT(dropin_render("my-app@.service", &p, "/usr/lib/cgpersist/", &a), 0);
+        CHECK_INT(dropin_render("my-app@.service", &p, NULL, "/usr/lib/cgpersist/", &a), 0);
         CHECK(strstr(a, "\nSlice=system-my\\x2dapp.slice\n"));
         /* the backslash doubled: systemd unescapes Exec lines */
         CHECK(strstr(a,
@@ -86,18 +86,18 @@ TEST(render_variants) {
         p.entity = (char *) "system-farm.slice";
         p.drain = DRAIN_ALL;
         p.drain_budget_usec = 1500000;
-        CHECK_INT(dropin_render("foo@a.service", &p, "/x", &b), 0);
+        CHECK_INT(dropin_render("foo@a.service", &p, NULL, "/x", &b), 0);
         CHECK(strstr(b, "\nSlice=system-farm.slice\n"));
         CHECK(strstr(b, "--mode=all --budget=1500ms\n"));
 
         p = default_policy();
         p.drain_budget_usec = 60000000;
-        CHECK_INT(dropin_render("a.service", &p, "/x", &c), 0);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/x", &c), 0);
         CHECK(strstr(c, "--budget=1min\n"));
 
         /* only one Slice= and one ExecStopPost= */
         p = default_policy();
-        CHECK_INT(dropin_render("a.service", &p, "/x", &d), 0);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/x", &d), 0);
         CHECK(strstr(strstr(d, "\nSlice=") + 1, "\nSlice=") == NULL);
         CHECK(strstr(strstr(d, "\nExecStopPost=") + 1, "\nExecStopPost=") == NULL);
 }
@@ -108,13 +108,13 @@ TEST(render_tmpfs) {
         _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
 
         /* no tmpfs: no keeper, no re-homing */
-        CHECK_INT(dropin_render("web.service", &p, "/x", &a), 0);
+        CHECK_INT(dropin_render("web.service", &p, NULL, "/x", &a), 0);
         CHECK(!strstr(a, "keeper"));
         CHECK(!strstr(a, "--rehome"));
 
         p.tmpfs = &t;
         p.n_tmpfs = 1;
-        CHECK_INT(dropin_render("web.service", &p, "/x", &b), 0);
+        CHECK_INT(dropin_render("web.service", &p, NULL, "/x", &b), 0);
         print_commented("drop-in with tmpfs", b);
         CHECK(strstr(b, "\nWants=cgpersist-keeper@system-web.service\n"));
         CHECK(strstr(b, "\nAfter=cgpersist-keeper@system-web.service\n"));
@@ -125,7 +125,7 @@ TEST(render_tmpfs) {
                      "--budget=2s --rehome\n"));
 
         /* the keeper of a family's slice, escaped as systemd escapes it */
-        CHECK_INT(dropin_render("my-app@a.service", &p, "/x", &c), 0);
+        CHECK_INT(dropin_render("my-app@a.service", &p, NULL, "/x", &c), 0);
         CHECK(strstr(c, "\nWants=cgpersist-keeper@system-my\\x2dapp.service\n"));
 }
 
@@ -149,24 +149,24 @@ TEST(render_refuses) {
         ServicePolicy p = default_policy();
         char *untouched = (char *) "x";
 
-        CHECK_INT(dropin_render("cgpersistd.service", &p, "/x", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("../a.service", &p, "/x", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", NULL, "/x", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("cgpersistd.service", &p, NULL, "/x", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("../a.service", &p, NULL, "/x", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", NULL, NULL, "/x", &untouched), -EINVAL);
         /* what goes into an Exec line must not be interpreted by systemd */
-        CHECK_INT(dropin_render("a.service", &p, "relative", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, "/usr/lib/%n", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, "/usr/lib/$HOME", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, "/usr/lib/a b", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, "/usr/lib/a\"b", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, "/usr/lib/a\\b", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, "/usr/lib/../x", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, "/usr/lib/..", &untouched), -EINVAL);
-        CHECK_INT(dropin_render("a.service", &p, NULL, &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "relative", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/usr/lib/%n", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/usr/lib/$HOME", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/usr/lib/a b", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/usr/lib/a\"b", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/usr/lib/a\\b", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/usr/lib/../x", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/usr/lib/..", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, NULL, &untouched), -EINVAL);
         p.entity = (char *) "system.slice";
-        CHECK_INT(dropin_render("a.service", &p, "/x", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/x", &untouched), -EINVAL);
         p = default_policy();
         p.drain = _DRAIN_MODE_MAX;
-        CHECK_INT(dropin_render("a.service", &p, "/x", &untouched), -EINVAL);
+        CHECK_INT(dropin_render("a.service", &p, NULL, "/x", &untouched), -EINVAL);
         CHECK_STR(untouched, "x");
 }
 

@@ -43,6 +43,7 @@ for s in cgtown cgtown2; do
 	assert_match "$(cgctl status $s.service)" "$ent" "cgctl status $s.service names its entity"
 	systemctl restart $s.service
 	assert_eq "$(systemctl show -P ControlGroup $s.service)" "/$parent/$ent/$s.service" "cgroup of $s.service after a restart"
+	log "$s.service runs in $(systemctl show -P ControlGroup $s.service)"
 	wait_for -t 20 recorded $s.service 1 || fail "the stop of $s.service not recorded"
 	wait_for -t 20 eval '[ "$(dying '"$ent"')" -le 1 ]' || log "$(dying "$ent") dying cgroups under $ent"
 	assert_le "$(dying "$ent")" 1 "dying cgroups under $ent"
@@ -57,5 +58,10 @@ assert_eq "$(systemctl show -P Slice cgtown3.service)" cgt-cgtown3.slice "Slice=
 systemctl start cgtown3.service
 assert_eq "$(systemctl show -P ControlGroup cgtown3.service)" /cgt.slice/cgt-cgtown3.slice/cgtown3.service \
 	"cgroup of cgtown3.service"
-assert_match "$(cgctl status 2>&1)" "cgtown3.service.*Slice=" "cgctl status names the refused service and why"
+st=$(cgctl status 2>&1)
+log "$(grep -A3 '^Not covered' <<<"$st")"
+assert_match "$st" "cgtown3.service: its own Slice= has specifiers.*(Slice=cgt-%N.slice)" \
+	"cgctl status names the refused service and why"
+assert_match "$(journalctl -b -q -o cat | grep 'Not placing cgtown3.service' | tail -n1)" "Slice=cgt-%N.slice" \
+	"the generator's warning"
 systemctl stop cgtown3.service

@@ -81,19 +81,21 @@ static const char *col_u64(char buf[static CGCTL_FMT_MAX], uint64_t v) {
 
 static int print_entity_table(const EntityColumns *c) {
         static const char *const headers[] = {
-                "ENTITY", "SERVICE", "MEMORY", "PERSISTENT", "INST", "RESTARTS", "DYING", "DRAINED", "STATE",
+                "ENTITY",   "SERVICE", "MEMORY", "PERSISTENT", "INST",
+                "RESTARTS", "DYING",   "LEFT",   "DRAINED",    "STATE",
         };
         _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
         int r;
 
         if (!t)
                 return -ENOMEM;
-        for (size_t col = 2; col < 8; col++)
+        for (size_t col = 2; col < 9; col++)
                 table_set_right(t, col);
         for (size_t k = 0; k < c->n; k++) {
                 size_t i = c->order[k];
                 char mem[CGCTL_FMT_MAX], pers[CGCTL_FMT_MAX], inst[CGCTL_FMT_MAX], rest[CGCTL_FMT_MAX],
-                        dying[CGCTL_FMT_MAX], drained[CGCTL_FMT_MAX], state[CGCTL_FMT_MAX];
+                        dying[CGCTL_FMT_MAX], left[CGCTL_FMT_MAX], drained[CGCTL_FMT_MAX],
+                        state[CGCTL_FMT_MAX];
                 const char *cells[] = {
                         c->slice[i],
                         c->service[i],
@@ -102,6 +104,7 @@ static int print_entity_table(const EntityColumns *c) {
                         col_u64(inst, c->instances[i]),
                         col_u64(rest, c->restarts[i]),
                         col_u64(dying, c->dying_descendants[i]),
+                        col_size(left, c->leftover_bytes[i]),
                         col_size(drained, c->drained_total[i]),
                         entity_state(state, c, i),
                 };

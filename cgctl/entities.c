@@ -26,6 +26,7 @@ enum {
         COL_RETIRING,
         COL_CREATED_USEC,
         COL_PROACTIVE_RECLAIMED,
+        COL_LEFTOVER_BYTES,
         _COL_MAX,
 };
 
@@ -52,6 +53,8 @@ static const struct {
         [COL_CREATED_USEC] = { "created_usec", 't', false },
         /* Known: a daemon from before it leaves it out. */
         [COL_PROACTIVE_RECLAIMED] = { "proactive_reclaimed", 't', true },
+        /* Unknown before the daemon's first scan of leftovers. */
+        [COL_LEFTOVER_BYTES] = { "leftover_bytes", 't', true },
 };
 
 static uint64_t **u64_column(EntityColumns *c, unsigned col) {
@@ -76,6 +79,8 @@ static uint64_t **u64_column(EntityColumns *c, unsigned col) {
                 return &c->created_usec;
         case COL_PROACTIVE_RECLAIMED:
                 return &c->proactive_reclaimed;
+        case COL_LEFTOVER_BYTES:
+                return &c->leftover_bytes;
         default:
                 return NULL;
         }

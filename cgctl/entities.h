@@ -20,7 +20,7 @@ typedef struct EntityColumns {
         size_t n;
         const char **slice, **service; /* point into reply or records */
         uint64_t *memory_current, *persistent, *instances_current, *instances, *restarts, *dying_descendants,
-                *dying_memcgs, *drained_total, *created_usec, *proactive_reclaimed;
+                *dying_memcgs, *drained_total, *created_usec, *proactive_reclaimed, *leftover_bytes;
         bool *pending, *configured, *retiring;
         size_t *order;
 

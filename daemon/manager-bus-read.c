@@ -44,6 +44,8 @@ static int append_entity_fields(sd_bus_message *r, const EntityState *e, const E
                 q = kv_t(r, "created_usec", e->created_usec);
         if (q >= 0)
                 q = kv_t(r, "proactive_reclaimed", u->proactive_reclaimed);
+        if (q >= 0)
+                q = kv_t_known(r, "leftover_bytes", u->leftover_bytes);
         return q;
 }
 
@@ -325,6 +327,7 @@ enum {
         COL_DRAINED_TOTAL,
         COL_CREATED_USEC,
         COL_PROACTIVE_RECLAIMED,
+        COL_LEFTOVER_BYTES,
         _COL_T_MAX,
 };
 
@@ -403,6 +406,7 @@ int bus_method_list_entity_columns(sd_bus_message *msg, void *userdata, sd_bus_e
                 t[COL_DRAINED_TOTAL * rows + i] = es[i].drained_total;
                 t[COL_CREATED_USEC * rows + i] = es[i].created_usec;
                 t[COL_PROACTIVE_RECLAIMED * rows + i] = u[i].proactive_reclaimed;
+                t[COL_LEFTOVER_BYTES * rows + i] = u[i].leftover_bytes;
                 instances[i] = u[i].n_instances;
                 b[i] = u[i].pending;
                 b[rows + i] = u[i].configured;
@@ -447,6 +451,9 @@ int bus_method_list_entity_columns(sd_bus_message *msg, void *userdata, sd_bus_e
                 r = append_column(reply, "created_usec", 't', t + COL_CREATED_USEC * rows, n * sizeof *t);
         if (r >= 0)
                 r = append_column(reply, "proactive_reclaimed", 't', t + COL_PROACTIVE_RECLAIMED * rows,
+                                  n * sizeof *t);
+        if (r >= 0)
+                r = append_column(reply, "leftover_bytes", 't', t + COL_LEFTOVER_BYTES * rows,
                                   n * sizeof *t);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);

@@ -193,6 +193,17 @@ static void read_limits(Manager *m, const char *cgpath, EntityUsage *u) {
                         *v[i] = UINT64_MAX;
 }
 
+/* What the last scan found left below cgpath; UINT64_MAX before any scan,
+ * 0 when it found nothing there. */
+static uint64_t leftover_bytes(Manager *m, const char *cgpath) {
+        uint64_t scanned = 0;
+        const Leftover *l = cgpath ? manager_leftovers_find(m, cgpath, &scanned) : NULL;
+
+        if (scanned == 0)
+                return UINT64_MAX;
+        return l ? l->kinds.pages * (uint64_t) sysconf(_SC_PAGESIZE) : 0;
+}
+
 /* live: the live tracked units of e->slice. parents: NULL to read the
  * entity's own cgroup.stat whatever its parent says. */
 static void measure(Manager *m, const EntityState *e, Tracked *const *live, size_t n_live, bool configured,
@@ -217,6 +228,7 @@ static void measure(Manager *m, const EntityState *e, Tracked *const *live, size
         CgroupStat st;
 
         u.proactive_reclaimed = ps ? ps->reclaimed : 0;
+        u.leftover_bytes = leftover_bytes(m, cgpath);
         for (size_t i = 0; i < n_live; i++) {
                 uint64_t cur;
 

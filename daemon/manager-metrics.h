@@ -21,6 +21,9 @@ typedef struct EntityUsage {
         bool configured; /* the configuration still asks for it */
         bool retiring; /* a retire job is under way */
         uint64_t proactive_reclaimed; /* bytes, since the daemon started */
+        /* Bytes that dead instances left below the entity at the last scan
+         * of leftovers (manager-leftovers.h), UINT64_MAX if none ran. */
+        uint64_t leftover_bytes;
         /* Read only for the metrics (manager_measure_all_limits()),
          * UINT64_MAX otherwise: memory.peak, and the limits, UINT64_MAX for
          * "max". */

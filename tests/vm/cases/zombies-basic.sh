@@ -133,6 +133,13 @@ within "$(jq .file <<<"$st")" $((16 * MiB)) "page cache left in $slice (cgpersis
 within "$(jq .shmem <<<"$st")" $((12 * MiB + declared)) "shmem left in $slice (cgpersistd)"
 assert_ge "$(jq .dying <<<"$st")" 1 "dying (cgpersistd)"
 assert_match "$(cgctl status $svc)" "Left behind: 28\.[0-9]M by [0-9]+ dying cgroup" "cgctl status shows what is left behind"
+# The plain table too (LEFT), and the same figure in its JSON.
+row=$(cgctl status --no-legend | awk -v s="$slice" '$1 == s')
+log "cgctl status row: $row"
+assert_match "$(cgctl status | head -n 20)" "DYING +LEFT +DRAINED" "LEFT column in cgctl status"
+assert_match "$row" " 2[89]\.[0-9]M " "LEFT of $slice in cgctl status"
+within "$(cgctl --json list | jq --arg s "$slice" '.entities[] | select(.slice == $s) | .leftover_bytes')" \
+	"$(jq .bytes <<<"$st")" "leftover_bytes in cgctl --json list"
 metric=$(cgctl metrics | sed -n "s/^cgpersist_entity_left_file_bytes{entity=\"$slice\"[^}]*} //p")
 within "${metric:-0}" $((16 * MiB)) "cgpersist_entity_left_file_bytes of $slice"
 

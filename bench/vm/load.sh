@@ -9,7 +9,9 @@
 #   from their history;
 # * 1000 configured services: the daemon's RSS and open files before and
 #   after 200 stops and 5 reloads, stop -> history record p50/p99.
-# BENCH_RESTARTS, BENCH_PARALLEL, BENCH_ROUNDS, BENCH_SERVICES change them.
+# BENCH_RESTARTS, BENCH_PARALLEL, BENCH_ROUNDS, BENCH_SERVICES change them;
+# cgpersist.bench_phases=crash,concurrent,services on the kernel command line
+# (bench/load --phases) chooses the phases.
 # timeout: 3000
 . "$CGTEST_LIB"
 set +e +E
@@ -19,6 +21,9 @@ RESTARTS=${BENCH_RESTARTS:-500}
 PAR=${BENCH_PARALLEL:-50}
 ROUNDS=${BENCH_ROUNDS:-10}
 N=${BENCH_SERVICES:-1000}
+PHASES=$(sed -n 's/.*cgpersist\.bench_phases=\([a-z,]*\).*/\1/p' /proc/cmdline)
+PHASES=${PHASES:-crash,concurrent,services}
+phase() { [[ ,$PHASES, == *,$1,* ]]; }
 STOPPED=a790ac02b59948bc94de4da3ffb7a039
 DRAINED=5661e915c23348ddbeee96d9d057d056
 conf=/etc/cgpersist/conf.d/50-bench-load.conf
@@ -32,113 +37,128 @@ trap cleanup EXIT
 mkdir -p /etc/cgpersist/conf.d ${timeout_dropin%/*}
 printf '[Service]\nTimeoutStartSec=infinity\n' > $timeout_dropin
 
-# --- crash loop -------------------------------------------------------------
-crash=cgbl-crash.service
-cat > /etc/systemd/system/$crash <<UNIT
-[Unit]
-StartLimitIntervalSec=0
-[Service]
-ExecStart=/bin/sh -c 'head -c 1M /dev/urandom > /dev/null; exit 1'
-Restart=always
-RestartSec=100ms
-UNIT
-{
-	printf '[service %s]\n' $crash
-	for i in $(seq 1 "$PAR"); do printf '[service cgbl-p%d.service]\n' "$i"; done
-} > $conf
-for i in $(seq 1 "$PAR"); do
-	printf '[Service]\nExecStart=/bin/sh -c "head -c 1M /dev/urandom > /dev/null; exec sleep infinity"\n' > /etc/systemd/system/cgbl-p$i.service
-done
-systemctl daemon-reload
-systemctl restart cgpersistd.service
-wait_for -t 120 systemctl -q is-active system-cgbl\\x2dcrash.slice || log "crash loop entity not active"
-slice=$(systemctl show -P Slice $crash)
-t0=$EPOCHREALTIME
-systemctl start $crash
-nrestarts() { systemctl show -P NRestarts $crash; }
-enough() { [ "$(nrestarts)" -ge "$RESTARTS" ]; }
-wait_for -t 2400 -i 1 enough || log "only $(nrestarts) restarts after 2400 s"
-systemctl stop $crash
-t1=$EPOCHREALTIME
-nr=$(nrestarts)
-entity() { cgctl --json status $crash | jq -c --arg s "$slice" '[.entities[]? // . | select(.slice == $s)][0]'; }
-settled() { [ "$(entity | jq .instances)" = 0 ] && [ "$(entity | jq .restarts)" -ge $((nr + 1)) ]; }
-wait_for -t 60 settled || log "entity not settled: $(entity)"
-counted=$(entity | jq .restarts)
-kept=$(cgctl --json history $crash | jq '.instances | length')
-kept_stopped=$(cgctl --json history $crash | jq '[.instances[] | select(.stop_usec != null and .drained != null)] | length')
-drained=$(journalctl -q -o export MESSAGE_ID=$DRAINED CGPERSIST_SERVICE=$crash | grep -ac '^CGPERSIST_INSTANCE=')
-recorded=$(journalctl -q -o export MESSAGE_ID=$STOPPED CGPERSIST_SERVICE=$crash | grep -ac '^CGPERSIST_INSTANCE=')
-wait_dying_at_most "$slice" 1
-echo "BENCH load=crash-loop seconds=$(awk "BEGIN{printf \"%.0f\", $t1 - $t0}") nrestarts=$nr instances=$((nr + 1)) entity_restarts=$counted history_kept=$kept kept_with_stop_and_drain=$kept_stopped stops_drained=$drained stops_recorded=$recorded dying=$(dying_under "$slice") entity=$(entity)"
-
-# --- concurrent restarts ----------------------------------------------------
-units=()
-for i in $(seq 1 "$PAR"); do units+=(cgbl-p$i.service); done
-systemctl start "${units[@]}"
-fails=0
-t0=$EPOCHREALTIME
-for ((r = 0; r < ROUNDS; r++)); do
-	systemctl restart "${units[@]}" || fails=$((fails + 1))
-done
-t1=$EPOCHREALTIME
-systemctl stop "${units[@]}"
-missing=0
-notsuccess=0
-for u in "${units[@]}"; do
-	[ "$(systemctl show -P Result "$u")" = success ] || notsuccess=$((notsuccess + 1))
-done
-complete() {
-	missing=0
-	for u in "${units[@]}"; do
-		n=$(cgctl --json history "$u" | jq '[.instances[] | select(.stop_usec != null)] | length')
-		((n >= ROUNDS + 1)) || missing=$((missing + ROUNDS + 1 - n))
+# --- crash loop and concurrent restarts: their units ---------------------
+if phase crash || phase concurrent; then
+	crash=cgbl-crash.service
+	cat > /etc/systemd/system/$crash <<-UNIT
+	[Unit]
+	StartLimitIntervalSec=0
+	[Service]
+	ExecStart=/bin/sh -c 'head -c 1M /dev/urandom > /dev/null; exit 1'
+	Restart=always
+	RestartSec=100ms
+	UNIT
+	{
+		printf '[service %s]\n' $crash
+		for i in $(seq 1 "$PAR"); do printf '[service cgbl-p%d.service]\n' "$i"; done
+	} > $conf
+	for i in $(seq 1 "$PAR"); do
+		printf '[Service]\nExecStart=/bin/sh -c "head -c 1M /dev/urandom > /dev/null; exec sleep infinity"\n' > /etc/systemd/system/cgbl-p$i.service
 	done
-	((missing == 0))
-}
-wait_for -t 120 -i 2 complete
-echo "BENCH load=concurrent-restarts services=$PAR rounds=$ROUNDS seconds=$(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") instances=$((PAR * (ROUNDS + 1))) missing_from_history=$missing systemctl_failures=$fails result_not_success=$notsuccess"
+	systemctl daemon-reload
+	systemctl restart cgpersistd.service
+fi
 
-# --- 1000 configured services ----------------------------------------------
-rm -f /etc/systemd/system/cgbl-*.service
-: > $conf
-for i in $(seq 1 "$N"); do
-	printf '[Service]\nExecStart=/bin/sleep infinity\n' > /etc/systemd/system/cgb-$i.service
-	printf '[service cgb-%d.service]\nmemory_high = 256M\n' "$i" >> $conf
-done
-systemctl daemon-reload
-systemctl restart cgpersistd.service
-n_active() { systemctl list-units --state=active --no-legend 'system-cgb*.slice' | wc -l; }
-all_active() { [ "$(n_active)" -ge "$N" ]; }
-wait_for -t 900 -i 2 all_active || log "only $(n_active) of $N entities active after 900 s"
-pid=$(systemctl show -P MainPID cgpersistd.service)
-sleep 20
-rss() { awk '/VmRSS/{print $2}' /proc/$pid/status; }
-fds() { ls /proc/$pid/fd | wc -l; }
-rss0=$(rss) fd0=$(fds)
-since=$(date '+%Y-%m-%d %H:%M:%S')
-S=100
-for round in 1 2; do
-	systemctl start $(seq -f 'cgb-%g.service' 1 $S)
-	systemctl stop $(seq -f 'cgb-%g.service' 1 $S)
+# --- crash loop -------------------------------------------------------------
+if phase crash; then
+	wait_for -t 120 systemctl -q is-active system-cgbl\\x2dcrash.slice || log "crash loop entity not active"
+	slice=$(systemctl show -P Slice $crash)
+	t0=$EPOCHREALTIME
+	systemctl start $crash
+	nrestarts() { systemctl show -P NRestarts $crash; }
+	enough() { [ "$(nrestarts)" -ge "$RESTARTS" ]; }
+	wait_for -t 2400 -i 1 enough || log "only $(nrestarts) restarts after 2400 s"
+	# NRestarts counts a restart as it begins: read it while the unit waits in
+	# auto-restart and stop it there, so that none follows the read (systemd
+	# 257 shows 0 once the unit is stopped).
+	waiting() { [ "$(systemctl show -P SubState $crash)" = auto-restart ]; }
+	wait_for -t 30 -i 0.02 waiting || log "never saw $crash in auto-restart"
+	nr=$(nrestarts)
+	systemctl stop $crash
+	t1=$EPOCHREALTIME
+	entity() { cgctl --json status $crash | jq -c --arg s "$slice" '[.entities[]? // . | select(.slice == $s)][0]'; }
+	settled() { [ "$(entity | jq .instances)" = 0 ] && [ "$(entity | jq .restarts)" -ge $((nr + 1)) ]; }
+	wait_for -t 60 settled || log "entity not settled: $(entity)"
+	counted=$(entity | jq .restarts)
+	kept=$(cgctl --json history $crash | jq '.instances | length')
+	kept_stopped=$(cgctl --json history $crash | jq '[.instances[] | select(.stop_usec != null and .drained != null)] | length')
+	drained=$(journalctl -q -o export MESSAGE_ID=$DRAINED CGPERSIST_SERVICE=$crash | grep -ac '^CGPERSIST_INSTANCE=')
+	recorded=$(journalctl -q -o export MESSAGE_ID=$STOPPED CGPERSIST_SERVICE=$crash | grep -ac '^CGPERSIST_INSTANCE=')
+	wait_dying_at_most "$slice" 1
+	echo "BENCH load=crash-loop seconds=$(awk "BEGIN{printf \"%.0f\", $t1 - $t0}") nrestarts=$nr instances=$((nr + 1)) entity_restarts=$counted history_kept=$kept kept_with_stop_and_drain=$kept_stopped stops_drained=$drained stops_recorded=$recorded dying=$(dying_under "$slice") entity=$(entity)"
+fi
+
+if phase concurrent; then
+	# --- concurrent restarts ----------------------------------------------------
+	units=()
+	for i in $(seq 1 "$PAR"); do units+=(cgbl-p$i.service); done
+	systemctl start "${units[@]}"
+	fails=0
+	t0=$EPOCHREALTIME
+	for ((r = 0; r < ROUNDS; r++)); do
+		systemctl restart "${units[@]}" || fails=$((fails + 1))
+	done
+	t1=$EPOCHREALTIME
+	systemctl stop "${units[@]}"
+	missing=0
+	notsuccess=0
+	for u in "${units[@]}"; do
+		[ "$(systemctl show -P Result "$u")" = success ] || notsuccess=$((notsuccess + 1))
+	done
+	complete() {
+		missing=0
+		for u in "${units[@]}"; do
+			n=$(cgctl --json history "$u" | jq '[.instances[] | select(.stop_usec != null)] | length')
+			((n >= ROUNDS + 1)) || missing=$((missing + ROUNDS + 1 - n))
+		done
+		((missing == 0))
+	}
+	wait_for -t 120 -i 2 complete
+	echo "BENCH load=concurrent-restarts services=$PAR rounds=$ROUNDS seconds=$(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") instances=$((PAR * (ROUNDS + 1))) missing_from_history=$missing systemctl_failures=$fails result_not_success=$notsuccess"
+fi
+
+if phase services; then
+	# --- 1000 configured services ----------------------------------------------
+	rm -f /etc/systemd/system/cgbl-*.service
+	: > $conf
+	for i in $(seq 1 "$N"); do
+		printf '[Service]\nExecStart=/bin/sleep infinity\n' > /etc/systemd/system/cgb-$i.service
+		printf '[service cgb-%d.service]\nmemory_high = 256M\n' "$i" >> $conf
+	done
+	systemctl daemon-reload
+	systemctl restart cgpersistd.service
+	n_active() { systemctl list-units --state=active --no-legend 'system-cgb*.slice' | wc -l; }
+	all_active() { [ "$(n_active)" -ge "$N" ]; }
+	wait_for -t 900 -i 2 all_active || log "only $(n_active) of $N entities active after 900 s"
+	pid=$(systemctl show -P MainPID cgpersistd.service)
+	sleep 20
+	rss() { awk '/VmRSS/{print $2}' /proc/$pid/status; }
+	fds() { ls /proc/$pid/fd | wc -l; }
+	rss0=$(rss) fd0=$(fds)
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	S=100
+	for round in 1 2; do
+		systemctl start $(seq -f 'cgb-%g.service' 1 $S)
+		systemctl stop $(seq -f 'cgb-%g.service' 1 $S)
+		systemctl reload cgpersistd.service
+	done
 	systemctl reload cgpersistd.service
-done
-systemctl reload cgpersistd.service
-systemctl reload cgpersistd.service
-systemctl reload cgpersistd.service
-recorded() { [ "$(journalctl -q -o export --since "$since" MESSAGE_ID=$STOPPED | grep -ac '^CGPERSIST_INSTANCE=')" -ge $((2 * S)) ]; }
-wait_for -t 120 -i 2 recorded || log "not every stop recorded"
-sleep 20
-rss1=$(rss) fd1=$(fds)
-# Stop -> record: PID 1's "Stopped" entry (by INVOCATION_ID) against the
-# daemon's instance-stopped event, monotonic µs.
-lat=$( {
-	journalctl -q -o json --since "$since" _PID=1 MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 |
-		jq -r 'select(.INVOCATION_ID != null) | "S \(.INVOCATION_ID) \(.__MONOTONIC_TIMESTAMP)"'
-	journalctl -q -o json --since "$since" MESSAGE_ID=$STOPPED |
-		jq -r '"R \(.CGPERSIST_INSTANCE) \(.__MONOTONIC_TIMESTAMP)"'
-} | awk '$1 == "S" { s[$2] = $3 } $1 == "R" { r[$2] = $3 } END { for (i in s) if (i in r) print int((r[i] - s[i]) / 1000) }' | sort -n)
-cnt=$(grep -c . <<<"$lat")
-pct() { sed -n "$(((cnt * $1 + 99) / 100))p" <<<"$lat"; }
-echo "BENCH load=services-$N rss_kib_before=$rss0 rss_kib_after=$rss1 fds_before=$fd0 fds_after=$fd1 stops=$((2 * S)) reloads=5"
-echo "BENCH load=services-$N stop_to_record_ms samples=$cnt p50=$(pct 50) p99=$(pct 99) max=$(tail -n1 <<<"$lat")"
+	systemctl reload cgpersistd.service
+	systemctl reload cgpersistd.service
+	recorded() { [ "$(journalctl -q -o export --since "$since" MESSAGE_ID=$STOPPED | grep -ac '^CGPERSIST_INSTANCE=')" -ge $((2 * S)) ]; }
+	wait_for -t 120 -i 2 recorded || log "not every stop recorded"
+	sleep 20
+	rss1=$(rss) fd1=$(fds)
+	# Stop -> record: PID 1's "Stopped" entry (by INVOCATION_ID) against the
+	# daemon's instance-stopped event, monotonic µs.
+	lat=$( {
+		journalctl -q -o json --since "$since" _PID=1 MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 |
+			jq -r 'select(.INVOCATION_ID != null) | "S \(.INVOCATION_ID) \(.__MONOTONIC_TIMESTAMP)"'
+		journalctl -q -o json --since "$since" MESSAGE_ID=$STOPPED |
+			jq -r '"R \(.CGPERSIST_INSTANCE) \(.__MONOTONIC_TIMESTAMP)"'
+	} | awk '$1 == "S" { s[$2] = $3 } $1 == "R" { r[$2] = $3 } END { for (i in s) if (i in r) print int((r[i] - s[i]) / 1000) }' | sort -n)
+	cnt=$(grep -c . <<<"$lat")
+	pct() { sed -n "$(((cnt * $1 + 99) / 100))p" <<<"$lat"; }
+	echo "BENCH load=services-$N rss_kib_before=$rss0 rss_kib_after=$rss1 fds_before=$fd0 fds_after=$fd1 stops=$((2 * S)) reloads=5"
+	echo "BENCH load=services-$N stop_to_record_ms samples=$cnt p50=$(pct 50) p99=$(pct 99) max=$(tail -n1 <<<"$lat")"
+fi

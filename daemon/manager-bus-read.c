@@ -94,10 +94,7 @@ static int append_policy(sd_bus_message *r, Manager *m, const char *service) {
 
         if (!m->config || config_policy_for(m->config, service, &p) <= 0)
                 return 0;
-        q = open_kv(r, "policy", "a{sv}");
-        if (q < 0)
-                return q;
-        q = sd_bus_message_open_container(r, 'a', "{sv}");
+        q = open_dict(r, "policy");
         if (q >= 0)
                 q = kv_s(r, "entity", p.entity);
         /* Limits as they are applied (systemd_set_memory_limits()): an unset
@@ -116,11 +113,7 @@ static int append_policy(sd_bus_message *r, Manager *m, const char *service) {
                 q = kv_t(r, "drain_budget_usec", p.drain_budget_usec);
         if (q >= 0)
                 q = kv_b(r, "proactive_reclaim", p.proactive_reclaim);
-        if (q >= 0)
-                q = sd_bus_message_close_container(r);
-        if (q < 0)
-                return q;
-        return close_kv(r);
+        return close_dict(r, q);
 }
 
 /* What proactive reclaim did to the entity, when it ever looked at it. */
@@ -131,10 +124,7 @@ static int append_proactive(sd_bus_message *r, Manager *m, const EntityState *e)
 
         if (!st)
                 return 0;
-        q = open_kv(r, "proactive", "a{sv}");
-        if (q < 0)
-                return q;
-        q = sd_bus_message_open_container(r, 'a', "{sv}");
+        q = open_dict(r, "proactive");
         if (q >= 0)
                 q = kv_t(r, "reclaimed", st->reclaimed);
         if (q >= 0)
@@ -155,11 +145,7 @@ static int append_proactive(sd_bus_message *r, Manager *m, const EntityState *e)
                 q = kv_t(r, "backoff_since_usec", since);
         if (q >= 0)
                 q = kv_t(r, "pressure_ppm", st->pressure_ppm);
-        if (q >= 0)
-                q = sd_bus_message_close_container(r);
-        if (q < 0)
-                return q;
-        return close_kv(r);
+        return close_dict(r, q);
 }
 
 /* What the last scan found left by dead instances, once there was a scan. */
@@ -186,21 +172,14 @@ static int append_leftovers(sd_bus_message *r, Manager *m, const char *cgpath) {
 
         if (when == 0)
                 return 0;
-        q = open_kv(r, "leftovers", "a{sv}");
-        if (q < 0)
-                return q;
-        q = sd_bus_message_open_container(r, 'a', "{sv}");
+        q = open_dict(r, "leftovers");
         if (q >= 0)
                 q = kv_t(r, "dying", l ? l->dying : 0);
         for (size_t i = 0; q >= 0 && i < ELEMENTSOF(kinds); i++)
                 q = kv_t(r, kinds[i].key, kinds[i].pages * ps);
         if (q >= 0)
                 q = kv_t(r, "scanned_usec", when);
-        if (q >= 0)
-                q = sd_bus_message_close_container(r);
-        if (q < 0)
-                return q;
-        return close_kv(r);
+        return close_dict(r, q);
 }
 
 static int append_instances(sd_bus_message *r, Manager *m, const EntityState *e) {

@@ -71,6 +71,20 @@ static inline int close_kv(sd_bus_message *r) {
         return sd_bus_message_close_container(r);
 }
 
+/* A key whose value is a dictionary (a{sv}): open_dict(), its keys, then
+ * close_dict() with the status so far. */
+static inline int open_dict(sd_bus_message *r, const char *key) {
+        int q = open_kv(r, key, "a{sv}");
+
+        return q < 0 ? q : sd_bus_message_open_container(r, 'a', "{sv}");
+}
+
+static inline int close_dict(sd_bus_message *r, int q) {
+        if (q >= 0)
+                q = sd_bus_message_close_container(r);
+        return q < 0 ? q : close_kv(r);
+}
+
 /* Reads a name argument and finds its entity; an error reply names the
  * argument otherwise. */
 int bus_read_entity_arg(Manager *m, sd_bus_message *msg, const char **ret_name, EntityState **ret,

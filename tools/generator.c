@@ -176,9 +176,8 @@ static int run(const char *normal_dir, const char *root) {
                                         strna(u->own_slice), coverage_reason_to_string(u->reason));
                                 continue;
                         }
-                        /* What a glob passed over is said by cgctl status. */
-                        log_msg(LOG_DEBUG, "%s: not placed by a glob: %s.", u->unit,
-                                coverage_reason_to_string(u->reason));
+                        /* What a glob passed over: cgctl status names it,
+                         * the kernel log at every boot would not. */
                         continue;
                 }
                 if (r < 0) {

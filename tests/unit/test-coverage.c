@@ -40,6 +40,9 @@ static char *fixture(void) {
         test_write(root, "run/systemd/generator.late/late-gen.service", "[Service]\n");
         test_write(root, "usr/local/lib/systemd/system/local.service", "[Service]\n");
         test_write(root, "usr/lib/systemd/system/foo@.service", "[Service]\n");
+        test_symlink(root, "etc/systemd/system/sockets.target.wants/x.socket", "/nowhere");
+        test_symlink(root, "etc/systemd/system/sockets.target.wants/bad name.service", "/nowhere");
+        test_symlink(root, "etc/systemd/system/sockets.target.wants/gone.service", "/nowhere");
         test_symlink(root, "etc/systemd/system/multi-user.target.wants/foo@a.service",
                      "/usr/lib/systemd/system/foo@.service");
         test_write(root, "usr/lib/systemd/system/bar@.service", "[Service]\n");
@@ -219,6 +222,12 @@ TEST(wanted) {
         CHECK(!unit_files_is_wanted(&files, "foo@b.service"));
         CHECK(!unit_files_is_wanted(&files, "bar@.service"));
         CHECK(!unit_files_is_wanted(&files, "web.service"));
+        /* Not services, hostile names, a dangling link: never units. */
+        CHECK(!unit_files_is_wanted(&files, "x.socket"));
+        CHECK(!unit_files_is_wanted(&files, "bad name.service"));
+        CHECK(unit_files_is_wanted(&files, "gone.service"));
+        CHECK(!unit_files_exist(&files, "gone.service"));
+        CHECK(!unit_files_is_wanted(&files, "fo@.service"));
         CHECK(unit_files_is_transient(&files, "run-u7.service"));
         CHECK(!unit_files_is_transient(&files, "web.service"));
 }

@@ -129,7 +129,13 @@ if phase services; then
 	systemctl restart cgpersistd.service
 	n_active() { systemctl list-units --state=active --no-legend 'system-cgb*.slice' | wc -l; }
 	all_active() { [ "$(n_active)" -ge "$N" ]; }
-	wait_for -t 900 -i 2 all_active || log "only $(n_active) of $N entities active after 900 s"
+	t_up=$EPOCHREALTIME
+	if ! wait_for -t 600 -i 2 all_active; then
+		log "only $(n_active) of $N entities active after 600 s; cgpersistd said:"
+		journalctl -q -b -u cgpersistd -p warning -o cat | sort | uniq -c | sort -rn | head -n 20
+		systemctl list-jobs --no-legend | wc -l | sed 's/^/# jobs queued in PID 1: /'
+	fi
+	echo "BENCH load=services-$N entities_active=$(n_active) seconds=$(awk "BEGIN{printf \"%.0f\", $EPOCHREALTIME - $t_up}")"
 	pid=$(systemctl show -P MainPID cgpersistd.service)
 	sleep 20
 	rss() { awk '/VmRSS/{print $2}' /proc/$pid/status; }

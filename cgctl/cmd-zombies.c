@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cgctl.h"
@@ -53,6 +54,41 @@ static uint64_t now_nsec(void) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* With CGCTL_TIMING=1, where the time goes, on standard error: each step
+ * since the last, and the peak RSS at the end. */
+typedef struct Timing {
+        bool on;
+        uint64_t last;
+} Timing;
+
+static void timing_init(Timing *t) {
+        const char *e = getenv("CGCTL_TIMING");
+
+        *t = (Timing){ .on = e && streq(e, "1"), .last = now_nsec() };
+}
+
+static void timing_step(Timing *t, const char *what) {
+        uint64_t now;
+
+        if (!t->on)
+                return;
+        now = now_nsec();
+        fprintf(stderr, "cgctl: timing: %s %" PRIu64 ".%03" PRIu64 " ms\n", what, (now - t->last) / 1000000,
+                (now - t->last) / 1000 % 1000);
+        t->last = now;
+}
+
+static void timing_end(Timing *t) {
+        struct rusage ru;
+
+        if (!t->on)
+                return;
+        (void) fflush(stdout);
+        timing_step(t, "output");
+        if (getrusage(RUSAGE_SELF, &ru) >= 0)
+                fprintf(stderr, "cgctl: timing: peak RSS %ld KiB\n", ru.ru_maxrss);
 }
 
 /* The entities' names, asked of cgpersistd before the scan and read after
@@ -304,15 +340,19 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
         _cleanup_free_ char **paths = NULL;
         size_t n = 0;
         uint64_t t0, elapsed;
+        Timing tm;
         int r;
 
         (void) bus;
 
+        timing_init(&tm);
         r = cgctl_check_kpage_access(DENIED_MESSAGE);
         if (r != 0)
                 return r;
+        timing_step(&tm, "access check");
 
         names_ask(&names);
+        timing_step(&tm, "names asked");
         t0 = now_nsec();
         r = kpage_scan(PROC_ROOT, KPAGE_SCAN_CHUNK_FRAMES, &scan);
         elapsed = (now_nsec() - t0) / 1000;
@@ -325,13 +365,16 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
                         strerror(-r));
                 return CGCTL_EXIT_FAILURE;
         }
+        timing_step(&tm, "scan");
         r = leftovers_read(CGROUP_ROOT, &scan, &l);
         if (r < 0) {
                 fprintf(stderr, "cgctl: Failed to walk " CGROUP_ROOT ": %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;
         }
 
+        timing_step(&tm, "cgroup walk");
         names_get(&names, &ec);
+        timing_step(&tm, "names read");
 
         rows = calloc(l.n + ec.n + 1, sizeof(Row));
         paths = calloc(ec.n + 1, sizeof(char *));
@@ -359,6 +402,7 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
                 rows[n++] = (Row){ .path = paths[i], .service = ec.service[i] };
         }
         qsort(rows, n, sizeof(Row), cmp_row);
+        timing_step(&tm, "rows");
 
         if (a->json)
                 r = print_json(a, &l, rows, n, elapsed);
@@ -367,6 +411,7 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
                 if (r < 0)
                         goto oom;
         }
+        timing_end(&tm);
         for (size_t i = 0; i < ec.n; i++)
                 free(paths[i]);
         return r;

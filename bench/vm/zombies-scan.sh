@@ -2,9 +2,9 @@
 # Benchmark (numbers only, never pass/fail on time): the whole-memory scan of
 # `cgctl zombies` against its floor, a plain sequential read of
 # /proc/kpagecgroup and /proc/kpageflags with dd in 1 MiB blocks, in the same
-# run (best of 5 each); its peak RSS; and `cgctl charges` over 1 GiB of
-# cached files (time, pages per second) against the share of that floor for
-# as many pages. Run by bench/zombies-scan, in a VM or on the host (then
+# run (best of 5 each); its peak RSS and where its time goes (CGCTL_TIMING);
+# and `cgctl charges` over 1 GiB of cached files (time, pages per second)
+# against the share of that floor for as many pages. Run by bench/zombies-scan, in a VM or on the host (then
 # CGCTL names the cgctl to run and BENCH_DIR a directory on a disk). Prints
 # "BENCH key value" lines.
 # timeout: 900
@@ -22,43 +22,28 @@ gib_files=8 # of 128 MiB
 bench() { echo "BENCH $*"; }
 usec() { echo "${EPOCHREALTIME/./}"; }
 best() { sort -n | head -n 1; }
-# peak_rss_kib CMD...: the peak RSS of CMD (KiB), from /usr/bin/time where
-# there is one, else VmHWM sampled while it runs (the guest has no time(1)).
-peak_rss_kib() {
-	if [[ -x /usr/bin/time ]]; then
-		{ /usr/bin/time -f '%M' "$@" >/dev/null; } 2>&1
-		return
-	fi
-	"$@" >/dev/null &
-	local pid=$! hwm=0 v
-	while v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null) && [[ -n $v ]]; do
-		hwm=$v
-		sleep 0.01
-	done
-	wait $pid
-	echo "$hwm"
-}
-
 [[ -r /proc/kpagecgroup ]] || { echo "no /proc/kpagecgroup" >&2; exit 77; }
 
-floor=() scan=() rss=() pure=()
+floor=() cmd=() rss=() pure=() timing=
 for ((i = 0; i < runs; i++)); do
 	t0=$(usec)
 	dd if=/proc/kpagecgroup of=/dev/null bs=1M status=none
 	dd if=/proc/kpageflags of=/dev/null bs=1M status=none
 	floor+=($(($(usec) - t0)))
-	# The whole command timed alone: in the guest, peak_rss_kib samples
-	# with a process every 10 ms, which costs the command its CPU.
+	# The whole command, as an operator runs it, alone.
 	t0=$(usec)
 	"$cgctl" --json zombies >/dev/null
-	scan+=($(($(usec) - t0)))
-	rss+=("$(peak_rss_kib "$cgctl" --json zombies)")
-	# The scan alone, as cgctl timed it: without starting cgctl, walking
-	# the cgroup tree and asking cgpersistd for the entities' names.
-	pure+=("$("$cgctl" --json zombies | jq .scan_usec)")
+	cmd+=($(($(usec) - t0)))
+	# Where its time goes and its peak RSS (getrusage), as cgctl tells
+	# with CGCTL_TIMING=1; the scan alone as it timed it.
+	out=$(CGCTL_TIMING=1 "$cgctl" --json zombies 2>"$dir.timing")
+	pure+=("$(jq .scan_usec <<<"$out")")
+	rss+=("$(sed -n 's/^cgctl: timing: peak RSS \([0-9]*\) KiB$/\1/p' "$dir.timing")")
+	timing+=$(sed -n 's/^cgctl: timing: \(.*[a-z]\) \([0-9.]*\) ms$/\1=\2/p' "$dir.timing" | tr ' ' _)$'\n'
 done
+rm -f "$dir.timing"
 f=$(printf '%s\n' "${floor[@]}" | best)
-s=$(printf '%s\n' "${scan[@]}" | best)
+s=$(printf '%s\n' "${cmd[@]}" | best)
 frames=$("$cgctl" --json zombies | jq .frames)
 bench "frames $frames"
 bench "memory_gib $(awk -v f="$frames" 'BEGIN { printf "%.1f", f * 4096 / 2^30 }')"
@@ -69,6 +54,12 @@ bench "zombies_scan_over_floor $(awk -v a="$p" -v b="$f" 'BEGIN { printf "%.2f",
 bench "zombies_command_ms $((s / 1000))"
 bench "zombies_command_over_floor $(awk -v a="$s" -v b="$f" 'BEGIN { printf "%.2f", a / b }')"
 bench "zombies_peak_rss_kib $(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)"
+# Each step's best over the runs, in order; what the whole command took
+# beyond their sum is starting and ending the process.
+printf '%s' "$timing" | awk -F= 'NF == 2 {
+	if (!($1 in b) || $2 < b[$1]) b[$1] = $2; if (!($1 in o)) o[$1] = n++
+} END { for (k in b) printf "%d %s %s\n", o[k], k, b[k] }' | sort -n |
+	while read -r _ k v; do bench "zombies_step_${k}_ms $v"; done
 
 # cgctl charges over 1 GiB of cached files.
 mkdir -p "$dir"

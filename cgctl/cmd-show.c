@@ -59,62 +59,6 @@ static int get_entities(sd_bus *bus, EntityColumns *ret) {
         return get_entities_from(bus, NULL, NULL, ret);
 }
 
-static const char *entity_state(char buf[static CGCTL_FMT_MAX], const EntityColumns *c, size_t i) {
-        bool pending = c->pending[i], retiring = c->retiring[i], configured = c->configured[i];
-
-        if (!pending && !retiring && configured)
-                return "ok";
-        snprintf(buf, CGCTL_FMT_MAX, "%s%s%s%s%s", pending ? "pending" : "",
-                 pending && (retiring || !configured) ? "," : "", retiring ? "retiring" : "",
-                 retiring && !configured ? "," : "", configured ? "" : "unconfigured");
-        return buf;
-}
-
-/* "-" for unknown. */
-static const char *col_size(char buf[static CGCTL_FMT_MAX], uint64_t v) {
-        return v == UINT64_MAX ? "-" : format_bytes(buf, CGCTL_FMT_MAX, v);
-}
-
-static const char *col_u64(char buf[static CGCTL_FMT_MAX], uint64_t v) {
-        return v == UINT64_MAX ? "-" : format_u64(buf, CGCTL_FMT_MAX, v);
-}
-
-static int print_entity_table(const EntityColumns *c) {
-        static const char *const headers[] = {
-                "ENTITY",   "SERVICE", "MEMORY", "PERSISTENT", "INST",
-                "RESTARTS", "DYING",   "LEFT",   "DRAINED",    "STATE",
-        };
-        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
-        int r;
-
-        if (!t)
-                return -ENOMEM;
-        for (size_t col = 2; col < 9; col++)
-                table_set_right(t, col);
-        for (size_t k = 0; k < c->n; k++) {
-                size_t i = c->order[k];
-                char mem[CGCTL_FMT_MAX], pers[CGCTL_FMT_MAX], inst[CGCTL_FMT_MAX], rest[CGCTL_FMT_MAX],
-                        dying[CGCTL_FMT_MAX], left[CGCTL_FMT_MAX], drained[CGCTL_FMT_MAX],
-                        state[CGCTL_FMT_MAX];
-                const char *cells[] = {
-                        c->slice[i],
-                        c->service[i],
-                        col_size(mem, c->memory_current[i]),
-                        col_size(pers, c->persistent[i]),
-                        col_u64(inst, c->instances[i]),
-                        col_u64(rest, c->restarts[i]),
-                        col_u64(dying, c->dying_descendants[i]),
-                        col_size(left, c->leftover_bytes[i]),
-                        col_size(drained, c->drained_total[i]),
-                        entity_state(state, c, i),
-                };
-                r = table_add_row(t, cells);
-                if (r < 0)
-                        return r;
-        }
-        return table_print(t, stdout, terminal_width());
-}
-
 int cmd_list(sd_bus *bus, const Args *a) {
         _cleanup_(entity_columns_done) EntityColumns list = {};
         int r;
@@ -139,7 +83,7 @@ int cmd_list(sd_bus *bus, const Args *a) {
                         printf("No entities. Give a service one with: cgctl enable SERVICE\n");
                 return 0;
         }
-        r = print_entity_table(&list);
+        r = entity_columns_print_table(&list, stdout, terminal_width());
         if (r < 0) {
                 fprintf(stderr, "cgctl: %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;
@@ -272,7 +216,7 @@ static int status_all(sd_bus *bus, const Args *a) {
                 return 0;
         }
         printf("\n");
-        r = print_entity_table(&list);
+        r = entity_columns_print_table(&list, stdout, terminal_width());
         if (r < 0) {
                 fprintf(stderr, "cgctl: %s\n", strerror(-r));
                 return CGCTL_EXIT_FAILURE;

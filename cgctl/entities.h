@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <systemd/sd-bus.h>
 
@@ -39,3 +40,9 @@ int entity_columns_from_records(Value *records, EntityColumns *ret);
 /* The entities as ListEntities() would give them, sorted by slice: an array
  * of objects. */
 void entity_columns_to_json(const EntityColumns *c, JsonWriter *w);
+
+/* The table of list and plain status, sorted by slice: ENTITY, SERVICE,
+ * MEMORY, PERSISTENT, INST, RESTARTS, DYING, LEFT (what dead instances left
+ * at cgpersistd's last scan), DRAINED, STATE; "-" for what is unknown.
+ * width as table_print(). 0 or a negative errno. */
+int entity_columns_print_table(const EntityColumns *c, FILE *f, size_t width);

@@ -48,7 +48,7 @@ static const char *const services[] = { "web.service", "" };
 static const uint64_t mem[] = { 92274688, UINT64_MAX }, pers[] = { 4096, UINT64_MAX },
                       inst_cur[] = { 92270592, 0 }, restarts[] = { 3, 0 }, dying[] = { 1, UINT64_MAX },
                       memcgs[] = { UINT64_MAX, UINT64_MAX }, drained[] = { 8192, 0 },
-                      created[] = { 1700000000000000, 1700000001000000 };
+                      created[] = { 1700000000000000, 1700000001000000 }, left[] = { 12582912, UINT64_MAX };
 static const uint32_t inst[] = { 1, 0 };
 static const int pending[] = { 0, 1 }, configured[] = { 1, 0 }, retiring[] = { 0, 1 };
 
@@ -59,7 +59,7 @@ static const char expected_json[] =
         "{\"slice\":\"system-web.slice\",\"service\":\"web.service\",\"memory_current\":92274688,"
         "\"persistent\":4096,\"instances_current\":92270592,\"instances\":1,\"restarts\":3,"
         "\"dying_descendants\":1,\"pending\":false,\"drained_total\":8192,\"configured\":true,"
-        "\"retiring\":false,\"created_usec\":1700000000000000}]";
+        "\"retiring\":false,\"created_usec\":1700000000000000,\"leftover_bytes\":12582912}]";
 
 static void kv_array(sd_bus_message *m, const char *key, char type, const void *v, size_t size) {
         const char contents[3] = { 'a', type, 0 };
@@ -99,6 +99,7 @@ static void append_columns(sd_bus_message *m, bool extra) {
         kv_array(m, "configured", 'b', configured, 2);
         kv_array(m, "retiring", 'b', retiring, 2);
         kv_array(m, "created_usec", 't', created, sizeof created);
+        kv_array(m, "leftover_bytes", 't', left, sizeof left);
         CHECK(sd_bus_message_close_container(m) >= 0);
 }
 
@@ -167,6 +168,8 @@ TEST(records_give_the_same_json) {
                 CHECK(sd_bus_message_append(m, "{sv}", "configured", "b", configured[i]) >= 0);
                 CHECK(sd_bus_message_append(m, "{sv}", "retiring", "b", retiring[i]) >= 0);
                 CHECK(sd_bus_message_append(m, "{sv}", "created_usec", "t", created[i]) >= 0);
+                if (left[i] != UINT64_MAX)
+                        CHECK(sd_bus_message_append(m, "{sv}", "leftover_bytes", "t", left[i]) >= 0);
                 CHECK(sd_bus_message_close_container(m) >= 0);
         }
         CHECK(sd_bus_message_close_container(m) >= 0);
@@ -178,6 +181,37 @@ TEST(records_give_the_same_json) {
         json = to_json(&c);
         CHECK_STR(json, expected_json);
         free(json);
+        entity_columns_done(&c);
+        done(m, bus);
+}
+
+/* The table of list and plain status: sorted by slice, LEFT from the last
+ * scan of leftovers, "-" for what is unknown (api: its slice not active,
+ * no scan yet). */
+TEST(table) {
+        static const char expected[] =
+                "ENTITY            SERVICE      MEMORY  PERSISTENT  INST  RESTARTS  DYING   LEFT  DRAINED  "
+                "STATE\n"
+                "system-api.slice  -                 -           -     0         0      -      -       0B  "
+                "pending,retiring,unconfigured\n"
+                "system-web.slice  web.service   88.0M        4.0K     1         3      1  12.0M     8.0K  "
+                "ok\n";
+        sd_bus *bus = NULL;
+        sd_bus_message *m = new_message(&bus);
+        EntityColumns c = {};
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        append_columns(m, false);
+        seal(m);
+        CHECK_INT(entity_columns_from_reply(m, &c), 0);
+        f = open_memstream(&text, &size);
+        CHECK(f);
+        CHECK_INT(entity_columns_print_table(&c, f, 0), 0);
+        CHECK_INT(fclose(f), 0);
+        CHECK_STR(text, expected);
+        free(text);
         entity_columns_done(&c);
         done(m, bus);
 }

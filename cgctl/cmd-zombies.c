@@ -394,9 +394,8 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
                         continue;
                 x = leftovers_find(&l, paths[i]);
                 if (x) {
-                        for (size_t j = 0; j < n; j++)
-                                if (rows[j].l == x)
-                                        rows[j].service = ec.service[i];
+                        /* Row k is still l.v[k] here. */
+                        rows[x - l.v].service = ec.service[i];
                         continue;
                 }
                 rows[n++] = (Row){ .path = paths[i], .service = ec.service[i] };

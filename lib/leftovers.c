@@ -118,6 +118,10 @@ static int visit(int dfd, const char *path, uint64_t id, unsigned depth, void *u
         return 0;
 }
 
+static int cmp_leftover_path(const void *a, const void *b) {
+        return strcmp(((const Leftover *) a)->path, ((const Leftover *) b)->path);
+}
+
 int leftovers_read(const char *cgroup_root, const KpageScan *scan, Leftovers *ret) {
         _cleanup_(collect_done) Collect c = { .scan = scan };
         _cleanup_(leftovers_done) Leftovers l = {};
@@ -183,6 +187,10 @@ int leftovers_read(const char *cgroup_root, const KpageScan *scan, Leftovers *re
                 if (!known[i])
                         page_kinds_add(&l.unknown, &scan->by_cgroup[i].kinds);
 
+        /* By path, for leftovers_find(). */
+        if (l.n > 1)
+                qsort(l.v, l.n, sizeof *l.v, cmp_leftover_path);
+
         *ret = l;
         l = (Leftovers){};
         return 0;
@@ -212,11 +220,22 @@ void leftovers_file_from_memstat(const MemStat *slice, const MemStat *live, size
 }
 
 const Leftover *leftovers_find(const Leftovers *l, const char *path) {
+        size_t lo = 0, hi;
+
         if (!l || !path)
                 return NULL;
-        for (size_t i = 0; i < l->n; i++)
-                if (streq(l->v[i].path, path))
-                        return &l->v[i];
+        hi = l->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(l->v[mid].path, path);
+
+                if (c == 0)
+                        return &l->v[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return NULL;
 }
 

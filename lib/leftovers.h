@@ -25,7 +25,7 @@ typedef struct Leftover {
 
 typedef struct Leftovers {
         uint64_t page_size;
-        Leftover *v; /* in walk order: parents before children */
+        Leftover *v; /* sorted by path (strcmp): a parent before its children */
         size_t n;
         uint64_t cgroups; /* live cgroups walked */
         uint64_t dying_total; /* nr_dying_descendants of the root */
@@ -62,7 +62,7 @@ bool leftovers_scan_affordable(uint64_t cpu_usec, uint64_t interval_usec);
 void leftovers_file_from_memstat(const MemStat *slice, const MemStat *live, size_t n_live,
                                  uint64_t *ret_clean, uint64_t *ret_dirty);
 
-/* The cgroup at path, NULL if not kept. */
+/* The cgroup at path, NULL if not kept (a binary search). */
 const Leftover *leftovers_find(const Leftovers *l, const char *path);
 
 void leftovers_done(Leftovers *l);

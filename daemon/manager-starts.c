@@ -12,6 +12,12 @@
 /* A start whose JobRemoved never came (a signal lost with a reconnect of the
  * bus) is asked for again after this. */
 #define START_STALE_USEC (UINT64_C(300) * 1000000)
+/* A start that failed (PID 1 dropped off the bus with the calls in flight,
+ * seen with a thousand entities started at once; a job that failed) is asked
+ * for again by a reconcile this long after, doubling up to the maximum while
+ * starts keep failing: nothing else may ever reconcile on a quiet host. */
+#define START_RETRY_MIN_USEC (UINT64_C(2) * 1000000)
+#define START_RETRY_MAX_USEC (UINT64_C(300) * 1000000)
 
 static struct Starting *starting_find(Manager *m, const char *slice) {
         for (size_t i = 0; i < m->n_starting; i++)
@@ -68,6 +74,32 @@ int manager_start_entity(Manager *m, const Desired *d) {
         return 0;
 }
 
+static int on_start_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->start_retry = sd_event_source_unref(m->start_retry);
+        log_info("Asking systemd again for what failed (entity starts, memory limits).");
+        manager_queue_reconcile(m);
+        return 0;
+}
+
+/* One timer for every failed call: a reconcile asks again for all. */
+void manager_retry_failed_calls(Manager *m) {
+        int r;
+
+        if (m->start_retry)
+                return;
+        m->start_retry_usec = m->start_retry_usec == 0 ? START_RETRY_MIN_USEC
+                                                       : MIN(m->start_retry_usec * 2, START_RETRY_MAX_USEC);
+        r = sd_event_add_time_relative(m->event, &m->start_retry, CLOCK_MONOTONIC, m->start_retry_usec,
+                                       USEC_PER_SEC / 10, on_start_retry, m);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to arm a retry of failed calls to systemd: %m");
+                return;
+        }
+        (void) sd_event_source_set_description(m->start_retry, "start-retry");
+}
+
 void manager_entity_start_finished(Manager *m, const char *slice, const char *result) {
         struct Starting *s = starting_find(m, slice);
         const EntityState *e;
@@ -78,19 +110,22 @@ void manager_entity_start_finished(Manager *m, const char *slice, const char *re
         starting_remove(m, s);
         e = state_find(m->state, slice);
         service = e ? e->service : "?";
-        if (streq(result, "done"))
+        if (streq(result, "done")) {
+                m->start_retry_usec = 0;
                 log_struct(LOG_INFO, "MESSAGE_ID=" MESSAGE_ID_ENTITY_STARTED, "CGPERSIST_ENTITY=%s", slice,
                            "CGPERSIST_SERVICE=%s", service, "MESSAGE=Started entity %s for %s.", slice,
                            service, NULL);
-        else
-                log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_ENTITY_START_FAILED, "CGPERSIST_ENTITY=%s",
-                           slice, "CGPERSIST_SERVICE=%s", service, "CGPERSIST_RESULT=%s", result,
-                           "MESSAGE=Failed to start entity %s for %s (%s); trying again at the next "
-                           "reconcile.",
-                           slice, service, result, NULL);
+                return;
+        }
+        manager_retry_failed_calls(m);
+        log_struct(LOG_ERR, "MESSAGE_ID=" MESSAGE_ID_ENTITY_START_FAILED, "CGPERSIST_ENTITY=%s", slice,
+                   "CGPERSIST_SERVICE=%s", service, "CGPERSIST_RESULT=%s", result,
+                   "MESSAGE=Failed to start entity %s for %s (%s); trying again in %" PRIu64 " s.", slice,
+                   service, result, m->start_retry_usec / USEC_PER_SEC, NULL);
 }
 
 void manager_starts_free(Manager *m) {
+        m->start_retry = sd_event_source_unref(m->start_retry);
         for (size_t i = 0; i < m->n_starting; i++)
                 free(m->starting[i].slice);
         free(m->starting);

@@ -192,6 +192,7 @@ typedef struct AsyncCall {
         sd_bus_message *msg;
         char *what;
         char *started; /* StartUnit of this entity: told when refused */
+        char *limits; /* SetUnitProperties of this entity: told when refused */
 } AsyncCall;
 
 static void async_call_free(void *p) {
@@ -202,6 +203,7 @@ static void async_call_free(void *p) {
         sd_bus_message_unref(c->msg);
         free(c->what);
         free(c->started);
+        free(c->limits);
         free(c);
 }
 
@@ -215,6 +217,8 @@ static int on_async_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 log_warning("%s failed: %s", c->what, e->message ?: e->name);
                 if (c->started)
                         manager_entity_start_finished(c->manager, c->started, "call-failed");
+                if (c->limits)
+                        manager_limits_failed(c->manager, c->limits);
         }
         c->manager->async_inflight--;
         async_pump(c->manager);
@@ -230,6 +234,8 @@ static int async_send(Manager *m, AsyncCall *c) {
                 log_warning_errno(r, "%s failed: %m", c->what);
                 if (c->started)
                         manager_entity_start_finished(m, c->started, "call-failed");
+                if (c->limits)
+                        manager_limits_failed(m, c->limits);
                 async_call_free(c);
                 return r;
         }
@@ -250,7 +256,10 @@ static void async_pump(Manager *m) {
         }
 }
 
-static int call_async(Manager *m, const char *what, const char *started, sd_bus_message *call) {
+/* started, limits: the entity whose start, whose limits the call is (may be
+ * NULL), told of a failure. */
+static int call_async(Manager *m, const char *what, const char *started, const char *limits,
+                      sd_bus_message *call) {
         AsyncCall *c;
 
         c = calloc(1, sizeof *c);
@@ -259,7 +268,9 @@ static int call_async(Manager *m, const char *what, const char *started, sd_bus_
         *c = (AsyncCall){ .manager = m, .msg = sd_bus_message_ref(call), .what = strdup(what) };
         if (started)
                 c->started = strdup(started);
-        if (!c->what || (started && !c->started)) {
+        if (limits)
+                c->limits = strdup(limits);
+        if (!c->what || (started && !c->started) || (limits && !c->limits)) {
                 async_call_free(c);
                 return -ENOMEM;
         }
@@ -297,7 +308,7 @@ int systemd_start_unit_async(Manager *m, const char *unit) {
                 return r;
         if (asprintf(&what, "Starting %s", unit) < 0)
                 return -ENOMEM;
-        return call_async(m, what, unit, call);
+        return call_async(m, what, unit, NULL, call);
 }
 
 /* A daemon-reload may take long on a slow machine. */
@@ -362,7 +373,7 @@ int systemd_set_memory_limits(Manager *m, const char *slice, const ServicePolicy
         _cleanup_free_ char *what = NULL;
         if (asprintf(&what, "Setting the memory limits of %s", slice) < 0)
                 return -ENOMEM;
-        return call_async(m, what, NULL, call);
+        return call_async(m, what, NULL, slice, call);
 }
 
 /* InvocationID as 32 hex characters, "" for none (all zero). */

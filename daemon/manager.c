@@ -424,6 +424,22 @@ static struct Applied *applied_add(Manager *m, const char *slice) {
         return &m->applied[i];
 }
 
+/* A SetUnitProperties call that failed after it was recorded as applied
+ * (PID 1 dropped off the bus with the call in flight): forgotten, so that
+ * the reconcile that follows sends it again. */
+void manager_limits_failed(Manager *m, const char *slice) {
+        bool found;
+        size_t i = applied_search(m, slice, &found);
+
+        if (!found)
+                return;
+        free(m->applied[i].slice);
+        memmove(&m->applied[i], &m->applied[i + 1], (m->n_applied - i - 1) * sizeof *m->applied);
+        m->n_applied--;
+        m->applied_dirty = true;
+        manager_retry_failed_calls(m);
+}
+
 /* What was sent is kept in /run/cgpersist/applied: runtime, like the
  * properties themselves (SetUnitProperties with runtime=true), so after a
  * reboot both are gone and everything is sent again, while a daemon restart

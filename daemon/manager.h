@@ -96,6 +96,8 @@ typedef struct Manager {
                 uint64_t since_usec; /* CLOCK_MONOTONIC */
         } * starting; /* manager-starts.c: entity start jobs not finished yet */
         size_t n_starting;
+        sd_event_source *start_retry; /* manager-starts.c: a reconcile after failed starts */
+        uint64_t start_retry_usec; /* its next delay, doubling while starts keep failing */
         char **retiring; /* slices with a retire job under way */
         size_t n_retiring;
         struct RetireWaiter *retire_waiters; /* manager-retire.c: callers told when it is done */
@@ -135,6 +137,11 @@ void manager_desired_clear(Manager *m);
 /* Brings entities in line with configuration and systemd, soon (deferred). */
 void manager_queue_reconcile(Manager *m);
 int manager_reconcile(Manager *m);
+/* A call to PID 1 that changes something failed: a reconcile asks again,
+ * after a delay that doubles while calls keep failing (manager-starts.c). */
+void manager_retry_failed_calls(Manager *m);
+/* The memory limits sent for slice did not reach PID 1: send them again. */
+void manager_limits_failed(Manager *m, const char *slice);
 /* manager-state.c */
 int manager_load_state(Manager *m);
 void manager_save_state(Manager *m);

@@ -136,7 +136,7 @@ if phase services; then
 		systemctl list-jobs --no-legend | wc -l | sed 's/^/# jobs queued in PID 1: /'
 	fi
 	echo "BENCH load=services-$N entities_active=$(n_active) seconds=$(awk "BEGIN{printf \"%.0f\", $EPOCHREALTIME - $t_up}")"
-	limited=$(systemctl show -P MemoryHigh $(seq -f 'system-cgb\\x2d%g.slice' 1 "$N") | grep -cx $((256 << 20)))
+	limited=$(systemctl show -P MemoryHigh $(seq -f 'system-cgb\x2d%g.slice' 1 "$N") | grep -cx $((256 << 20)))
 	echo "BENCH load=services-$N entities_with_memory_high=$limited"
 	pid=$(systemctl show -P MainPID cgpersistd.service)
 	sleep 20

@@ -282,10 +282,7 @@ int bus_method_list_entities(sd_bus_message *msg, void *userdata, sd_bus_error *
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return close_and_send(reply, r);
 }
 
 /* ListEntityColumns(): the fields of ListEntities(), as one array per key
@@ -434,11 +431,7 @@ int bus_method_list_entity_columns(sd_bus_message *msg, void *userdata, sd_bus_e
         if (r >= 0)
                 r = append_column(reply, "leftover_bytes", 't', t + COL_LEFTOVER_BYTES * rows,
                                   n * sizeof *t);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return close_and_send(reply, r);
 }
 
 int bus_method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -509,11 +502,7 @@ int bus_method_get_entity(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 r = append_leftovers(reply, m, cgpath);
         if (r >= 0)
                 r = append_instances(reply, m, e);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return close_and_send(reply, r);
 }
 
 int bus_method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -542,10 +531,7 @@ int bus_method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return close_and_send(reply, r);
 }
 
 int bus_method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -85,6 +85,14 @@ static inline int close_dict(sd_bus_message *r, int q) {
         return q < 0 ? q : close_kv(r);
 }
 
+/* Closes the reply's outermost container and sends it, unless r says
+ * building it failed. */
+static inline int close_and_send(sd_bus_message *reply, int r) {
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
 /* Reads a name argument and finds its entity; an error reply names the
  * argument otherwise. */
 int bus_read_entity_arg(Manager *m, sd_bus_message *msg, const char **ret_name, EntityState **ret,

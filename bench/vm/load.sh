@@ -132,8 +132,19 @@ if phase services; then
 	t_up=$EPOCHREALTIME
 	if ! wait_for -t 600 -i 2 all_active; then
 		log "only $(n_active) of $N entities active after 600 s; cgpersistd said:"
-		journalctl -q -b -u cgpersistd -p warning -o cat | sort | uniq -c | sort -rn | head -n 20
+		journalctl -q -b -u cgpersistd -p warning -o cat | grep -v '^Starting system-cgb' | sort | uniq -c |
+			sort -rn | head -n 20
+		journalctl -q -b -u cgpersistd -o cat | grep -c '^Starting system-cgb.* failed' |
+			sed 's/^/# StartUnit calls failed: /'
+		journalctl -q -b -u cgpersistd -o cat | grep -E 'Asking systemd again|Reconcile|Reading from systemd' |
+			tail -n 5
 		systemctl list-jobs --no-legend | wc -l | sed 's/^/# jobs queued in PID 1: /'
+		missing=$(for i in $(seq 1 "$N"); do systemctl -q is-active "system-cgb\x2d$i.slice" || echo $i; done)
+		m1=$(head -n1 <<<"$missing")
+		log "missing: $(echo $missing | head -c 300)"
+		systemctl show -p LoadState,ActiveState,SubState,Job "system-cgb\x2d$m1.slice" | tr '\n' ' '
+		echo
+		journalctl -q -b -o cat | grep -F "cgb\x2d$m1.slice" | tail -n 8
 	fi
 	echo "BENCH load=services-$N entities_active=$(n_active) seconds=$(awk "BEGIN{printf \"%.0f\", $EPOCHREALTIME - $t_up}")"
 	limited=$(systemctl show -P MemoryHigh $(seq -f 'system-cgb\x2d%g.slice' 1 "$N") | grep -cx $((256 << 20)))

@@ -13,8 +13,9 @@
  * bus) is asked for again after this. */
 #define START_STALE_USEC (UINT64_C(300) * 1000000)
 /* A start that failed (PID 1 dropped off the bus with the calls in flight,
- * seen with a thousand entities started at once; a job that failed) is asked
- * for again by a reconcile this long after, doubling up to the maximum while
+ * seen with a thousand entities started at once; a job that failed), or a
+ * reconcile that could not list PID 1's units, is tried again by a reconcile
+ * this long after, doubling up to the maximum while
  * starts keep failing: nothing else may ever reconcile on a quiet host. */
 #define START_RETRY_MIN_USEC (UINT64_C(2) * 1000000)
 #define START_RETRY_MAX_USEC (UINT64_C(300) * 1000000)
@@ -78,7 +79,7 @@ static int on_start_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         m->start_retry = sd_event_source_unref(m->start_retry);
-        log_info("Asking systemd again for what failed (entity starts, memory limits).");
+        log_info("Asking systemd again for what failed (a reconcile, entity starts, memory limits).");
         manager_queue_reconcile(m);
         return 0;
 }

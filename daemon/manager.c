@@ -588,8 +588,12 @@ int manager_reconcile(Manager *m) {
         int r;
 
         r = survey(m, &sv);
-        if (r < 0)
+        if (r < 0) {
+                /* PID 1 too slow to list its units: nothing else may ever
+                 * ask again on a quiet host. */
+                manager_retry_failed_calls(m);
                 return r;
+        }
         r = collect_desired(m, &sv);
         if (r < 0)
                 return log_error_errno(r, "Failed to work out the configured entities: %m");

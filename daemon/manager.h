@@ -137,8 +137,9 @@ void manager_desired_clear(Manager *m);
 /* Brings entities in line with configuration and systemd, soon (deferred). */
 void manager_queue_reconcile(Manager *m);
 int manager_reconcile(Manager *m);
-/* A call to PID 1 that changes something failed: a reconcile asks again,
- * after a delay that doubles while calls keep failing (manager-starts.c). */
+/* A call to PID 1 failed (a start, limits, the list of a reconcile): a
+ * reconcile asks again, after a delay that doubles while calls keep failing
+ * (manager-starts.c). */
 void manager_retry_failed_calls(Manager *m);
 /* The memory limits sent for slice did not reach PID 1: send them again. */
 void manager_limits_failed(Manager *m, const char *slice);

@@ -170,6 +170,7 @@ if phase services; then
 	n_recorded() { since_json | jq -r --arg id $STOPPED 'select(.MESSAGE_ID == $id) | .CGPERSIST_INSTANCE' | grep -c .; }
 	recorded() { [ "$(n_recorded)" -ge $((2 * S)) ]; }
 	wait_for -t 120 -i 2 recorded || log "$(n_recorded) of $((2 * S)) stops recorded after 120 s"
+	log "journal entries since the mark: $(since_json | wc -l); stop events in the whole journal: $(journalctl -q -o export MESSAGE_ID=$STOPPED | grep -ac '^CGPERSIST_INSTANCE=')"
 	sleep 20
 	rss1=$(rss) fd1=$(fds)
 	# Stop -> record: PID 1's "Stopped" entry (by INVOCATION_ID) against the

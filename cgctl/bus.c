@@ -26,8 +26,8 @@
 
 /* The daemon's private socket (cgpersistd(8)): one hop to the daemon, where
  * the system bus takes two and a Hello. Returns <0 when it does not answer
- * within the bound, for whatever reason: the caller then takes the bus. */
-static int connect_private(sd_bus **ret) {
+ * within timeout_usec, for whatever reason: the caller then takes the bus. */
+static int connect_private(sd_bus **ret, uint64_t timeout_usec) {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         uint64_t deadline;
         int r;
@@ -46,7 +46,7 @@ static int connect_private(sd_bus **ret) {
         /* Wait for the daemon to accept us (the authentication's one round
          * trip, which the first call would wait for anyway), so that a
          * refused connection is found here and not in the middle of a call. */
-        deadline = now_usec(CLOCK_MONOTONIC) + PRIVATE_CONNECT_TIMEOUT_USEC;
+        deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
         while ((r = sd_bus_is_ready(bus)) == 0) {
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
 
@@ -67,13 +67,18 @@ static int connect_private(sd_bus **ret) {
         return 0;
 }
 
-int cgctl_connect(sd_bus **ret) {
+int cgctl_connect_quiet(sd_bus **ret, uint64_t private_timeout_usec) {
         const char *e = getenv("CGCTL_SYSTEM_BUS");
+
+        if (!(e && streq(e, "1")) && connect_private(ret, private_timeout_usec) >= 0)
+                return 0;
+        return sd_bus_open_system(ret);
+}
+
+int cgctl_connect(sd_bus **ret) {
         int r;
 
-        if (!(e && streq(e, "1")) && connect_private(ret) >= 0)
-                return 0;
-        r = sd_bus_open_system(ret);
+        r = cgctl_connect_quiet(ret, PRIVATE_CONNECT_TIMEOUT_USEC);
         if (r < 0) {
                 fprintf(stderr, "cgctl: Failed to connect to the system bus: %s\n", strerror(-r));
                 fprintf(stderr, "cgctl: " NOT_RUNNING "\n");

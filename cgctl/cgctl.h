@@ -41,6 +41,9 @@ typedef struct Args {
 
 /* bus.c. Both return 0, or an exit status after printing why. */
 int cgctl_connect(sd_bus **ret);
+/* As cgctl_connect(), giving the private socket private_timeout_usec to let
+ * us in, and printing nothing: a negative errno. */
+int cgctl_connect_quiet(sd_bus **ret, uint64_t private_timeout_usec);
 int cgctl_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_message **ret_reply,
                const char *types, ...);
 /* Like cgctl_call() with a prepared message (for arrays). */

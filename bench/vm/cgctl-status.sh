@@ -1,7 +1,7 @@
 #!/bin/bash
 # Benchmark (numbers only, never pass/fail on time): `cgctl status`,
-# `cgctl metrics`, `cgctl --json list` and `cgctl status NAME` with many
-# entities: wall time and cgpersistd's CPU time per call, and `cgctl status`
+# `cgctl metrics`, `cgctl --json list`, `cgctl status NAME` and `cgctl
+# zombies` with many entities: wall time and cgpersistd's CPU time per call, and `cgctl status`
 # when the daemon reads every entity's dying count again. Run by
 # bench/cgctl-status. N entities: cgpersist.bench=N on the kernel command
 # line, 1000 by default. Prints "BENCH key value" lines.
@@ -146,6 +146,17 @@ measure_paths cgctl_status cgctl status
 measure_paths cgctl_metrics cgctl metrics
 measure_paths cgctl_list_json cgctl --json list
 measure_paths cgctl_status_one cgctl status cgbench-0.service
+# cgctl zombies names the entities: the daemon measures them all to answer,
+# beside the scan. How long cgctl still waits for the answer after its scan
+# (CGCTL_TIMING), by the private socket and by the system bus.
+if [[ -r /proc/kpagecgroup ]]; then
+	measure_paths cgctl_zombies cgctl zombies
+	for sb in 0 1; do
+		bench "cgctl_zombies_steps$([[ $sb == 1 ]] && echo _system_bus)" "$(CGCTL_SYSTEM_BUS=$sb CGCTL_TIMING=1 \
+			cgctl zombies 2>&1 >/dev/null | sed -n 's/^cgctl: timing: \(.*[a-z]\) \([0-9.]*\) ms$/\1=\2/p' |
+			tr ' ' _ | paste -sd ' ')"
+	done
+fi
 # The calls above reuse the dying counts of entities that had none (read
 # again when a cgroup below is made or removed; 30 s later where a tree
 # cannot be watched): a call after a quiet half minute shows which. A few of

@@ -111,6 +111,27 @@ TEST(attribution) {
         kpage_scan_done(&s);
 }
 
+/* Below a cgroup with no dying descendant, cgroup.stat is not read: a
+ * count there (here a made-up one) cannot be anything but 0. */
+TEST(none_dying_below) {
+        char *cg = tree(), *proc = test_tmpdir();
+        uint64_t ids[] = { 0 }, flags[] = { 0 };
+        KpageScan s = {};
+        Leftovers l = {};
+
+        test_write(cg, "system.slice/dbus.service/sub/cgroup.procs", "");
+        stat_file(cg, "system.slice/dbus.service/sub", 2);
+        test_write_u64s(proc, "kpagecgroup", ids, ELEMENTSOF(ids));
+        test_write_u64s(proc, "kpageflags", flags, ELEMENTSOF(flags));
+        CHECK_INT(kpage_scan(proc, 4, &s), 0);
+        CHECK_INT(leftovers_read(cg, &s, &l), 0);
+        CHECK_U64(l.cgroups, 9);
+        CHECK(!leftovers_find(&l, "system.slice/dbus.service/sub"));
+        CHECK(leftovers_find(&l, "user.slice"));
+        leftovers_done(&l);
+        kpage_scan_done(&s);
+}
+
 /* A tree that is no cgroup tree: no cgroup.stat anywhere, nothing dying,
  * nothing kept; a missing root fails. */
 TEST(plain_tree) {

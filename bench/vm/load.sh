@@ -171,6 +171,14 @@ if phase services; then
 	recorded() { [ "$(n_recorded)" -ge $((2 * S)) ]; }
 	wait_for -t 120 -i 2 recorded || log "$(n_recorded) of $((2 * S)) stops recorded after 120 s"
 	log "journal entries since the mark: $(since_json | wc -l); stop events in the whole journal: $(journalctl -q -o export MESSAGE_ID=$STOPPED | grep -ac '^CGPERSIST_INSTANCE=')"
+	hist=0
+	for i in $(seq 1 $S); do
+		hist=$((hist + $(cgctl --json history cgb-$i.service | jq '[.instances[] | select(.stop_usec != null)] | length')))
+	done
+	echo "BENCH load=services-$N stops_in_history=$hist of $((2 * S))"
+	log "cgb-1 in the daemon's journal: $(journalctl -q -b -u cgpersistd -o cat | grep -c 'cgb-1\.service')"
+	journalctl -q -b -u cgpersistd -o cat | grep 'cgb-1\.service' | tail -n 4
+	journalctl -q -b -o cat _PID=1 | grep -F 'cgb-1.service' | tail -n 3
 	sleep 20
 	rss1=$(rss) fd1=$(fds)
 	# Stop -> record: PID 1's "Stopped" entry (by INVOCATION_ID) against the

@@ -41,6 +41,7 @@
 #define MESSAGE_ID_PRIVATE_REFUSED "b8ab213f0cb04ac38ad9aa91a388fa0a"
 #define MESSAGE_ID_BUS_LOST "06d0030250bf4cefb6e7c2ea2a77f467"
 #define MESSAGE_ID_PID1_SLOW "5e3ca5fc0e7c4d5590505f9c69720f91"
+#define MESSAGE_ID_PID1_BACK "8e3c36fa05e1409f851bde1547a75250"
 
 void log_set_max_level(int level);
 int log_get_max_level(void);

@@ -563,6 +563,37 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+static int on_subscribed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e)
+                log_warning("Subscribe() to systemd failed: %s", e->message ?: e->name);
+        return 0;
+}
+
+/* PID 1 dropped its bus connection and made a new one (seen under a storm of
+ * jobs): its subscriber list went with the old one, and without a new
+ * Subscribe() no unit signal comes. */
+static int on_pid1_owner(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const char *name, *old_owner, *new_owner;
+        int r;
+
+        r = sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner);
+        if (r < 0 || !streq(name, SD_DEST) || isempty(new_owner))
+                return 0;
+        log_struct(LOG_NOTICE, "MESSAGE_ID=" MESSAGE_ID_PID1_BACK, "CGPERSIST_OWNER=%s", new_owner,
+                   "MESSAGE=systemd (PID 1) is on the bus again as %s; subscribing again and reading "
+                   "every unit.",
+                   new_owner, NULL);
+        r = sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", on_subscribed,
+                                     m, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to subscribe to systemd again: %m");
+        manager_queue_reconcile(m);
+        return 0;
+}
+
 int systemd_subscribe(Manager *m) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
@@ -586,6 +617,11 @@ int systemd_subscribe(Manager *m) {
                 return r;
         r = sd_bus_match_signal(m->bus, &m->match_job_removed, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
                                 on_job_removed, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(m->bus, &m->match_pid1_owner, "org.freedesktop.DBus",
+                                "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                                on_pid1_owner, m);
         if (r < 0)
                 return r;
         /* Without Subscribe() PID 1 does not send unit signals at all. */

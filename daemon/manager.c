@@ -59,6 +59,7 @@ Manager *manager_free(Manager *m) {
         sd_bus_slot_unref(m->match_reloading);
         sd_bus_slot_unref(m->match_disconnected);
         sd_bus_slot_unref(m->match_job_removed);
+        sd_bus_slot_unref(m->match_pid1_owner);
         manager_starts_free(m);
         sd_event_source_unref(m->sigterm);
         sd_event_source_unref(m->sigint);

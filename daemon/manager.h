@@ -46,6 +46,7 @@ typedef struct Manager {
         sd_bus_slot *match_reloading;
         sd_bus_slot *match_disconnected;
         sd_bus_slot *match_job_removed;
+        sd_bus_slot *match_pid1_owner; /* PID 1's bus name changing hands */
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *stops_watch;
         sd_event_source *reconcile_defer;

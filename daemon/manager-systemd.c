@@ -619,9 +619,12 @@ int systemd_subscribe(Manager *m) {
                                 on_job_removed, m);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal(m->bus, &m->match_pid1_owner, "org.freedesktop.DBus",
-                                "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameOwnerChanged",
-                                on_pid1_owner, m);
+        /* Only PID 1's name (arg0): every client's connection changes an
+         * owner too. */
+        r = sd_bus_add_match(m->bus, &m->match_pid1_owner,
+                             "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" SD_DEST "'",
+                             on_pid1_owner, m);
         if (r < 0)
                 return r;
         /* Without Subscribe() PID 1 does not send unit signals at all. */

@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "build-config.h"
+#include "cgroupfs.h"
 #include "log.h"
 #include "manager.h"
 #include "memory.h"
@@ -100,6 +101,13 @@ int main(int argc, char *argv[]) {
         }
 
         raise_nofile_limit();
+        /* libcgroup's process-wide mount table: once, here, before any
+         * worker thread exists. */
+        r = cgroupfs_library_init();
+        if (r < 0)
+                log_debug_errno(r,
+                                "libcgroup found no usable cgroup mount, not checking the cgroup root "
+                                "against it: %m");
         r = manager_new(&opts, &m);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up: %m");

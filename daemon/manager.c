@@ -124,7 +124,6 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         r = cgroupfs_new(opts->cgroup_root, true, &m->cgfs);
         if (r < 0)
                 return r;
-        memory_release_libcgroup_table();
 
         r = sd_event_default(&m->event);
         if (r < 0)

@@ -6,7 +6,3 @@
 
 /* malloc settings, before any allocation and before threads start. */
 void memory_setup(void);
-
-/* After libcgroup's cgroup_init(): gives back the pages of its mount table
- * that it cleared but never filled. Safe to call at any time. */
-void memory_release_libcgroup_table(void);

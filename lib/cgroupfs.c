@@ -11,17 +11,22 @@
  *  - The cgroup id that /proc/kpagecgroup and bpf report is the inode
  *    number of the cgroup's directory (kernfs node id, 64-bit hosts).
  *
- * libcgroup (2.0.2 on bookworm) reads memory.stat when root is the v2 mount
- * that libcgroup itself found in /proc/mounts. It is not used for:
+ * libcgroup (2.0.2 on bookworm) finds the v2 mount: cgroupfs_new() checks
+ * that root is the mount libcgroup took from /proc/mounts for "memory". Its
+ * process-wide mount table is filled by cgroup_init(), which each program
+ * calls once from main() through cgroupfs_library_init(), before any thread;
+ * lib/ itself keeps no global state. Every file is read by one plain reader,
+ * on the real tree and on a fixture tree alike, on any thread:
+ *  - memory.stat: cgroup_read_stats_begin() resolves paths against libcgroup's
+ *    mount table only, so it cannot read a fixture tree, and it flattens a
+ *    missing file into ECGINVAL where callers need -ENOENT;
  *  - cgroup.* files: 2.0 cannot read them on v2;
  *  - single values: cgroup_get_value_string() caps values at 4096 bytes and
  *    needs a struct cgroup per read, a plain read is simpler and equal;
  *  - listing children: cgroup_walk_tree_begin() with a depth only labels
  *    deeper entries, fts still descends the whole subtree (and follows
  *    symlinks, FTS_LOGICAL); a readdir() of one directory is O(children).
- * When libcgroup fails on a read, the same read is done on the plain file,
- * which also gives the caller a real errno (libcgroup flattens a missing
- * file into ECGINVAL). */
+ */
 
 #include <fcntl.h>
 #include <libcgroup.h>
@@ -46,7 +51,7 @@
 
 struct CgroupFs {
         char *root; /* no trailing slash, except for "/" itself */
-        bool libcgroup; /* memory.stat through libcgroup */
+        bool libcgroup; /* root is libcgroup's v2 mount */
         int libcgroup_error; /* ECG* code if libcgroup was wanted but not usable */
 };
 
@@ -67,9 +72,15 @@ static void libcgroup_silent(void *userdata, int level, const char *fmt, va_list
          * come back to the caller as return values. */
 }
 
-/* Whether libcgroup can serve reads below root: root must be a cgroup2 mount
- * and the very one libcgroup took from /proc/mounts for "memory". Returns 0
- * or an ECG* code saying why not. */
+int cgroupfs_library_init(void) {
+        /* lib/ does not log: libcgroup's own stderr logger would. */
+        cgroup_set_logger(libcgroup_silent, CGROUP_LOG_ERROR, NULL);
+        return cgroup_init() == 0 ? 0 : -ENXIO;
+}
+
+/* Whether root is the cgroup2 mount libcgroup took from /proc/mounts for
+ * "memory". Returns 0 or an ECG* code saying why not (ECGROUPNOTINITIALIZED
+ * when the program did not call cgroupfs_library_init()). */
 static int libcgroup_probe(const char *root) {
         _cleanup_free_ char *real_root = NULL, *real_mnt = NULL;
         char *mnt = NULL;
@@ -78,14 +89,6 @@ static int libcgroup_probe(const char *root) {
 
         if (statfs(root, &sfs) < 0 || (uint64_t) sfs.f_type != CGROUP2_SUPER_MAGIC)
                 return ECGROUPNOTMOUNTED;
-
-        cgroup_set_logger(libcgroup_silent, CGROUP_LOG_ERROR, NULL);
-
-        /* cgroup_init() reads /proc/mounts into libcgroup's process-wide
-         * table. Calling it again (another CgroupFs) just refreshes that. */
-        r = cgroup_init();
-        if (r != 0)
-                return r;
 
         r = cgroup_get_subsys_mount_point("memory", &mnt);
         if (r != 0)
@@ -240,53 +243,6 @@ static int memstat_read_plain(const CgroupFs *fs, const char *cgpath, MemStat *r
         return memstat_parse(text, ret);
 }
 
-static int memstat_stat_apply(MemStat *m, struct cgroup_stat *st) {
-        uint64_t v;
-        size_t l;
-
-        /* libcgroup strncpy()s into fixed buffers and keeps the newline. */
-        st->name[sizeof(st->name) - 1] = 0;
-        st->value[sizeof(st->value) - 1] = 0;
-        l = strlen(st->value);
-        if (l > 0 && st->value[l - 1] == '\n')
-                st->value[l - 1] = 0;
-
-        if (safe_atou64_strict(st->value, &v) < 0)
-                return -EINVAL;
-
-        memstat_set(m, st->name, v);
-        return 0;
-}
-
-static int memstat_read_libcgroup(const char *rel, MemStat *ret) {
-        struct cgroup_stat st = {};
-        MemStat m = {};
-        void *handle = NULL;
-        int r, q;
-
-        /* libcgroup's paths are relative to the controller's mount. */
-        r = cgroup_read_stats_begin("memory", isempty(rel) ? "." : rel, &handle, &st);
-        while (r == 0) {
-                q = memstat_stat_apply(&m, &st);
-                if (q < 0) {
-                        r = ECGINVAL;
-                        break;
-                }
-                memset(&st, 0, sizeof(st));
-                r = cgroup_read_stats_next(&handle, &st);
-        }
-        /* begin() leaves the handle NULL when it could not open the file;
-         * end() on a NULL handle crashes in some libcgroup versions. */
-        if (handle)
-                (void) cgroup_read_stats_end(&handle);
-
-        if (r != ECGEOF)
-                return -EIO;
-
-        *ret = m;
-        return 0;
-}
-
 int cgroupfs_read_memstat(const CgroupFs *fs, const char *cgpath, MemStat *ret) {
         _cleanup_free_ char *rel = NULL;
         int r;
@@ -297,17 +253,6 @@ int cgroupfs_read_memstat(const CgroupFs *fs, const char *cgpath, MemStat *ret) 
         r = cgpath_normalize(cgpath, &rel);
         if (r < 0)
                 return r;
-
-        if (fs->libcgroup) {
-                MemStat m;
-
-                if (memstat_read_libcgroup(rel, &m) >= 0) {
-                        *ret = m;
-                        return 0;
-                }
-                /* Fall through: the plain read gives the real errno, or the
-                 * answer if libcgroup stumbled over something it cannot do. */
-        }
 
         return memstat_read_plain(fs, rel, ret);
 }

@@ -6,25 +6,30 @@
 
 #include "memstat.h"
 
-/* Reading the live cgroup v2 tree. On the real tree (root "/sys/fs/cgroup")
- * controller files and tree walks go through libcgroup; on any other root (a
- * fixture tree in unit tests) the same calls read plain files. cgroup.* core
- * files are always read directly: libcgroup 2.0 cannot read them on v2.
+/* Reading the live cgroup v2 tree. libcgroup finds the v2 mount; every file
+ * is read by one plain reader, on the real tree and on a fixture tree (unit
+ * tests) alike, on any thread (see cgroupfs.c for why).
  * Paths are relative to the root ("system.slice/web.service"); a leading "/"
  * is tolerated. cgpersist never writes cgroup attributes; the only write is
  * memory.reclaim (see reclaim.h). */
 
 typedef struct CgroupFs CgroupFs;
 
-/* root: "/sys/fs/cgroup" or a fixture directory. use_libcgroup: false forces
- * plain reads (tests); true uses libcgroup when root is the system's mount. */
+/* Once per program, from main() before any thread: cgroup_init() fills
+ * libcgroup's process-wide mount table (and silences its stderr logger).
+ * Never from lib/ or a worker thread. -ENXIO if libcgroup found no usable
+ * mount; then cgroupfs_uses_libcgroup() is false and reads work the same. */
+int cgroupfs_library_init(void);
+
+/* root: "/sys/fs/cgroup" or a fixture directory. use_libcgroup: true checks
+ * that root is the v2 mount libcgroup found (needs cgroupfs_library_init()). */
 int cgroupfs_new(const char *root, bool use_libcgroup, CgroupFs **ret);
 CgroupFs *cgroupfs_free(CgroupFs *fs);
 const char *cgroupfs_root(const CgroupFs *fs);
 
-/* Whether memory.stat is read through libcgroup. false on fixture roots, with
+/* Whether root is libcgroup's cgroup v2 mount. false on fixture roots, with
  * use_libcgroup=false, and when libcgroup could not be set up (a hybrid v1/v2
- * host, cgroup_init() failing...): then cgroupfs_libcgroup_error() says why,
+ * host, cgroup_init() failing or not called): then cgroupfs_libcgroup_error() says why,
  * as a libcgroup ECG* code for cgroup_strerror(), so the caller can log it. */
 bool cgroupfs_uses_libcgroup(const CgroupFs *fs);
 int cgroupfs_libcgroup_error(const CgroupFs *fs);

@@ -643,6 +643,10 @@ int main(int argc, char *argv[]) {
         if (r > 0)
                 return EXIT_SUCCESS;
 
+        /* libcgroup's process-wide mount table: once, from main(). */
+        r = cgroupfs_library_init();
+        if (r < 0)
+                log_debug_errno(r, "libcgroup found no usable cgroup mount: %m");
         drain();
         return EXIT_SUCCESS;
 }

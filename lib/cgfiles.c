@@ -10,6 +10,12 @@
  * instance open does not make it a zombie, but they are closed at the next
  * sweep anyway.
  *
+ * Why a plain pread() here and not libcgroup (bench/cgfile-read, 20000 reads
+ * of a memcg file, host kernel 6.18): a one-number file costs 0.44 us by
+ * pread() of the kept-open fd, 3.6 us by open+read+close, 4.6 us through
+ * cgroup_read_value_*(); memory.stat 2.4 / 5.1 / 9.4 us. These files are
+ * read every few seconds for every entity, so the kept-open fd stays.
+ *
  * The table is open addressing with linear probing, keyed by cgpath and file
  * name; it only grows between sweeps, and a sweep that removed entries
  * rebuilds it from those read in the pass. */

@@ -105,4 +105,8 @@ int cmd_zombies(sd_bus *bus, const Args *a);
 /* Whether /proc/kpagecgroup can be read: 0, or an exit status after printing
  * denied_message (no access) or why. */
 int cgctl_check_kpage_access(const char *denied_message);
+/* Sets up libcgroup and opens the cgroup v2 tree it found; on failure says
+ * why on stderr and returns CGCTL_EXIT_FAILURE. */
+typedef struct CgroupFs CgroupFs;
+int cgctl_open_cgroupfs(CgroupFs **ret);
 int cmd_verify(sd_bus *bus, const Args *a);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgctl charges PATH...: whom the resident pages of files are charged to.
  * Local, no daemon: lib/pagecharge reads mincore(), /proc/self/pagemap and
- * /proc/kpagecgroup, which only root can read, and lib/cgroupid turns the
- * ids into cgroup paths. */
+ * /proc/kpagecgroup, which only root can read; one walk of the cgroup tree
+ * (lib/cgroupfs, through libcgroup) turns the ids into cgroup paths. */
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "cgctl.h"
-#include "cgroupid.h"
+#include "cgroupfs.h"
 #include "json.h"
 #include "macro.h"
 #include "pagecharge.h"
@@ -19,7 +19,6 @@
 #include "size.h"
 #include "table.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define PROC_ROOT "/proc"
 
 /* Bounded, so a hostile tree (a deep chain of directories) cannot exhaust
@@ -32,7 +31,7 @@
 
 typedef struct CgroupName {
         uint64_t id;
-        char *path; /* relative to CGROUP_ROOT, "" for the root; NULL: not found */
+        char *path; /* relative to the cgroup root, "" for the root */
         int dead; /* --dead: 1 holds only what dead cgroups left, 0 not, -1 not known yet */
 } CgroupName;
 
@@ -51,8 +50,10 @@ typedef struct Totals {
 
 typedef struct Charges {
         const Args *args;
-        CgroupName *names;
+        CgroupFs *fs;
+        CgroupName *names; /* every cgroup, by one walk at the first id */
         size_t n_names, allocated;
+        int walked_names; /* 0 not yet, 1 done, negative errno: failed */
         Totals totals;
         JsonWriter *json;
         bool denied;
@@ -64,6 +65,7 @@ typedef struct Charges {
 } Charges;
 
 static void charges_done(Charges *c) {
+        cgroupfs_free(c->fs);
         for (size_t i = 0; i < c->n_names; i++)
                 free(c->names[i].path);
         free(c->names);
@@ -76,28 +78,47 @@ static void charges_done(Charges *c) {
         free(c->dead);
 }
 
-/* The cgroup of an id, looked up once per id. NULL when the id is not
- * found (the cgroup went away since the read). */
-static const char *cgroup_name(Charges *c, uint64_t id) {
-        char *p = NULL;
+static int add_name(const CgroupFs *fs, const char *path, uint64_t id, unsigned depth, void *userdata) {
+        Charges *c = userdata;
+        char *p;
 
-        for (size_t i = 0; i < c->n_names; i++)
-                if (c->names[i].id == id)
-                        return c->names[i].path;
-
+        (void) fs;
+        (void) depth;
         if (c->n_names == c->allocated) {
-                size_t na = MAX(c->allocated * 2, (size_t) 16);
+                size_t na = MAX(c->allocated * 2, (size_t) 64);
                 CgroupName *n = realloc(c->names, na * sizeof(CgroupName));
 
                 if (!n)
-                        return NULL;
+                        return -ENOMEM;
                 c->names = n;
                 c->allocated = na;
         }
-        if (cgroup_id_to_path(CGROUP_ROOT, id, &p) < 0)
-                p = NULL;
+        p = strdup(path);
+        if (!p)
+                return -ENOMEM;
         c->names[c->n_names++] = (CgroupName){ .id = id, .path = p, .dead = -1 };
-        return p;
+        return 0;
+}
+
+/* The cgroup of an id, from one walk of the tree at the first call. NULL
+ * when no cgroup has it (gone since the page was read, created since the
+ * walk, or the walk failed). */
+static CgroupName *cgroup_find(Charges *c, uint64_t id) {
+        if (c->walked_names == 0) {
+                c->walked_names = c->fs ? cgroupfs_walk(c->fs, "", add_name, c) : -ENXIO;
+                if (c->walked_names == 0)
+                        c->walked_names = 1;
+        }
+        for (size_t i = 0; i < c->n_names; i++)
+                if (c->names[i].id == id)
+                        return &c->names[i];
+        return NULL;
+}
+
+static const char *cgroup_name(Charges *c, uint64_t id) {
+        CgroupName *n = cgroup_find(c, id);
+
+        return n ? n->path : NULL;
 }
 
 /* Whether the pages charged to id were left by dead cgroups: the closest
@@ -107,41 +128,18 @@ static const char *cgroup_name(Charges *c, uint64_t id) {
  * an id no cgroup has (removed since the read, or of a cgroup v1 hierarchy)
  * is not claimed either. See "cgctl zombies". */
 static bool cgroup_is_dead(Charges *c, uint64_t id) {
-        _cleanup_free_ char *procs = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        const char *p;
-        CgroupName *n = NULL;
-        char buf[64];
-        ssize_t k;
+        CgroupName *n;
 
         if (id == 0)
                 return false;
-        p = cgroup_name(c, id);
-        for (size_t i = 0; i < c->n_names; i++)
-                if (c->names[i].id == id)
-                        n = &c->names[i];
-        if (n && n->dead >= 0)
-                return n->dead;
-        if (!p || isempty(p)) {
-                if (n)
-                        n->dead = 0;
+        n = cgroup_find(c, id);
+        if (!n || isempty(n->path))
                 return false;
-        }
-        procs = path_join(CGROUP_ROOT, p, "cgroup.procs");
-        if (procs)
-                fd = open(procs, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-        k = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
-        /* Empty, or unreadable because it is gone meanwhile (its
-         * processes with it): dead. */
-        bool dead = true;
-        for (ssize_t i = 0; i < k; i++)
-                if (buf[i] != '\n' && buf[i] != ' ') {
-                        dead = false;
-                        break;
-                }
-        if (n)
-                n->dead = dead;
-        return dead;
+        if (n->dead < 0)
+                /* Empty, or unreadable because it is gone meanwhile (its
+                 * processes with it): dead. */
+                n->dead = cgroupfs_is_empty(c->fs, n->path) != 0;
+        return n->dead;
 }
 
 static uint64_t dead_pages(Charges *c, const PageCharges *pc) {
@@ -160,8 +158,8 @@ static const char *cgroup_label(char buf[static CGCTL_FMT_MAX], Charges *c, uint
                 return "(not charged)";
         p = cgroup_name(c, id);
         if (!p) {
-                /* Gone since, or not below CGROUP_ROOT (a cgroup v1 memory
-                 * hierarchy): the id at least tells the rows apart. */
+                /* Gone since, or not in the cgroup v2 tree (a cgroup v1
+                 * memory hierarchy): the id at least tells the rows apart. */
                 snprintf(buf, CGCTL_FMT_MAX, "(unknown) id %" PRIu64, id);
                 return buf;
         }
@@ -536,6 +534,22 @@ int cgctl_check_kpage_access(const char *denied_message) {
         return CGCTL_EXIT_FAILURE;
 }
 
+int cgctl_open_cgroupfs(CgroupFs **ret) {
+        int r;
+
+        /* libcgroup's mount table, once: cgctl is one thread. */
+        r = cgroupfs_library_init();
+        if (r >= 0)
+                r = cgroupfs_new(NULL, ret);
+        if (r >= 0)
+                return 0;
+        fprintf(stderr, "cgctl: Failed to find the cgroup v2 tree: %s\n",
+                r == -EMEDIUMTYPE     ? "the memory controller is not on cgroup v2"
+                        : r == -ENXIO ? "libcgroup found no mount of the memory controller"
+                                      : strerror(-r));
+        return CGCTL_EXIT_FAILURE;
+}
+
 int cmd_charges(sd_bus *bus, const Args *a) {
         _cleanup_(charges_done) Charges c = { .args = a };
         Totals *t = &c.totals;
@@ -544,6 +558,9 @@ int cmd_charges(sd_bus *bus, const Args *a) {
         (void) bus;
 
         r = cgctl_check_kpage_access(DENIED_MESSAGE);
+        if (r != 0)
+                return r;
+        r = cgctl_open_cgroupfs(&c.fs);
         if (r != 0)
                 return r;
 

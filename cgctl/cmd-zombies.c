@@ -28,7 +28,6 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(JsonWriter *, json_writer_free);
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define PROC_ROOT "/proc"
 
 #define DENIED_MESSAGE \
@@ -327,7 +326,7 @@ static int print_text(const Leftovers *l, const Row *rows, size_t n, uint64_t el
                l->frames, format_bytes(b[0], sizeof b[0], l->frames * ps), elapsed_usec / 1000000,
                elapsed_usec / 10000 % 100, l->cgroups, l->cgroups == 1 ? "" : "s", l->dying_total);
         printf("Left behind by dead cgroups: %s; charged to live cgroups with processes: %s; to cgroups "
-               "not found (gone since, or not in " CGROUP_ROOT "): %s.\n",
+               "not found (gone since, or not in the cgroup v2 tree): %s.\n",
                format_bytes(b[1], sizeof b[1], left * ps),
                format_bytes(b[2], sizeof b[2], l->live.pages * ps),
                format_bytes(b[3], sizeof b[3], l->unknown.pages * ps));
@@ -354,6 +353,7 @@ static int cmp_row(const void *a, const void *b) {
 int cmd_zombies(sd_bus *bus, const Args *a) {
         _cleanup_(kpage_scan_done) KpageScan scan = {};
         _cleanup_(leftovers_done) Leftovers l = {};
+        _cleanup_(cgroupfs_freep) CgroupFs *fs = NULL;
         _cleanup_(entity_columns_done) EntityColumns ec = {};
         _cleanup_(names_done) Names names = {};
         _cleanup_free_ Row *rows = NULL;
@@ -367,6 +367,9 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
 
         timing_init(&tm);
         r = cgctl_check_kpage_access(DENIED_MESSAGE);
+        if (r != 0)
+                return r;
+        r = cgctl_open_cgroupfs(&fs);
         if (r != 0)
                 return r;
         timing_step(&tm, "access check");
@@ -386,9 +389,9 @@ int cmd_zombies(sd_bus *bus, const Args *a) {
                 return CGCTL_EXIT_FAILURE;
         }
         timing_step(&tm, "scan");
-        r = leftovers_read(CGROUP_ROOT, &scan, &l);
+        r = leftovers_read(fs, &scan, &l);
         if (r < 0) {
-                fprintf(stderr, "cgctl: Failed to walk " CGROUP_ROOT ": %s\n", strerror(-r));
+                fprintf(stderr, "cgctl: Failed to walk %s: %s\n", cgroupfs_root(fs), strerror(-r));
                 return CGCTL_EXIT_FAILURE;
         }
 

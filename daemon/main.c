@@ -58,7 +58,7 @@ int main(int argc, char *argv[]) {
                 .root = "/",
                 .state_dir = CGPERSIST_STATEDIR,
                 .run_dir = CGPERSIST_RUNDIR,
-                .cgroup_root = "/sys/fs/cgroup",
+                .cgroup_root = NULL, /* libcgroup's mount for memory */
         };
         _cleanup_(manager_freep) Manager *m = NULL;
         int c, r;
@@ -104,10 +104,10 @@ int main(int argc, char *argv[]) {
         /* libcgroup's process-wide mount table: once, here, before any
          * worker thread exists. */
         r = cgroupfs_library_init();
-        if (r < 0)
-                log_debug_errno(r,
-                                "libcgroup found no usable cgroup mount, not checking the cgroup root "
-                                "against it: %m");
+        if (r < 0) {
+                log_error_errno(r, "libcgroup found no cgroup mount (cgroup_init() failed): %m");
+                return EXIT_FAILURE;
+        }
         r = manager_new(&opts, &m);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up: %m");

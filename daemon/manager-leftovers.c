@@ -66,10 +66,16 @@ static void scan_work(void *q) {
         KpageScan scan = {};
         uint64_t c0 = now_usec(CLOCK_THREAD_CPUTIME_ID), w0 = now_usec(CLOCK_MONOTONIC);
 
-        j->error = kpage_scan("/proc", DAEMON_CHUNK_FRAMES, &scan);
+        CgroupFs *fs = NULL;
+
+        /* Its own CgroupFs: the manager's may be gone before this ends. */
+        j->error = cgroupfs_new(j->cgroup_root, &fs);
         if (j->error >= 0)
-                j->error = leftovers_read(j->cgroup_root, &scan, &j->result);
+                j->error = kpage_scan("/proc", DAEMON_CHUNK_FRAMES, &scan);
+        if (j->error >= 0)
+                j->error = leftovers_read(fs, &scan, &j->result);
         kpage_scan_done(&scan);
+        cgroupfs_free(fs);
         j->cpu_usec = now_usec(CLOCK_THREAD_CPUTIME_ID) - c0;
         j->wall_usec = now_usec(CLOCK_MONOTONIC) - w0;
 }

@@ -121,9 +121,14 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         if (!m->root || !m->state_dir || !m->run_dir || !m->stops_dir || !m->unsaved_dir)
                 return -ENOMEM;
 
-        r = cgroupfs_new(opts->cgroup_root, true, &m->cgfs);
+        r = cgroupfs_new(opts->cgroup_root, &m->cgfs);
         if (r < 0)
-                return r;
+                return log_error_errno(
+                        r, "%s",
+                        r == -EMEDIUMTYPE     ? "The memory controller is not on cgroup v2 (a hybrid "
+                                                "or v1 host); cgpersist needs the unified hierarchy."
+                                : r == -ENXIO ? "libcgroup found no mount of the memory controller."
+                                              : "Failed to open the cgroup v2 tree.");
 
         r = sd_event_default(&m->event);
         if (r < 0)

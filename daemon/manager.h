@@ -118,7 +118,7 @@ typedef struct ManagerOptions {
         const char *root;
         const char *state_dir;
         const char *run_dir;
-        const char *cgroup_root;
+        const char *cgroup_root; /* NULL: libcgroup's mount for memory */
 } ManagerOptions;
 
 int manager_new(const ManagerOptions *opts, Manager **ret);

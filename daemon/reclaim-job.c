@@ -54,7 +54,7 @@ static void job_work(void *q) {
         uint64_t cur;
 
         j->opts.no_swap = j->opts.no_swap || reclaim_swap_active("/proc") == 0;
-        j->error = cgroupfs_new(j->root, false, &fs);
+        j->error = cgroupfs_new(j->root, &fs);
         if (j->error < 0)
                 return;
         if (j->hold_back_if_swap) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reading the cgroup v2 tree (Documentation/admin-guide/cgroup-v2.rst).
+/* Reading the cgroup v2 tree (Documentation/admin-guide/cgroup-v2.rst),
+ * through libcgroup.
  *
  * Kernel interfaces and versions:
  *  - memory.current, memory.max, memory.high, memory.low: 4.5+;
@@ -11,30 +12,44 @@
  *  - The cgroup id that /proc/kpagecgroup and bpf report is the inode
  *    number of the cgroup's directory (kernfs node id, 64-bit hosts).
  *
- * libcgroup (2.0.2 on bookworm) finds the v2 mount: cgroupfs_new() checks
- * that root is the mount libcgroup took from /proc/mounts for "memory". Its
- * process-wide mount table is filled by cgroup_init(), which each program
- * calls once from main() through cgroupfs_library_init(), before any thread;
- * lib/ itself keeps no global state. Every file is read by one plain reader,
- * on the real tree and on a fixture tree alike, on any thread:
- *  - memory.stat: cgroup_read_stats_begin() resolves paths against libcgroup's
- *    mount table only, so it cannot read a fixture tree, and it flattens a
- *    missing file into ECGINVAL where callers need -ENOENT;
- *  - cgroup.* files: 2.0 cannot read them on v2;
- *  - single values: cgroup_get_value_string() caps values at 4096 bytes and
- *    needs a struct cgroup per read, a plain read is simpler and equal;
- *  - listing children: cgroup_walk_tree_begin() with a depth only labels
- *    deeper entries, fts still descends the whole subtree (and follows
- *    symlinks, FTS_LOGICAL); a readdir() of one directory is O(children).
- */
+ * libcgroup (2.0.2, soname 2) does the work:
+ *  - the root is the mount its cgroup_init() took from /proc/mounts for the
+ *    "memory" controller. Each program calls cgroup_init() once from main()
+ *    through cgroupfs_library_init(), before any thread; the table is read
+ *    under libcgroup's own lock after that, so worker threads read too, and
+ *    lib/ keeps no global state;
+ *  - single values and line files: cgroup_read_value_begin() / _next();
+ *  - memory.stat: cgroup_read_stats_begin() / _next();
+ *  - the tree: cgroup_walk_tree_begin() / _next().
+ * Unit tests make a fixture directory that mount (test_cgroup_mount() in
+ * tests/unit/tests.c), so they read through the same calls.
+ *
+ * What libcgroup leaves to its caller, done here:
+ *  - its "memory" mount is the v1 one on a hybrid host: the root must have a
+ *    cgroup.controllers (v2 only) that lists "memory";
+ *  - it joins mount, path and file into FILENAME_MAX bytes and cuts what
+ *    does not fit, which could name another file: a longer path is refused
+ *    (-ENAMETOOLONG); ".." never reaches it (cgpath_normalize());
+ *  - a missing memory.stat and a malformed one are both ECGINVAL: stat()
+ *    tells them apart (-ENOENT, -EINVAL);
+ *  - a line longer than the caller's buffer comes back cut: values are
+ *    checked to end in the newline the kernel writes;
+ *  - the walk gives paths, not ids: one lstat() per cgroup gives the inode.
+ *    Its fts (FTS_LOGICAL) stat()s every file too, some 40-60 per cgroup;
+ *    bench/cgroup-walk measures what that costs.
+ * libcgroup opens by path and follows symbolic links (fopen, FTS_LOGICAL):
+ * a cgroup2 file system has none and nobody can make one there; the walk
+ * skips a directory of another file system, and one deeper than
+ * CGROUPFS_WALK_DEPTH_MAX ends it (-ELOOP).
+ * The daemon's kept-open files are read by pread() (cgfiles.c, with the
+ * benchmark that justifies it); inotify watches are cgwatch.c's. */
 
 #include <fcntl.h>
 #include <libcgroup.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/vfs.h>
 
 #include "cgpath.h"
 #include "cgroupfs.h"
@@ -42,29 +57,18 @@
 #include "macro.h"
 #include "path.h"
 
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
-
-/* memory.stat holds about 50 lines; cgroup.stat a handful. */
-#define CGROUP_FILE_MAX (64U * 1024U)
+/* The controller whose mount is the root. */
+#define CONTROLLER "memory"
+/* cgroup.stat holds a handful of lines, cgroup.controllers one. */
+#define CGROUP_LINES_MAX 4096U
 
 struct CgroupFs {
-        char *root; /* no trailing slash, except for "/" itself */
-        bool libcgroup; /* root is libcgroup's v2 mount */
-        int libcgroup_error; /* ECG* code if libcgroup was wanted but not usable */
+        char *root; /* libcgroup's mount for "memory", no trailing slash */
+        dev_t dev;
 };
 
 const char *cgroupfs_root(const CgroupFs *fs) {
         return fs ? fs->root : NULL;
-}
-
-bool cgroupfs_uses_libcgroup(const CgroupFs *fs) {
-        return fs && fs->libcgroup;
-}
-
-int cgroupfs_libcgroup_error(const CgroupFs *fs) {
-        return fs ? fs->libcgroup_error : 0;
 }
 
 static void libcgroup_silent(void *userdata, int level, const char *fmt, va_list ap) {
@@ -73,69 +77,175 @@ static void libcgroup_silent(void *userdata, int level, const char *fmt, va_list
 }
 
 int cgroupfs_library_init(void) {
-        /* lib/ does not log: libcgroup's own stderr logger would. */
         cgroup_set_logger(libcgroup_silent, CGROUP_LOG_ERROR, NULL);
         return cgroup_init() == 0 ? 0 : -ENXIO;
 }
 
-/* Whether root is the cgroup2 mount libcgroup took from /proc/mounts for
- * "memory". Returns 0 or an ECG* code saying why not (ECGROUPNOTINITIALIZED
- * when the program did not call cgroupfs_library_init()). */
-static int libcgroup_probe(const char *root) {
-        _cleanup_free_ char *real_root = NULL, *real_mnt = NULL;
-        char *mnt = NULL;
-        struct statfs sfs;
+/* A libcgroup ECG* code as a negative errno. */
+static int cg_errno(int ecg) {
+        int e;
+
+        switch (ecg) {
+        case 0:
+                return 0;
+        case ECGEOF:
+                return -ENODATA;
+        case ECGOTHER:
+                e = cgroup_get_last_errno();
+                return e > 0 ? -e : -EIO;
+        case ECGROUPNOTINITIALIZED:
+        case ECGROUPNOTMOUNTED:
+        case ECGROUPSUBSYSNOTMOUNTED:
+        case ECGROUPNOTEXIST:
+                return -ENXIO;
+        case ECGINVAL:
+                return -EINVAL;
+        case ECGFAIL:
+                return -ENAMETOOLONG;
+        default:
+                return -EIO;
+        }
+}
+
+static bool cgfile_is_valid(const char *file) {
+        /* A file name inside a cgroup directory, nothing more. */
+        return !strchr(file, '/') && !streq(file, ".") && !streq(file, "..") && strlen(file) <= NAME_MAX;
+}
+
+/* cgpath as libcgroup takes it ("a/b", "/" for the root), checked so that
+ * root/cgpath/file fits libcgroup's FILENAME_MAX buffers uncut. */
+static int lib_path(const CgroupFs *fs, const char *cgpath, const char *file, char **ret) {
+        _cleanup_free_ char *rel = NULL;
         int r;
 
-        if (statfs(root, &sfs) < 0 || (uint64_t) sfs.f_type != CGROUP2_SUPER_MAGIC)
-                return ECGROUPNOTMOUNTED;
+        if (!fs || !ret)
+                return -EINVAL;
+        if (file && !isempty(file) && !cgfile_is_valid(file))
+                return -EINVAL;
 
-        r = cgroup_get_subsys_mount_point("memory", &mnt);
-        if (r != 0)
+        r = cgpath_normalize(cgpath, &rel);
+        if (r < 0)
                 return r;
-
-        real_root = realpath(root, NULL);
-        real_mnt = realpath(mnt, NULL);
-        free(mnt);
-        if (!real_root || !real_mnt)
-                return ECGOTHER;
-
-        /* On a hybrid (v1 memory + v2 "unified") host libcgroup reports the
-         * v1 mount: reading there would mix up two different trees. */
-        if (!streq(real_root, real_mnt))
-                return ECGROUPSUBSYSNOTMOUNTED;
-
+        /* root + "/" + rel + "/" + file + "/" (libcgroup adds slashes). */
+        if (strlen(fs->root) + strlen(rel) + strlen(file ?: "") + 4 >= FILENAME_MAX)
+                return -ENAMETOOLONG;
+        if (isempty(rel)) {
+                free(rel);
+                rel = strdup("/");
+                if (!rel)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(rel);
         return 0;
 }
 
-int cgroupfs_new(const char *root, bool use_libcgroup, CgroupFs **ret) {
-        CgroupFs *fs;
-        size_t len;
+/* Up to size-1 bytes of a cgroup file's lines, NUL-terminated, through
+ * libcgroup. -EFBIG if the file holds more. */
+static int read_lines(const CgroupFs *fs, const char *cgpath, const char *file, char *buf, size_t size) {
+        _cleanup_free_ char *rel = NULL, *name = NULL;
+        void *h = NULL;
+        size_t len = 0;
+        int r, ecg;
 
-        if (isempty(root) || !ret)
+        if (size < 2 || size > INT_MAX)
                 return -EINVAL;
-        if (root[0] != '/')
-                return -EINVAL;
+        r = lib_path(fs, cgpath, file, &rel);
+        if (r < 0)
+                return r;
 
-        fs = calloc(1, sizeof(*fs));
-        if (!fs)
+        /* libcgroup 2.0 takes the name as char *. */
+        name = strdup(file);
+        if (!name)
                 return -ENOMEM;
+        buf[0] = 0;
+        ecg = cgroup_read_value_begin(CONTROLLER, rel, name, &h, buf, (int) size);
+        while (ecg == 0) {
+                len += strlen(buf + len);
+                if (len + 1 >= size) {
+                        /* Full: the end of the file, or more to come. */
+                        char probe[2];
 
-        fs->root = strdup(root);
-        if (!fs->root) {
-                free(fs);
+                        ecg = cgroup_read_value_next(&h, probe, sizeof probe);
+                        r = ecg == ECGEOF ? 0 : -EFBIG;
+                        ecg = ECGEOF;
+                        break;
+                }
+                ecg = cgroup_read_value_next(&h, buf + len, (int) (size - len));
+        }
+        if (h)
+                (void) cgroup_read_value_end(&h);
+        if (r < 0)
+                return r;
+        if (ecg != ECGEOF)
+                return cg_errno(ecg);
+        buf[len] = 0;
+        return 0;
+}
+
+static int cgroupfs_is_v2_root(const CgroupFs *fs) {
+        char buf[CGROUP_LINES_MAX];
+        const char *p;
+        int r;
+
+        /* cgroup.controllers exists only on cgroup v2. */
+        r = read_lines(fs, "", "cgroup.controllers", buf, sizeof buf);
+        if (r < 0)
+                return r == -ENOENT ? -EMEDIUMTYPE : r;
+        for (p = buf; (p = strstr(p, CONTROLLER));) {
+                bool start = p == buf || p[-1] == ' ';
+                char end = p[(sizeof(CONTROLLER) - 1)];
+
+                if (start && (end == 0 || end == ' ' || end == '\n'))
+                        return 0;
+                p += (sizeof(CONTROLLER) - 1);
+        }
+        return -EMEDIUMTYPE;
+}
+
+int cgroupfs_new(const char *root, CgroupFs **ret) {
+        _cleanup_free_ char *real_root = NULL;
+        _cleanup_(cgroupfs_freep) CgroupFs *fs = NULL;
+        char *mnt = NULL;
+        struct stat st;
+        int r;
+
+        if (!ret || (root && root[0] != '/'))
+                return -EINVAL;
+
+        r = cg_errno(cgroup_get_subsys_mount_point(CONTROLLER, &mnt));
+        if (r < 0)
+                return r;
+        if (!mnt)
+                return -ENXIO;
+
+        fs = calloc(1, sizeof *fs);
+        if (!fs) {
+                free(mnt);
                 return -ENOMEM;
         }
-        len = strlen(fs->root);
-        while (len > 1 && fs->root[len - 1] == '/')
-                fs->root[--len] = 0;
+        fs->root = realpath(mnt, NULL);
+        r = fs->root ? 0 : negative_errno();
+        free(mnt);
+        if (r < 0)
+                return r;
+        if (stat(fs->root, &st) < 0)
+                return negative_errno();
+        fs->dev = st.st_dev;
 
-        if (use_libcgroup) {
-                fs->libcgroup_error = libcgroup_probe(fs->root);
-                fs->libcgroup = fs->libcgroup_error == 0;
+        /* A root given by the caller must be that same mount. */
+        if (root) {
+                real_root = realpath(root, NULL);
+                if (!real_root)
+                        return negative_errno();
+                if (!streq(real_root, fs->root))
+                        return -EXDEV;
         }
 
-        *ret = fs;
+        r = cgroupfs_is_v2_root(fs);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(fs);
         return 0;
 }
 
@@ -147,26 +257,16 @@ CgroupFs *cgroupfs_free(CgroupFs *fs) {
         return NULL;
 }
 
-static bool cgfile_is_valid(const char *file) {
-        /* A file name inside a cgroup directory, nothing more. */
-        return !strchr(file, '/') && !streq(file, ".") && !streq(file, "..") && strlen(file) <= NAME_MAX;
-}
-
 int cgroupfs_path(const CgroupFs *fs, const char *cgpath, const char *file, char **ret) {
         _cleanup_free_ char *rel = NULL;
         char *p;
         int r;
 
-        if (!fs || !ret)
-                return -EINVAL;
-        if (file && !isempty(file) && !cgfile_is_valid(file))
-                return -EINVAL;
-
-        r = cgpath_normalize(cgpath, &rel);
+        r = lib_path(fs, cgpath, file, &rel);
         if (r < 0)
                 return r;
 
-        p = path_join(fs->root, rel, file);
+        p = path_join(fs->root, streq(rel, "/") ? "" : rel, file);
         if (!p)
                 return -ENOMEM;
 
@@ -189,17 +289,6 @@ int cgroupfs_id(const CgroupFs *fs, const char *cgpath, uint64_t *ret) {
         return cgpath_id(fs->root, cgpath, ret);
 }
 
-static int read_cgroup_file(const CgroupFs *fs, const char *cgpath, const char *file, char **ret) {
-        _cleanup_free_ char *p = NULL;
-        int r;
-
-        r = cgroupfs_path(fs, cgpath, file, &p);
-        if (r < 0)
-                return r;
-
-        return read_full_file(p, CGROUP_FILE_MAX, ret, NULL);
-}
-
 int cgroupfs_parse_u64(const char *text, uint64_t *ret) {
         size_t len;
 
@@ -219,42 +308,81 @@ int cgroupfs_parse_u64(const char *text, uint64_t *ret) {
 }
 
 int cgroupfs_read_u64(const CgroupFs *fs, const char *cgpath, const char *file, uint64_t *ret) {
-        _cleanup_free_ char *text = NULL;
+        /* "18446744073709551615\n" and a byte to tell a longer line. */
+        char buf[32];
         int r;
 
         if (!ret || isempty(file))
                 return -EINVAL;
 
-        r = read_cgroup_file(fs, cgpath, file, &text);
+        /* The whole file: a newline anywhere but at its end is junk to
+         * cgroupfs_parse_u64(), as is a longer one. */
+        r = read_lines(fs, cgpath, file, buf, sizeof buf);
+        if (r == -EFBIG)
+                return -EINVAL;
         if (r < 0)
                 return r;
 
-        return cgroupfs_parse_u64(text, ret);
+        return cgroupfs_parse_u64(buf, ret);
 }
 
-static int memstat_read_plain(const CgroupFs *fs, const char *cgpath, MemStat *ret) {
-        _cleanup_free_ char *text = NULL;
-        int r;
+/* memory.stat's value as libcgroup splits it: the line's second word, its
+ * newline kept. */
+static int stat_value(const char *value, uint64_t *ret) {
+        size_t len = strlen(value);
 
-        r = read_cgroup_file(fs, cgpath, "memory.stat", &text);
-        if (r < 0)
-                return r;
-
-        return memstat_parse(text, ret);
+        if (len > 0 && value[len - 1] == '\n')
+                len--;
+        return safe_atou64_len(value, len, ret);
 }
 
 int cgroupfs_read_memstat(const CgroupFs *fs, const char *cgpath, MemStat *ret) {
         _cleanup_free_ char *rel = NULL;
-        int r;
+        struct cgroup_stat st;
+        MemStat m = {};
+        void *h = NULL;
+        unsigned lines = 0;
+        int r = 0, ecg;
 
-        if (!fs || !ret)
+        if (!ret)
                 return -EINVAL;
-
-        r = cgpath_normalize(cgpath, &rel);
+        r = lib_path(fs, cgpath, "memory.stat", &rel);
         if (r < 0)
                 return r;
 
-        return memstat_read_plain(fs, rel, ret);
+        for (ecg = cgroup_read_stats_begin(CONTROLLER, rel, &h, &st); ecg == 0;
+             ecg = cgroup_read_stats_next(&h, &st)) {
+                uint64_t v;
+
+                /* memory.stat holds some 50 lines. */
+                if (++lines > CGROUP_LINES_MAX) {
+                        r = -EFBIG;
+                        break;
+                }
+                r = stat_value(st.value, &v);
+                if (r < 0)
+                        break;
+                memstat_set(&m, st.name, v);
+        }
+        if (h)
+                (void) cgroup_read_stats_end(&h);
+        if (r < 0)
+                return r == -ERANGE ? -ERANGE : -EINVAL;
+        if (ecg == ECGINVAL) {
+                _cleanup_free_ char *p = NULL;
+                struct stat sb;
+
+                /* libcgroup says the same of a missing file and a malformed
+                 * first line. */
+                if (cgroupfs_path(fs, cgpath, "memory.stat", &p) >= 0 && stat(p, &sb) < 0)
+                        return negative_errno();
+                return -EINVAL;
+        }
+        if (ecg != ECGEOF)
+                return cg_errno(ecg);
+
+        *ret = m;
+        return 0;
 }
 
 static int cgroup_stat_one(const char *name, uint64_t value, void *userdata) {
@@ -299,17 +427,151 @@ bool cgroup_stat_none_dying(const CgroupStat *st) {
 }
 
 int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat *ret) {
-        _cleanup_free_ char *text = NULL;
+        char buf[CGROUP_LINES_MAX];
         int r;
 
         if (!ret)
                 return -EINVAL;
 
-        r = read_cgroup_file(fs, cgpath, "cgroup.stat", &text);
+        r = read_lines(fs, cgpath, "cgroup.stat", buf, sizeof buf);
+        if (r == -EFBIG)
+                return -EINVAL;
         if (r < 0)
                 return r;
 
-        return cgroupfs_parse_cgroup_stat(text, ret);
+        return cgroupfs_parse_cgroup_stat(buf, ret);
+}
+
+int cgroupfs_is_empty(const CgroupFs *fs, const char *cgpath) {
+        _cleanup_free_ char *rel = NULL;
+        /* One line is enough to tell: a populated cgroup.procs starts with a
+         * pid. Reading the whole list of a big cgroup would be waste. */
+        char buf[64] = "";
+        void *h = NULL;
+        int r, ecg;
+
+        r = lib_path(fs, cgpath, "cgroup.procs", &rel);
+        if (r < 0)
+                return r;
+
+        ecg = cgroup_read_value_begin(CONTROLLER, rel, (char[]){ "cgroup.procs" }, &h, buf, sizeof buf);
+        if (h)
+                (void) cgroup_read_value_end(&h);
+        if (ecg == ECGEOF)
+                return 1;
+        if (ecg != 0)
+                return cg_errno(ecg);
+        for (const char *p = buf; *p; p++)
+                if (*p != '\n' && *p != ' ')
+                        return 0;
+        return 1;
+}
+
+int cgroupfs_walk(const CgroupFs *fs, const char *cgpath, cgroupfs_visit_t visit, void *userdata) {
+        _cleanup_free_ char *rel = NULL, *base = NULL, *skip = NULL, *sub = NULL;
+        struct cgroup_file_info info;
+        void *h = NULL;
+        int r = 0, ecg, base_level = 0;
+        size_t root_len = strlen(fs ? fs->root : "");
+
+        if (!visit)
+                return -EINVAL;
+        r = lib_path(fs, cgpath, NULL, &rel);
+        if (r < 0)
+                return r;
+        r = cgroupfs_path(fs, cgpath, NULL, &base);
+        if (r < 0)
+                return r;
+        /* fts would report a missing start as one more entry. */
+        {
+                struct stat st;
+
+                if (stat(base, &st) < 0)
+                        return negative_errno();
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+        }
+
+        ecg = cgroup_walk_tree_begin(CONTROLLER, rel, 0, &h, &info, &base_level);
+        if (ecg == 0)
+                ecg = cgroup_walk_tree_set_flags(&h, CGROUP_WALK_TYPE_PRE_DIR);
+        for (; ecg == 0; ecg = cgroup_walk_tree_next(0, &h, &info, base_level)) {
+                struct stat st;
+                unsigned depth;
+
+                if (info.type != CGROUP_FILE_TYPE_DIR || !info.full_path)
+                        continue;
+                /* Below a directory skipped: skipped too. */
+                if (skip && strncmp(info.full_path, skip, strlen(skip)) == 0 &&
+                    info.full_path[strlen(skip)] == '/')
+                        continue;
+                /* full_path is the root, then the path below it, with
+                 * slashes doubled or trailing as libcgroup joins them. */
+                if (strncmp(info.full_path, fs->root, root_len) != 0 ||
+                    (info.full_path[root_len] != '/' && info.full_path[root_len] != 0)) {
+                        r = -EIO;
+                        break;
+                }
+                free(sub);
+                sub = NULL;
+                r = cgpath_normalize(info.full_path + root_len, &sub);
+                if (r < 0)
+                        break;
+                depth = info.depth > base_level ? (unsigned) (info.depth - base_level) : 0;
+                if (depth > CGROUPFS_WALK_DEPTH_MAX) {
+                        r = -ELOOP;
+                        break;
+                }
+                /* Gone meanwhile, a symbolic link fts followed, or another
+                 * file system: skipped, with what is below it. */
+                if (lstat(info.full_path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_dev != fs->dev) {
+                        free(skip);
+                        skip = strdup(info.full_path);
+                        if (!skip) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        continue;
+                }
+
+                r = visit(fs, sub, (uint64_t) st.st_ino, depth, userdata);
+                if (r != 0)
+                        break;
+        }
+        if (h)
+                (void) cgroup_walk_tree_end(&h);
+        if (r != 0)
+                return r;
+        return ecg == ECGEOF ? 0 : cg_errno(ecg);
+}
+
+typedef struct Find {
+        uint64_t id;
+        char *path;
+} Find;
+
+static int visit_find(const CgroupFs *fs, const char *path, uint64_t id, unsigned depth, void *userdata) {
+        Find *f = userdata;
+
+        if (id != f->id)
+                return 0;
+        f->path = strdup(path);
+        return f->path ? 1 : -ENOMEM;
+}
+
+int cgroupfs_id_to_path(const CgroupFs *fs, uint64_t id, char **ret) {
+        Find f = { .id = id };
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        r = cgroupfs_walk(fs, "", visit_find, &f);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        *ret = f.path;
+        return 0;
 }
 
 void strv_free(char **l) {
@@ -320,116 +582,61 @@ void strv_free(char **l) {
         free(l);
 }
 
-static void strv_freep(char ***l) {
-        strv_free(*l);
-}
-
 static int cmp_strp(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+static int collect_child(const CgroupFs *fs, const char *path, uint64_t id, unsigned depth, void *userdata) {
+        struct {
+                char **l;
+                size_t n, allocated;
+        } *c = userdata;
+        const char *name;
+
+        /* The whole subtree is walked (libcgroup's depth only labels); only
+         * the direct children are kept. */
+        if (depth != 1)
+                return 0;
+        name = strrchr(path, '/');
+        name = name ? name + 1 : path;
+        if (c->n + 2 > c->allocated) {
+                size_t na = MAX(c->allocated * 2, (size_t) 8);
+                char **nl = realloc(c->l, na * sizeof(char *));
+
+                if (!nl)
+                        return -ENOMEM;
+                c->l = nl;
+                c->allocated = na;
+        }
+        c->l[c->n] = strdup(name);
+        if (!c->l[c->n])
+                return -ENOMEM;
+        c->l[++c->n] = NULL;
+        return 0;
+}
+
 int cgroupfs_children(const CgroupFs *fs, const char *cgpath, char ***ret) {
-        _cleanup_free_ char *p = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        _cleanup_(strv_freep) char **l = NULL;
-        size_t n = 0, allocated = 0;
-        struct dirent *de;
-        int fd, r;
+        struct {
+                char **l;
+                size_t n, allocated;
+        } c = {};
+        int r;
 
         if (!ret)
                 return -EINVAL;
 
-        r = cgroupfs_path(fs, cgpath, NULL, &p);
-        if (r < 0)
-                return r;
-
-        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                close(fd);
-                return r;
-        }
-
-        l = calloc(1, sizeof(char *));
-        if (!l)
+        c.l = calloc(1, sizeof(char *));
+        if (!c.l)
                 return -ENOMEM;
-        allocated = 1;
+        c.allocated = 1;
 
-        for (;;) {
-                bool is_dir;
-
-                errno = 0;
-                de = readdir(d);
-                if (!de) {
-                        if (errno != 0)
-                                return negative_errno();
-                        break;
-                }
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-
-                if (de->d_type == DT_UNKNOWN) {
-                        struct stat st;
-
-                        /* A child may go away under us: skip it then. */
-                        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                                continue;
-                        is_dir = S_ISDIR(st.st_mode);
-                } else
-                        is_dir = de->d_type == DT_DIR;
-                if (!is_dir)
-                        continue;
-
-                if (n + 2 > allocated) {
-                        size_t na = MAX(allocated * 2, (size_t) 8);
-                        char **nl = realloc(l, na * sizeof(char *));
-                        if (!nl)
-                                return -ENOMEM;
-                        l = nl;
-                        allocated = na;
-                }
-                l[n] = strdup(de->d_name);
-                if (!l[n])
-                        return -ENOMEM;
-                l[++n] = NULL;
+        r = cgroupfs_walk(fs, cgpath, collect_child, &c);
+        if (r < 0) {
+                strv_free(c.l);
+                return r;
         }
 
-        qsort(l, n, sizeof(char *), cmp_strp);
-
-        *ret = TAKE_PTR(l);
+        qsort(c.l, c.n, sizeof(char *), cmp_strp);
+        *ret = c.l;
         return 0;
-}
-
-int cgroupfs_is_empty(const CgroupFs *fs, const char *cgpath) {
-        _cleanup_free_ char *p = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        char buf[64];
-        ssize_t n;
-        int r;
-
-        r = cgroupfs_path(fs, cgpath, "cgroup.procs", &p);
-        if (r < 0)
-                return r;
-
-        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-
-        /* One read is enough to tell: a populated cgroup.procs starts with a
-         * pid. Reading the whole list of a big cgroup would be waste. */
-        do
-                n = read(fd, buf, sizeof(buf));
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return negative_errno();
-
-        for (ssize_t i = 0; i < n; i++)
-                if (buf[i] != '\n' && buf[i] != ' ')
-                        return 0;
-
-        return 1;
 }

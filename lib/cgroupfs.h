@@ -4,11 +4,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "macro.h"
 #include "memstat.h"
 
-/* Reading the live cgroup v2 tree. libcgroup finds the v2 mount; every file
- * is read by one plain reader, on the real tree and on a fixture tree (unit
- * tests) alike, on any thread (see cgroupfs.c for why).
+/* Reading the live cgroup v2 tree through libcgroup: its mount for the
+ * memory controller is the root; files are read and the tree walked with its
+ * iterators, on any thread (see cgroupfs.c for what is checked around it).
  * Paths are relative to the root ("system.slice/web.service"); a leading "/"
  * is tolerated. cgpersist never writes cgroup attributes; the only write is
  * memory.reclaim (see reclaim.h). */
@@ -17,22 +18,19 @@ typedef struct CgroupFs CgroupFs;
 
 /* Once per program, from main() before any thread: cgroup_init() fills
  * libcgroup's process-wide mount table (and silences its stderr logger).
- * Never from lib/ or a worker thread. -ENXIO if libcgroup found no usable
- * mount; then cgroupfs_uses_libcgroup() is false and reads work the same. */
+ * Never from lib/ or a worker thread. -ENXIO if libcgroup found no cgroup
+ * mount; cgroupfs_new() says more. */
 int cgroupfs_library_init(void);
 
-/* root: "/sys/fs/cgroup" or a fixture directory. use_libcgroup: true checks
- * that root is the v2 mount libcgroup found (needs cgroupfs_library_init()). */
-int cgroupfs_new(const char *root, bool use_libcgroup, CgroupFs **ret);
+/* The cgroup v2 tree libcgroup found for "memory". root NULL takes it;
+ * otherwise root must be that same directory (-EXDEV if not). -ENXIO when
+ * libcgroup has no mount for memory (cgroupfs_library_init() not called or
+ * failed), -EMEDIUMTYPE when that mount is not cgroup v2 (a hybrid host
+ * keeps memory on v1). Immutable once made: threads may share it. */
+int cgroupfs_new(const char *root, CgroupFs **ret);
 CgroupFs *cgroupfs_free(CgroupFs *fs);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
 const char *cgroupfs_root(const CgroupFs *fs);
-
-/* Whether root is libcgroup's cgroup v2 mount. false on fixture roots, with
- * use_libcgroup=false, and when libcgroup could not be set up (a hybrid v1/v2
- * host, cgroup_init() failing or not called): then cgroupfs_libcgroup_error() says why,
- * as a libcgroup ECG* code for cgroup_strerror(), so the caller can log it. */
-bool cgroupfs_uses_libcgroup(const CgroupFs *fs);
-int cgroupfs_libcgroup_error(const CgroupFs *fs);
 
 /* Absolute path of a cgroup file: root/path/file (file NULL or "": the
  * cgroup directory). A leading "/", "//" and "." in cgpath are tolerated;
@@ -70,8 +68,27 @@ int cgroupfs_read_cgroup_stat(const CgroupFs *fs, const char *cgpath, CgroupStat
 bool cgroup_stat_none_dying(const CgroupStat *st);
 int cgroupfs_parse_cgroup_stat(const char *text, CgroupStat *ret);
 
-/* The names of the direct child cgroups (directories only), sorted by
- * strcmp(), NULL-terminated; free with strv_free(). */
+/* Called by cgroupfs_walk() for the start and every cgroup below it,
+ * parents before their children: path relative to the root ("" for the
+ * root), id its cgroup id, depth 0 for the start. 0 goes on, a positive
+ * value ends the walk and is returned, a negative errno ends it as a
+ * failure. */
+typedef int (*cgroupfs_visit_t)(const CgroupFs *fs, const char *path, uint64_t id, unsigned depth,
+                                void *userdata);
+
+/* Walks cgpath and the cgroups below it (libcgroup's cgroup_walk_tree_*()).
+ * A cgroup that goes away meanwhile is skipped; -ELOOP deeper than
+ * CGROUPFS_WALK_DEPTH_MAX below cgpath; -ENOENT if cgpath is missing. 0 when
+ * all were visited. */
+#define CGROUPFS_WALK_DEPTH_MAX 64
+int cgroupfs_walk(const CgroupFs *fs, const char *cgpath, cgroupfs_visit_t visit, void *userdata);
+
+/* The cgroup whose id is id: its path relative to the root, "" for the
+ * root. -ENOENT if none has it (removed since). */
+int cgroupfs_id_to_path(const CgroupFs *fs, uint64_t id, char **ret);
+
+/* The names of the direct child cgroups, sorted by strcmp(),
+ * NULL-terminated; free with strv_free(). */
 int cgroupfs_children(const CgroupFs *fs, const char *cgpath, char ***ret);
 
 /* Whether cgroup.procs of cgpath lists no process: 1 empty, 0 not. */

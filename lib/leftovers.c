@@ -15,10 +15,7 @@
  * since 5.14) and the writeback structures of its inodes (switched to the
  * parent since 5.14). */
 
-#include <fcntl.h>
-
 #include "cgroupfs.h"
-#include "cgroupid.h"
 #include "leftovers.h"
 #include "macro.h"
 #include "reclaim.h"
@@ -35,7 +32,7 @@ typedef struct Collect {
         const KpageScan *scan;
         Node *nodes;
         size_t n, allocated;
-        size_t stack[CGROUP_WALK_DEPTH_MAX + 1]; /* node index by depth */
+        size_t stack[CGROUPFS_WALK_DEPTH_MAX + 1]; /* node index by depth */
 } Collect;
 
 static void collect_done(Collect *c) {
@@ -44,35 +41,9 @@ static void collect_done(Collect *c) {
         free(c->nodes);
 }
 
-/* A small file of the cgroup dfd, NUL-terminated. */
-static int read_small(int dfd, const char *name, char *buf, size_t size, size_t *ret_len) {
-        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-        ssize_t k;
-
-        if (fd < 0)
-                return negative_errno();
-        do
-                k = read(fd, buf, size - 1);
-        while (k < 0 && errno == EINTR);
-        if (k < 0)
-                return negative_errno();
-        buf[k] = 0;
-        if (ret_len)
-                *ret_len = (size_t) k;
-        return 0;
-}
-
-static bool procs_empty(const char *text) {
-        for (const char *p = text; *p; p++)
-                if (*p != '\n' && *p != ' ')
-                        return false;
-        return true;
-}
-
-static int visit(int dfd, const char *path, uint64_t id, unsigned depth, void *userdata) {
+static int visit(const CgroupFs *fs, const char *path, uint64_t id, unsigned depth, void *userdata) {
         Collect *c = userdata;
         CgroupStat st = {};
-        char buf[1024];
         Node *n;
         int r;
 
@@ -93,8 +64,7 @@ static int visit(int dfd, const char *path, uint64_t id, unsigned depth, void *u
          * none is: not read (most cgroups, with many entities; under TCG
          * reading it was a third of the walk). */
         if ((depth == 0 || c->nodes[c->stack[depth - 1]].dying > 0) &&
-            read_small(dfd, "cgroup.stat", buf, sizeof buf, NULL) >= 0 &&
-            cgroupfs_parse_cgroup_stat(buf, &st) < 0)
+            cgroupfs_read_cgroup_stat(fs, path, &st) < 0)
                 st = (CgroupStat){};
 
         n = &c->nodes[c->n];
@@ -112,8 +82,8 @@ static int visit(int dfd, const char *path, uint64_t id, unsigned depth, void *u
         /* cgroup.procs is read only where it decides something: one read
          * tells whether it lists a process. */
         if (depth > 0 && (st.nr_dying_descendants > 0 || kpage_scan_find(c->scan, id))) {
-                r = read_small(dfd, "cgroup.procs", buf, 64, NULL);
-                n->has_procs = r >= 0 && !procs_empty(buf);
+                r = cgroupfs_is_empty(fs, path);
+                n->has_procs = r == 0;
         }
 
         c->stack[depth] = c->n;
@@ -125,17 +95,17 @@ static int cmp_leftover_path(const void *a, const void *b) {
         return strcmp(((const Leftover *) a)->path, ((const Leftover *) b)->path);
 }
 
-int leftovers_read(const char *cgroup_root, const KpageScan *scan, Leftovers *ret) {
+int leftovers_read(const CgroupFs *fs, const KpageScan *scan, Leftovers *ret) {
         _cleanup_(collect_done) Collect c = { .scan = scan };
         _cleanup_(leftovers_done) Leftovers l = {};
         _cleanup_free_ uint64_t *children_dying = NULL;
         _cleanup_free_ bool *known = NULL;
         int r;
 
-        if (!scan || !ret)
+        if (!fs || !scan || !ret)
                 return -EINVAL;
 
-        r = cgroup_walk(cgroup_root, visit, &c);
+        r = cgroupfs_walk(fs, "", visit, &c);
         if (r < 0)
                 return r;
 

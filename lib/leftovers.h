@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroupfs.h"
 #include "kpagescan.h"
 #include "memstat.h"
 
@@ -35,13 +36,13 @@ typedef struct Leftovers {
         uint64_t frames;
 } Leftovers;
 
-/* Walks the cgroup2 tree at cgroup_root (a fixture in tests) and keeps
+/* Walks the cgroup2 tree of fs and keeps
  * every cgroup with pages charged to it while it has no process of its own,
  * or with dying cgroups it is the closest live ancestor of. The root cgroup
  * is never inner (kernel threads are its processes). At most max_cgroups
  * directories are read (-E2BIG beyond). ret untouched on failure. */
 #define LEFTOVERS_CGROUPS_MAX 100000
-int leftovers_read(const char *cgroup_root, const KpageScan *scan, Leftovers *ret);
+int leftovers_read(const CgroupFs *fs, const KpageScan *scan, Leftovers *ret);
 
 /* How often cgpersistd scans ([daemon] leftovers_interval=). By default it
  * stops when one scan costs more than LEFTOVERS_CPU_SHARE_MAX_PPM of one CPU

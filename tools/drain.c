@@ -50,11 +50,10 @@
 #include "unitname.h"
 
 #define EXIT_BAD_ARGUMENTS 2
-#define DEFAULT_ROOT "/sys/fs/cgroup"
 
 static DrainMode arg_mode = DRAIN_FILE;
 static uint64_t arg_budget_usec = POLICY_DEFAULT_DRAIN_BUDGET_USEC;
-static const char *arg_root = DEFAULT_ROOT;
+static const char *arg_root = NULL; /* libcgroup's mount for memory */
 static const char *arg_cgroup = NULL;
 static const char *arg_invocation_id = NULL;
 static const char *arg_record_dir = CGPERSIST_RUNDIR "/stops";
@@ -67,8 +66,6 @@ static const char *arg_systemd_bus = "unix:path=/run/systemd/private";
 
 /* How long the hook waits for PID 1's answer about the instance's start. */
 #define SYSTEMD_TIMEOUT_USEC (1 * USEC_PER_SEC)
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
 
 /* Anon memory of this very process, charged to the cgroup being drained:
  * RssAnon in /proc/self/status, plus room for what the drain itself
@@ -368,9 +365,10 @@ static void drain(void) {
         s->unit = (char *) unit;
         s->cgroup = cgroup;
 
-        r = cgroupfs_new(arg_root, true, &fs);
+        r = cgroupfs_new(arg_root, &fs);
         if (r < 0) {
-                log_warning_errno(r, "Failed to open the cgroup tree at %s, nothing to drain: %m", arg_root);
+                log_warning_errno(r, "Failed to open the cgroup v2 tree%s%s, nothing to drain: %m",
+                                  arg_root ? " at " : "", arg_root ?: "");
                 return;
         }
 
@@ -378,7 +376,7 @@ static void drain(void) {
         if (arg_invocation_id)
                 s->invocation_id = (char *) arg_invocation_id;
         else {
-                r = cgpath_invocation_id(arg_root, cgroup, &inv);
+                r = cgpath_invocation_id(cgroupfs_root(fs), cgroup, &inv);
                 if (r < 0)
                         log_warning_errno(r,
                                           "No trusted.invocation_id on %s, draining %s without leaving a "
@@ -389,7 +387,7 @@ static void drain(void) {
         env = getenv("SERVICE_RESULT");
         if (stop_result_is_valid(env))
                 s->result = (char *) env;
-        (void) cgpath_id(arg_root, cgroup, &s->cgroup_id);
+        (void) cgpath_id(cgroupfs_root(fs), cgroup, &s->cgroup_id);
 
         r = cgroupfs_read_u64(fs, cgroup, "memory.current", &v);
         if (r < 0)
@@ -466,7 +464,8 @@ static void help(void) {
                "     --mode=MODE          file (default): page cache only; all: swap allowed;\n"
                "                          none: record only\n"
                "     --budget=DURATION    Time to spend reclaiming (default 2s, at most 5min)\n"
-               "     --root=PATH          cgroup2 mount (default " DEFAULT_ROOT ")\n"
+               "     --root=PATH          cgroup2 mount (default: the one libcgroup finds;\n"
+               "                          another path is refused)\n"
                "     --cgroup=PATH        Cgroup to drain (default: our own, /proc/self/cgroup)\n"
                "     --invocation-id=ID   Invocation id (default: the cgroup's trusted.invocation_id)\n"
                "     --unit=UNIT          The stopping unit (default: from our cgroup)\n"

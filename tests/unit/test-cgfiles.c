@@ -24,7 +24,8 @@ static char *fixture(void) {
 static CgroupFs *fixture_fs(const char *root) {
         CgroupFs *fs = NULL;
 
-        if (cgroupfs_new(root, false, &fs) < 0)
+        test_cgroup_mount(root);
+        if (cgroupfs_new(root, &fs) < 0)
                 CHECK_FAIL("cgroupfs_new failed");
         return fs;
 }

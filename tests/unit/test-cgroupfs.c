@@ -48,34 +48,72 @@ static char *fixture(void) {
 static CgroupFs *fixture_fs(const char *root) {
         CgroupFs *fs = NULL;
 
-        if (cgroupfs_new(root, false, &fs) < 0)
+        test_cgroup_mount(root);
+        if (cgroupfs_new(root, &fs) < 0)
                 CHECK_FAIL("cgroupfs_new failed");
         return fs;
 }
 
 TEST(new_and_root) {
-        char *t = test_tmpdir(), *withslash;
+        char *t = test_tmpdir(), *other = test_tmpdir(), *withslash;
         CgroupFs *fs = NULL;
 
-        CHECK_INT(cgroupfs_new("", false, &fs), -EINVAL);
-        CHECK_INT(cgroupfs_new("relative", false, &fs), -EINVAL);
+        test_cgroup_mount(t);
+        CHECK_INT(cgroupfs_new("relative", &fs), -EINVAL);
         CHECK(!fs);
 
-        if (asprintf(&withslash, "%s///", t) < 0)
-                CHECK_FAIL("asprintf");
-        CHECK_INT(cgroupfs_new(withslash, false, &fs), 0);
+        /* The root is libcgroup's mount, given or not. */
+        CHECK_INT(cgroupfs_new(NULL, &fs), 0);
         CHECK_STR(cgroupfs_root(fs), t);
-        CHECK(!cgroupfs_uses_libcgroup(fs));
         CHECK(!cgroupfs_free(fs));
         CHECK(!cgroupfs_free(NULL));
-        free(withslash);
-
-        /* A fixture root is no cgroup2 mount: libcgroup stays out even when
-         * asked for, and says why. */
-        CHECK_INT(cgroupfs_new(t, true, &fs), 0);
-        CHECK(!cgroupfs_uses_libcgroup(fs));
-        CHECK(cgroupfs_libcgroup_error(fs) != 0);
+        if (asprintf(&withslash, "%s///", t) < 0)
+                CHECK_FAIL("asprintf");
+        CHECK_INT(cgroupfs_new(withslash, &fs), 0);
+        CHECK_STR(cgroupfs_root(fs), t);
         cgroupfs_free(fs);
+        free(withslash);
+        fs = NULL;
+
+        /* Another directory is refused. */
+        CHECK_INT(cgroupfs_new(other, &fs), -EXDEV);
+        CHECK(!fs);
+}
+
+TEST(new_needs_memory) {
+        /* A cgroup v2 tree without the memory controller: libcgroup has
+         * no mount for it. */
+        char *t = test_tmpdir();
+        CgroupFs *fs = NULL;
+
+        test_write(t, "cgroup.controllers", "cpu io pids\n");
+        test_cgroup_mount(t);
+        CHECK_INT(cgroupfs_new(NULL, &fs), -ENXIO);
+        test_write(t, "cgroup.controllers", "nomemory memoryx\n");
+        test_cgroup_mount(t);
+        CHECK_INT(cgroupfs_new(NULL, &fs), -ENXIO);
+        test_write(t, "cgroup.controllers", "cpu memory\n");
+        test_cgroup_mount(t);
+        CHECK_INT(cgroupfs_new(NULL, &fs), 0);
+        cgroupfs_free(fs);
+}
+
+TEST(path_too_long_for_libcgroup) {
+        /* libcgroup cuts paths at FILENAME_MAX: refused before that. */
+        char *t = test_tmpdir();
+        CgroupFs *fs = NULL;
+        char *longp = malloc(5000);
+        uint64_t v;
+
+        CHECK(longp);
+        for (size_t i = 0; i < 4999; i++)
+                longp[i] = i % 200 == 199 ? '/' : 'a';
+        longp[4999] = 0;
+        test_cgroup_mount(t);
+        CHECK_INT(cgroupfs_new(NULL, &fs), 0);
+        CHECK_INT(cgroupfs_read_u64(fs, longp, "memory.current", &v), -ENAMETOOLONG);
+        cgroupfs_free(fs);
+        free(longp);
 }
 
 TEST(path_building) {
@@ -301,30 +339,5 @@ TEST(is_empty) {
         CHECK_INT(cgroupfs_is_empty(fs, "system.slice/system-web.slice/cgpersist-keeper@system-web.service"),
                   0);
         CHECK_INT(cgroupfs_is_empty(fs, "system.slice/gone.service"), -ENOENT);
-        cgroupfs_free(fs);
-}
-
-TEST(live_tree_guard) {
-        /* On whatever this machine has at /sys/fs/cgroup: asking for
-         * libcgroup must never fail cgroupfs_new(); it either finds root as
-         * its v2 mount or says why not, and reads work either way. */
-        CgroupFs *fs = NULL;
-
-        (void) cgroupfs_library_init();
-        CHECK_INT(cgroupfs_new("/sys/fs/cgroup", true, &fs), 0);
-        if (cgroupfs_uses_libcgroup(fs)) {
-                MemStat m;
-                CgroupStat s;
-
-                CHECK_INT(cgroupfs_libcgroup_error(fs), 0);
-                /* The root cgroup has no memory.stat before 6.x; a child
-                 * that systemd always creates does. */
-                if (cgroupfs_exists(fs, "system.slice")) {
-                        CHECK_INT(cgroupfs_read_memstat(fs, "system.slice", &m), 0);
-                        CHECK_INT(cgroupfs_read_cgroup_stat(fs, "system.slice", &s), 0);
-                }
-                CHECK_INT(cgroupfs_read_memstat(fs, "system.slice/no-such-unit.service", &m), -ENOENT);
-        } else
-                CHECK(cgroupfs_libcgroup_error(fs) != 0);
         cgroupfs_free(fs);
 }

@@ -28,7 +28,8 @@ static const char *process(CgroupWatch *w, Seen *s) {
 static CgroupFs *fixture_fs(const char *root) {
         CgroupFs *fs = NULL;
 
-        if (cgroupfs_new(root, false, &fs) < 0)
+        test_cgroup_mount(root);
+        if (cgroupfs_new(root, &fs) < 0)
                 CHECK_FAIL("cgroupfs_new failed");
         return fs;
 }

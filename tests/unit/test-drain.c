@@ -70,6 +70,9 @@ static int run_drain(char *const *args) {
                  * stdout; send it to stderr, which meson keeps in its log. */
                 if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
                         _exit(127);
+                /* The fixture as libcgroup's cgroup mount for the hook too. */
+                if (test_cgroup_mount_child() < 0)
+                        _exit(126);
                 execve(bin, argv, envp);
                 _exit(127);
         }
@@ -90,6 +93,12 @@ static char *drain_fixture(bool with_peak) {
         test_write(root, "cg/system.slice/system-web.slice/web.service/cgroup.procs", "");
         if (with_peak)
                 test_write(root, "cg/system.slice/system-web.slice/web.service/memory.peak", "94371840\n");
+        {
+                _cleanup_free_ char *cg = path_join(root, "cg");
+
+                CHECK(cg);
+                test_cgroup_mount(cg);
+        }
         return root;
 }
 
@@ -229,6 +238,8 @@ TEST(drain_failures_still_exit_zero) {
         char *root = test_tmpdir();
         _cleanup_free_ char *a_root = NULL, *a_dir = NULL;
 
+        /* The root is libcgroup's mount; another one is refused. */
+        test_cgroup_mount(root);
         CHECK(asprintf(&a_root, "--root=%s/nothing-here", root) >= 0);
         CHECK(asprintf(&a_dir, "--record-dir=%s/stops", root) >= 0);
 

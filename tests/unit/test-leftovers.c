@@ -47,6 +47,15 @@ static char *tree(void) {
         return t;
 }
 
+/* The fixture tree as libcgroup's cgroup v2 mount. */
+static CgroupFs *mounted(const char *root) {
+        CgroupFs *fs = NULL;
+
+        test_cgroup_mount(root);
+        CHECK_INT(cgroupfs_new(NULL, &fs), 0);
+        return fs;
+}
+
 TEST(attribution) {
         char *cg = tree(), *proc = test_tmpdir();
         uint64_t web = test_ino(cg, "system.slice/system-web.slice"), sys = test_ino(cg, "system.slice"),
@@ -60,7 +69,9 @@ TEST(attribution) {
         test_write_u64s(proc, "kpagecgroup", ids, ELEMENTSOF(ids));
         test_write_u64s(proc, "kpageflags", flags, ELEMENTSOF(flags));
         CHECK_INT(kpage_scan(proc, 4, &s), 0);
-        CHECK_INT(leftovers_read(cg, &s, &l), 0);
+        _cleanup_(cgroupfs_freep) CgroupFs *fs = mounted(cg);
+
+        CHECK_INT(leftovers_read(fs, &s, &l), 0);
 
         CHECK_U64(l.cgroups, 8);
         CHECK_U64(l.dying_total, 6);
@@ -124,7 +135,9 @@ TEST(none_dying_below) {
         test_write_u64s(proc, "kpagecgroup", ids, ELEMENTSOF(ids));
         test_write_u64s(proc, "kpageflags", flags, ELEMENTSOF(flags));
         CHECK_INT(kpage_scan(proc, 4, &s), 0);
-        CHECK_INT(leftovers_read(cg, &s, &l), 0);
+        _cleanup_(cgroupfs_freep) CgroupFs *fs = mounted(cg);
+
+        CHECK_INT(leftovers_read(fs, &s, &l), 0);
         CHECK_U64(l.cgroups, 9);
         CHECK(!leftovers_find(&l, "system.slice/dbus.service/sub"));
         CHECK(leftovers_find(&l, "user.slice"));
@@ -145,9 +158,10 @@ TEST(plain_tree) {
         test_write_u64s(proc, "kpageflags", flags, 1);
         CHECK_INT(kpage_scan(proc, 4, &s), 0);
 
-        CHECK_INT(leftovers_read("/nonexistent-cgroup-root", &s, &l), -ENOENT);
+        CHECK_INT(leftovers_read(NULL, &s, &l), -EINVAL);
         CHECK_U64(l.n, 42);
-        CHECK_INT(leftovers_read(t, &s, &l), 0);
+        _cleanup_(cgroupfs_freep) CgroupFs *fs = mounted(t);
+        CHECK_INT(leftovers_read(fs, &s, &l), 0);
         CHECK_U64(l.n, 0);
         CHECK_U64(l.unknown.pages, 1);
         leftovers_done(&l);

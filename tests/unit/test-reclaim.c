@@ -21,8 +21,6 @@
 
 #define MiB (UINT64_C(1) << 20)
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
-
 static uint64_t psize(void) {
         long p = sysconf(_SC_PAGESIZE);
         return p > 0 ? (uint64_t) p : 4096;
@@ -522,7 +520,8 @@ TEST(reclaim_cgroup_on_fixture_tree) {
         test_write(root, "system.slice/web.service/memory.current", "88080384\n");
         test_write(root, "system.slice/web.service/memory.stat", fixture_stat);
         test_write(root, "system.slice/web.service/memory.reclaim", "");
-        CHECK_INT(cgroupfs_new(root, false, &fs), 0);
+        test_cgroup_mount(root);
+        CHECK_INT(cgroupfs_new(root, &fs), 0);
 
         CHECK_INT(reclaim_cgroup(fs, "system.slice/web.service", &o, &r), 0);
         CHECK_INT(r.steps, 1);
@@ -546,7 +545,8 @@ TEST(reclaim_cgroup_on_fixture_tree_errors) {
         test_write(root, "old/memory.current", "4096\n");
         test_write(root, "old/memory.stat", fixture_stat);
         test_write(root, "nomem/cgroup.procs", "");
-        CHECK_INT(cgroupfs_new(root, false, &fs), 0);
+        test_cgroup_mount(root);
+        CHECK_INT(cgroupfs_new(root, &fs), 0);
 
         /* A kernel before 5.19: no memory.reclaim. */
         CHECK_INT(reclaim_cgroup(fs, "old", &o, &r), -EOPNOTSUPP);
@@ -568,7 +568,8 @@ TEST(swap_at_stake_on_fixture_tree) {
         test_write(root, "capped/memory.swap.max", "0\n");
         test_write(root, "cache/memory.stat", "anon 0\nshmem 0\nactive_file 4096\ninactive_file 4096\n");
         test_write(root, "unread/cgroup.procs", "");
-        CHECK_INT(cgroupfs_new(root, false, &fs), 0);
+        test_cgroup_mount(root);
+        CHECK_INT(cgroupfs_new(root, &fs), 0);
 
         CHECK(reclaim_swap_at_stake(fs, "anon", false));
         CHECK(!reclaim_swap_at_stake(fs, "anon", true)); /* no swap active */

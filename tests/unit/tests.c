@@ -2,10 +2,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroupfs.h"
+#include "path.h"
 #include "tests.h"
 
 jmp_buf test_jmp;
@@ -109,6 +113,92 @@ int test_run_generator(const char *root, const char *out) {
         free(err);
         CHECK(WIFEXITED(status));
         return WEXITSTATUS(status);
+}
+
+/* The file bound over /proc/PID/mounts by test_cgroup_mount(): libcgroup
+ * reads /proc/mounts (a link to /proc/self/mounts) in cgroup_init(). */
+static char *fake_mounts;
+
+static int write_id_map(const char *file, unsigned id) {
+        char text[64];
+        int fd = open(file, O_WRONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        snprintf(text, sizeof text, "0 %u 1\n", id);
+        n = write(fd, text, strlen(text));
+        close(fd);
+        return n < 0 ? -errno : 0;
+}
+
+static int bind_fake_mounts(void) {
+        char target[64];
+
+        snprintf(target, sizeof target, "/proc/%d/mounts", (int) getpid());
+        /* Bound once per process: rewriting the file changes what it says. */
+        if (mount(fake_mounts, target, NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+void test_cgroup_mount(const char *root) {
+        static bool bound;
+        struct stat st;
+        FILE *f;
+
+        if (!fake_mounts) {
+                uid_t uid = geteuid();
+                gid_t gid = getegid();
+
+                /* A mount namespace of our own, and as an unprivileged user
+                 * a user namespace to have it in. */
+                if (unshare(uid == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS) < 0)
+                        CHECK_FAIL("unshare: %s (the cgroup fixtures need a mount namespace; as a user, "
+                                   "user namespaces)",
+                                   strerror(errno));
+                if (uid != 0) {
+                        int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+
+                        if (fd >= 0) {
+                                (void) !write(fd, "deny", 4);
+                                close(fd);
+                        }
+                        if (write_id_map("/proc/self/uid_map", uid) < 0 ||
+                            write_id_map("/proc/self/gid_map", gid) < 0)
+                                CHECK_FAIL("cannot map our ids in the user namespace");
+                }
+                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        CHECK_FAIL("cannot make the mounts private: %s", strerror(errno));
+                fake_mounts = path_join(test_tmpdir(), "mounts");
+                CHECK(fake_mounts);
+        }
+
+        /* What makes a directory a cgroup v2 root to libcgroup. */
+        {
+                char *c = path_join(root, "cgroup.controllers");
+
+                CHECK(c);
+                if (stat(c, &st) < 0)
+                        test_write(root, "cgroup.controllers", "cpu io memory pids\n");
+                free(c);
+        }
+        f = fopen(fake_mounts, "we");
+        CHECK(f);
+        fprintf(f, "cgroup2 %s cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\n", root);
+        CHECK(fclose(f) == 0);
+        if (!bound) {
+                int r = bind_fake_mounts();
+
+                if (r < 0)
+                        CHECK_FAIL("cannot bind %s over /proc/self/mounts: %s", fake_mounts, strerror(-r));
+                bound = true;
+        }
+        CHECK_INT(cgroupfs_library_init(), 0);
+}
+
+int test_cgroup_mount_child(void) {
+        return fake_mounts ? bind_fake_mounts() : 0;
 }
 
 void test_write(const char *dir, const char *relpath, const char *text) {

@@ -79,6 +79,17 @@ int test_run_generator(const char *root, const char *out);
 /* Writes n u64s to dir/relpath (a fixture /proc/kpage* file); its parent
  * must exist. */
 void test_write_u64s(const char *dir, const char *relpath, const uint64_t *v, size_t n);
+/* Makes root (a fixture tree) the cgroup v2 mount libcgroup finds for the
+ * memory controller, as lib/cgroupfs reads it: the process enters a mount
+ * namespace of its own (and, unless root, a user namespace) at the first
+ * call, binds a file over /proc/self/mounts that lists root as "cgroup2",
+ * writes root/cgroup.controllers unless there is one, and calls
+ * cgroupfs_library_init(). Each call replaces the one before. */
+void test_cgroup_mount(const char *root);
+/* In a child forked after test_cgroup_mount(), before it execs a program
+ * that reads the fixture: binds the same file over its own mounts.
+ * 0 or a negative errno. */
+int test_cgroup_mount_child(void);
 /* The inode number of dir/relpath (a fixture cgroup's id). */
 uint64_t test_ino(const char *dir, const char *relpath);
 /* Makes the directory dir/relpath (its parent must exist). */

@@ -35,8 +35,11 @@
  *  - a line longer than the caller's buffer comes back cut: values are
  *    checked to end in the newline the kernel writes;
  *  - the walk gives paths, not ids: one lstat() per cgroup gives the inode.
- *    Its fts (FTS_LOGICAL) stat()s every file too, some 40-60 per cgroup;
- *    bench/cgroup-walk measures what that costs.
+ *    Its fts (FTS_LOGICAL) stat()s every file too, some 40-60 per cgroup:
+ *    bench/cgroup-walk measured 276-424 us a cgroup with cgroup.stat read
+ *    (trixie, bookworm; VM under TCG) against 90-116 us for find -type d,
+ *    0.6-0.9 s for 2000 cgroups. Only cgctl and the leftovers census walk,
+ *    never the daemon's loop, so libcgroup's walk stays.
  * libcgroup opens by path and follows symbolic links (fopen, FTS_LOGICAL):
  * a cgroup2 file system has none and nobody can make one there; the walk
  * skips a directory of another file system, and one deeper than

@@ -387,7 +387,7 @@ static void drain(void) {
         env = getenv("SERVICE_RESULT");
         if (stop_result_is_valid(env))
                 s->result = (char *) env;
-        (void) cgpath_id(cgroupfs_root(fs), cgroup, &s->cgroup_id);
+        (void) cgroupfs_id(fs, cgroup, &s->cgroup_id);
 
         r = cgroupfs_read_u64(fs, cgroup, "memory.current", &v);
         if (r < 0)

@@ -534,7 +534,7 @@ KeeperReply keeper_rehome_all(Keeper *k, const char *dying) {
         k->ids.dying = 0;
         k->dying_cgroup = dying;
         if (dying) {
-                r = cgpath_id(k->cgroup_root, dying, &k->ids.dying);
+                r = cgroupfs_id(k->cgroupfs, dying, &k->ids.dying);
                 if (r < 0)
                         /* Gone already: its pages read as the entity's. */
                         log_debug_errno(r, "Failed to find cgroup %s, re-homing what the entity holds: %m",

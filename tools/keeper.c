@@ -23,6 +23,7 @@
 
 #include "build-config.h"
 #include "cgpath.h"
+#include "cgroupfs.h"
 #include "keeper.h"
 #include "lastgood.h"
 #include "log.h"
@@ -34,7 +35,7 @@
 #include "coverage.h"
 #include "unitfiles.h"
 
-static const char *arg_cgroup_root = "/sys/fs/cgroup";
+static const char *arg_cgroup_root = NULL; /* libcgroup's memory mount */
 static const char *arg_proc = "/proc";
 static const char *arg_config_root = "/";
 static const char *arg_socket_dir = CGPERSIST_RUNDIR "/keeper";
@@ -116,10 +117,10 @@ static int find_ids(Keeper *k) {
         r = slice_cgroup_path(arg_entity, &entity_cg);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the cgroup of %s: %m", arg_entity);
-        r = cgpath_id(k->cgroup_root, entity_cg, &k->ids.entity);
+        r = cgroupfs_id(k->cgroupfs, entity_cg, &k->ids.entity);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the cgroup of %s (%s): %m", arg_entity, entity_cg);
-        r = cgpath_id(k->cgroup_root, k->own_cgroup, &k->ids.keeper);
+        r = cgroupfs_id(k->cgroupfs, k->own_cgroup, &k->ids.keeper);
         if (r < 0)
                 return log_error_errno(r, "Failed to find our own cgroup %s: %m", k->own_cgroup);
         /* Re-homing copies into our own cgroup: it must be a leaf of the
@@ -140,7 +141,7 @@ static void help(void) {
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --config-root=PATH  Read the configuration below PATH (default /)\n"
-               "     --cgroup-root=PATH  cgroup2 mount (default /sys/fs/cgroup)\n"
+               "     --cgroup-root=PATH  cgroup2 mount (default: libcgroup's, /sys/fs/cgroup)\n"
                "     --socket-dir=PATH   Where to listen (default " CGPERSIST_RUNDIR "/keeper)\n"
                "     --pass-timeout=DURATION\n"
                "                         End each re-homing pass after DURATION (default 20s)\n"
@@ -231,6 +232,7 @@ static void keeper_done(Keeper *k) {
         free(k->mounts);
         free(k->own_cgroup);
         free(k->buf);
+        cgroupfs_free(k->cgroupfs);
 }
 
 int main(int argc, char *argv[]) {
@@ -246,7 +248,16 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? 2 : 0;
         k.entity = arg_entity;
         k.proc = arg_proc;
-        k.cgroup_root = arg_cgroup_root;
+        /* libcgroup's mount table, once, before anything else; then the
+         * tree it names (or --cgroup-root=, which must be that mount). */
+        r = cgroupfs_library_init();
+        if (r < 0)
+                return log_error_errno(r, "libcgroup found no usable cgroup mount: %m"), 1;
+        r = cgroupfs_new(arg_cgroup_root, &k.cgroupfs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the cgroup v2 tree%s%s: %m", arg_cgroup_root ? " at " : "",
+                                       strempty(arg_cgroup_root)),
+                       1;
         k.socket_dir = arg_socket_dir;
         k.pass_timeout_usec = arg_pass_timeout_usec;
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroupfs.h"
 #include "config.h"
 #include "keeperproto.h"
 #include "rehome.h"
@@ -27,7 +28,7 @@ typedef struct Keeper {
         /* From the command line, for the keeper's whole life. */
         const char *entity; /* "system-web.slice" */
         const char *proc;
-        const char *cgroup_root;
+        CgroupFs *cgroupfs; /* the cgroup v2 tree, for cgroup ids */
         const char *socket_dir;
         uint64_t pass_timeout_usec;
 

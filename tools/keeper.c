@@ -255,8 +255,8 @@ int main(int argc, char *argv[]) {
                 return log_error_errno(r, "libcgroup found no usable cgroup mount: %m"), 1;
         r = cgroupfs_new(arg_cgroup_root, &k.cgroupfs);
         if (r < 0)
-                return log_error_errno(r, "Failed to open the cgroup v2 tree%s%s: %m", arg_cgroup_root ? " at " : "",
-                                       strempty(arg_cgroup_root)),
+                return log_error_errno(r, "Failed to open the cgroup v2 tree%s%s: %m",
+                                       arg_cgroup_root ? " at " : "", strempty(arg_cgroup_root)),
                        1;
         k.socket_dir = arg_socket_dir;
         k.pass_timeout_usec = arg_pass_timeout_usec;

@@ -543,10 +543,7 @@ int cgctl_open_cgroupfs(CgroupFs **ret) {
                 r = cgroupfs_new(NULL, ret);
         if (r >= 0)
                 return 0;
-        fprintf(stderr, "cgctl: Failed to find the cgroup v2 tree: %s\n",
-                r == -EMEDIUMTYPE     ? "the memory controller is not on cgroup v2"
-                        : r == -ENXIO ? "libcgroup found no mount of the memory controller"
-                                      : strerror(-r));
+        fprintf(stderr, "cgctl: Failed to find the cgroup v2 tree: %s\n", cgroupfs_strerror(r));
         return CGCTL_EXIT_FAILURE;
 }
 

@@ -105,7 +105,7 @@ int main(int argc, char *argv[]) {
          * worker thread exists. */
         r = cgroupfs_library_init();
         if (r < 0) {
-                log_error_errno(r, "libcgroup found no cgroup mount (cgroup_init() failed): %m");
+                log_error_errno(r, "Failed to find the cgroup v2 tree: %s.", cgroupfs_strerror(r));
                 return EXIT_FAILURE;
         }
         r = manager_new(&opts, &m);

@@ -123,12 +123,7 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
 
         r = cgroupfs_new(opts->cgroup_root, &m->cgfs);
         if (r < 0)
-                return log_error_errno(
-                        r, "%s",
-                        r == -EMEDIUMTYPE     ? "The memory controller is not on cgroup v2 (a hybrid "
-                                                "or v1 host); cgpersist needs the unified hierarchy."
-                                : r == -ENXIO ? "libcgroup found no mount of the memory controller."
-                                              : "Failed to open the cgroup v2 tree.");
+                return log_error_errno(r, "Failed to open the cgroup v2 tree: %s.", cgroupfs_strerror(r));
 
         r = sd_event_default(&m->event);
         if (r < 0)

@@ -52,6 +52,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cgpath.h"
@@ -258,6 +259,21 @@ CgroupFs *cgroupfs_free(CgroupFs *fs) {
         free(fs->root);
         free(fs);
         return NULL;
+}
+
+const char *cgroupfs_strerror(int error) {
+        switch (error) {
+        case -ENXIO:
+                return "libcgroup found no mount of the memory controller";
+        case -EMEDIUMTYPE:
+                return "the memory controller is not on cgroup v2 (a hybrid or v1 host); cgpersist needs "
+                       "the "
+                       "unified hierarchy";
+        case -EXDEV:
+                return "the directory given is not the mount libcgroup found for the memory controller";
+        default:
+                return strerror(-error);
+        }
 }
 
 int cgroupfs_path(const CgroupFs *fs, const char *cgpath, const char *file, char **ret) {

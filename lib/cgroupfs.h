@@ -29,6 +29,9 @@ int cgroupfs_library_init(void);
  * keeps memory on v1). Immutable once made: threads may share it. */
 int cgroupfs_new(const char *root, CgroupFs **ret);
 CgroupFs *cgroupfs_free(CgroupFs *fs);
+/* What an error of cgroupfs_library_init() or cgroupfs_new() means to an
+ * administrator, for every program to say it the same way. */
+const char *cgroupfs_strerror(int error);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupFs *, cgroupfs_free);
 const char *cgroupfs_root(const CgroupFs *fs);
 

@@ -367,8 +367,8 @@ static void drain(void) {
 
         r = cgroupfs_new(arg_root, &fs);
         if (r < 0) {
-                log_warning_errno(r, "Failed to open the cgroup v2 tree%s%s, nothing to drain: %m",
-                                  arg_root ? " at " : "", arg_root ?: "");
+                log_warning_errno(r, "Failed to open the cgroup v2 tree%s%s, nothing to drain: %s",
+                                  arg_root ? " at " : "", strempty(arg_root), cgroupfs_strerror(r));
                 return;
         }
 

@@ -252,11 +252,12 @@ int main(int argc, char *argv[]) {
          * tree it names (or --cgroup-root=, which must be that mount). */
         r = cgroupfs_library_init();
         if (r < 0)
-                return log_error_errno(r, "libcgroup found no usable cgroup mount: %m"), 1;
+                return log_error_errno(r, "Failed to find the cgroup v2 tree: %s", cgroupfs_strerror(r)), 1;
         r = cgroupfs_new(arg_cgroup_root, &k.cgroupfs);
         if (r < 0)
-                return log_error_errno(r, "Failed to open the cgroup v2 tree%s%s: %m",
-                                       arg_cgroup_root ? " at " : "", strempty(arg_cgroup_root)),
+                return log_error_errno(r, "Failed to open the cgroup v2 tree%s%s: %s",
+                                       arg_cgroup_root ? " at " : "", strempty(arg_cgroup_root),
+                                       cgroupfs_strerror(r)),
                        1;
         k.socket_dir = arg_socket_dir;
         k.pass_timeout_usec = arg_pass_timeout_usec;

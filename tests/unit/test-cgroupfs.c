@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cgroupfs.h"
@@ -96,6 +97,15 @@ TEST(new_needs_memory) {
         test_cgroup_mount(t);
         CHECK_INT(cgroupfs_new(NULL, &fs), 0);
         cgroupfs_free(fs);
+}
+
+TEST(errors_told_to_administrators) {
+        /* The errors of cgroupfs_new() each say what is wrong with the
+         * host, the same in every program; the others are strerror(). */
+        CHECK(strstr(cgroupfs_strerror(-ENXIO), "no mount of the memory controller"));
+        CHECK(strstr(cgroupfs_strerror(-EMEDIUMTYPE), "not on cgroup v2"));
+        CHECK(strstr(cgroupfs_strerror(-EXDEV), "not the mount libcgroup found"));
+        CHECK_STR(cgroupfs_strerror(-ENOENT), strerror(ENOENT));
 }
 
 TEST(path_too_long_for_libcgroup) {
